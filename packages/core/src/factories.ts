@@ -1,0 +1,160 @@
+import { Generator, defaultGenerator } from './random/generator.js';
+import { type DType, type Storage, allocate, isDType } from './storage/dtype.js';
+import { checkShape, fmt, sizeOf } from './storage/shape.js';
+import { TensorData } from './storage/tensor-data.js';
+import { type NestedArray, Tensor } from './tensor.js';
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  dtype?: DType;
+  /** Seeds rand/randn; without it they draw from the default generator (see manualSeed). */
+  seed?: number;
+  /** The shape of a flat typed-array or plain-array `data`. */
+  shape?: readonly number[];
+}
+
+function dtypeFrom(op: string, opts: TensorOptions, fallback: DType = 'float64'): DType {
+  const d = opts.dtype ?? fallback;
+  if (!isDType(d)) throw new Error(`${op}: unknown dtype '${String(d)}' (expected 'float64' or 'float32')`);
+  return d;
+}
+
+function make(op: string, storage: Storage, shape: readonly number[], opts: TensorOptions): Tensor {
+  const rg = opts.requiresGrad ?? false;
+  if (typeof rg !== 'boolean') throw new Error(`${op}: requiresGrad must be a boolean, got ${String(rg)}`);
+  return new Tensor(new TensorData(storage, shape), rg);
+}
+
+function shapeArg(op: string, shape: readonly number[] | number): number[] {
+  const list = typeof shape === 'number' ? [shape] : shape;
+  if (!Array.isArray(list)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  return checkShape(op, list).slice();
+}
+
+/**
+ * A tensor from a number (0-d), nested arrays, or a typed / plain flat array with
+ * `opts.shape`. Values are copied; the dtype defaults to float64 (float32 for a Float32Array).
+ */
+export function tensor(data: NestedArray | Float32Array | Float64Array | readonly number[] | Tensor, opts: TensorOptions = {}): Tensor {
+  if (data instanceof Tensor) {
+    const dtype = dtypeFrom('tensor', opts, data.dtype);
+    return make('tensor', data.tensorData.copyTo(allocate(dtype, data.size)), data.shape, opts);
+  }
+  if (ArrayBuffer.isView(data) || (opts.shape !== undefined && Array.isArray(data))) {
+    const flat = data as ArrayLike<number>;
+    if (!(data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data))) {
+      throw new Error(`tensor: typed array data must be a Float32Array or Float64Array, got ${(data as object).constructor.name}`);
+    }
+    const shape = opts.shape === undefined ? [flat.length] : checkShape('tensor', opts.shape as number[]).slice();
+    if (sizeOf(shape) !== flat.length) {
+      throw new Error(`tensor: data has ${flat.length} elements but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
+    }
+    const dtype = dtypeFrom('tensor', opts, data instanceof Float32Array ? 'float32' : 'float64');
+    const storage = allocate(dtype, flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number') throw new Error(`tensor: element ${i} is ${typeof v}, expected a number`);
+      storage[i] = v;
+    }
+    return make('tensor', storage, shape, opts);
+  }
+  const dtype = dtypeFrom('tensor', opts);
+  if (typeof data === 'number') {
+    const s = allocate(dtype, 1);
+    s[0] = data;
+    return make('tensor', s, [], opts);
+  }
+  if (!Array.isArray(data)) throw new Error(`tensor: expected a number, nested arrays or a typed array, got ${data === null ? 'null' : typeof data}`);
+  // Infer the shape from the first element at each depth, then insist every row agrees.
+  const shape: number[] = [];
+  for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const storage = allocate(dtype, sizeOf(shape));
+  let pos = 0;
+  const fill = (node: unknown, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number') {
+        throw new Error(`tensor: element at [${path.join(', ')}] is ${Array.isArray(node) ? 'an array' : typeof node}, expected a number (shape ${fmt(shape)})`);
+      }
+      storage[pos++] = node;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new Error(`tensor: ragged nested array: at [${path.join(', ')}] expected ${shape[depth]} elements, got ${Array.isArray(node) ? node.length : typeof node}`);
+    }
+    for (let i = 0; i < node.length; i++) fill(node[i], depth + 1, [...path, i]);
+  };
+  fill(data, 0, []);
+  return make('tensor', storage, shape, opts);
+}
+
+export function full(shape: readonly number[] | number, value: number, opts: TensorOptions = {}): Tensor {
+  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
+  const s = shapeArg('full', shape);
+  return make('full', allocate(dtypeFrom('full', opts), sizeOf(s)).fill(value), s, opts);
+}
+
+export function zeros(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  const s = shapeArg('zeros', shape);
+  return make('zeros', allocate(dtypeFrom('zeros', opts), sizeOf(s)), s, opts);
+}
+
+export function ones(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  const s = shapeArg('ones', shape);
+  return make('ones', allocate(dtypeFrom('ones', opts), sizeOf(s)).fill(1), s, opts);
+}
+
+export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return zeros(t.shape, { dtype: t.dtype, ...opts });
+}
+
+export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return ones(t.shape, { dtype: t.dtype, ...opts });
+}
+
+/** [0, 1, ..., n-1]. */
+export function arange(n: number, opts: TensorOptions = {}): Tensor {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`arange: n must be a non-negative integer, got ${String(n)}`);
+  const s = allocate(dtypeFrom('arange', opts), n);
+  for (let i = 0; i < n; i++) s[i] = i;
+  return make('arange', s, [n], opts);
+}
+
+function generatorFor(op: string, opts: TensorOptions): Generator {
+  if (opts.seed === undefined) return defaultGenerator;
+  if (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed)) throw new Error(`${op}: seed must be a finite number, got ${String(opts.seed)}`);
+  return new Generator(opts.seed);
+}
+
+/** Uniform on [0, 1); the same `seed` gives the same values on every platform. */
+export function rand(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  const s = shapeArg('rand', shape);
+  const gen = generatorFor('rand', opts);
+  const out = allocate(dtypeFrom('rand', opts), sizeOf(s));
+  for (let i = 0; i < out.length; i++) {
+    let v = gen.uniform();
+    // Rounding to float32 can reach 1.0; keep the interval half-open.
+    if (out instanceof Float32Array && Math.fround(v) === 1) v = 0.9999999403953552;
+    out[i] = v;
+  }
+  return make('rand', out, s, opts);
+}
+
+/** Standard normal; the same `seed` gives the same values on every platform. */
+export function randn(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  const s = shapeArg('randn', shape);
+  const gen = generatorFor('randn', opts);
+  const out = allocate(dtypeFrom('randn', opts), sizeOf(s));
+  for (let i = 0; i < out.length; i++) out[i] = gen.normal();
+  return make('randn', out, s, opts);
+}
+
+/** Uniform on [low, high): what layer initialisers need. */
+export function uniform(shape: readonly number[] | number, low: number, high: number, opts: TensorOptions = {}): Tensor {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
+    throw new Error(`uniform: bounds must be finite with low <= high, got [${low}, ${high})`);
+  }
+  const t = rand(shape, opts);
+  const st = t.tensorData.storage;
+  for (let i = 0; i < st.length; i++) st[i] = low + (high - low) * st[i]!;
+  return t;
+}

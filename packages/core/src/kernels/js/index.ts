@@ -1,0 +1,17 @@
+import type { Kernels } from '../kernels.js';
+import { conv1dBackwardInput, conv1dBackwardWeight, conv1dForward } from './conv1d.js';
+import { binary, unary } from './elementwise.js';
+import { gemm } from './gemm.js';
+import { reduce } from './reduce.js';
+
+/** The reference backend: plain TypeScript loops over typed arrays. */
+export const jsKernels: Kernels = {
+  name: 'js',
+  unary,
+  binary,
+  reduce,
+  gemm,
+  conv1dForward,
+  conv1dBackwardInput,
+  conv1dBackwardWeight,
+};

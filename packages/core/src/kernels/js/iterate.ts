@@ -1,0 +1,58 @@
+import type { Shape } from '../../storage/shape.js';
+
+/**
+ * Strided iteration shared by the elementwise and reduction kernels. Operands are visited in
+ * row-major order of `shape`; adjacent dims that every operand (and a dense output) steps
+ * through evenly are merged first, so the common cases (dense, or a broadcast bias) become
+ * one long inner row instead of many short ones.
+ */
+export interface Plan {
+  shape: number[]; // merged dims, last one is the inner row
+  strides: number[][]; // per operand, per merged dim
+}
+
+export function plan(shape: Shape, strides: readonly (readonly number[])[]): Plan {
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    // A dense output merges any two dims, so only the inputs' strides decide.
+    if (last >= 0 && strides.every((s, k) => st[k]![last] === s[i]! * d)) {
+      dims[last] = dims[last]! * d;
+      strides.forEach((s, k) => (st[k]![last] = s[i]!));
+    } else {
+      dims.push(d);
+      strides.forEach((s, k) => st[k]!.push(s[i]!));
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    st.forEach((s) => s.push(0));
+  }
+  return { shape: dims, strides: st };
+}
+
+/**
+ * Calls row(rowIndex, base0, base1, ...) for every inner row; bases are storage offsets of
+ * each operand's first element in that row. Written without recursion or per-element calls.
+ */
+export function forEachRow(p: Plan, offsets: readonly number[], row: (r: number, bases: number[]) => void): void {
+  const nd = p.shape.length;
+  const nOps = offsets.length;
+  const bases = offsets.slice();
+  const idx = new Array<number>(nd).fill(0);
+  let rows = 1;
+  for (let d = 0; d < nd - 1; d++) rows *= p.shape[d]!;
+  for (let r = 0; r < rows; r++) {
+    row(r, bases);
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]!++;
+      for (let k = 0; k < nOps; k++) bases[k]! += p.strides[k]![d]!;
+      if (idx[d]! < p.shape[d]!) break;
+      for (let k = 0; k < nOps; k++) bases[k]! -= idx[d]! * p.strides[k]![d]!;
+      idx[d] = 0;
+    }
+  }
+}

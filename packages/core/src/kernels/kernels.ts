@@ -1,0 +1,68 @@
+import type { Storage } from '../storage/dtype.js';
+import type { TensorData } from '../storage/tensor-data.js';
+
+/**
+ * The hot loops, behind one small interface so that a faster backend (WebAssembly SIMD) can
+ * stand beside the readable TypeScript reference and be tested against it. Kernels write into
+ * an `out` buffer the caller allocated; they never allocate tensors or touch autograd.
+ */
+
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'pow';
+
+/** Binary ops, including the fused backward rules that would otherwise take 2-3 passes. */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'eq' // 1 where a == b else 0: the argmax mask of max's backward
+  | 'reluBackward' // a * (b > 0)
+  | 'absBackward' // a * sign(b)
+  | 'sigmoidBackward' // a * b * (1 - b), b = sigmoid(x)
+  | 'tanhBackward'; // a * (1 - b^2), b = tanh(x)
+
+export type ReduceOp = 'sum' | 'max';
+
+/** Everything about a conv1d call except the data; all kernels of one call share it. */
+export interface Conv1dGeometry {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  length: number; // input length L
+  kernelSize: number;
+  outLength: number;
+  stride: number;
+  padLeft: number; // zeros before the input; zeros after are implied by outLength
+  dilation: number;
+  groups: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  /** out[i] = op(x[i]) in row-major order of x; `param` is the exponent of pow. */
+  unary(op: UnaryOp, x: TensorData, out: Storage, param: number): void;
+  /** out[i] = op(a[i], b[i]); a and b already have out's shape (broadcast by stride-0 views). */
+  binary(op: BinaryOp, a: TensorData, b: TensorData, out: Storage): void;
+  /**
+   * Reduces the trailing `reduced` elements of x's row-major order: x has been permuted so the
+   * reduced axes come last; out[o] = op over x.flat[o*reduced .. (o+1)*reduced).
+   */
+  reduce(op: ReduceOp, x: TensorData, reduced: number, out: Storage): void;
+  /**
+   * C[m, n] = sum_k A[m, k] B[k, n] for one M×K by K×N product; A and B are addressed by
+   * (offset, row stride, column stride) so transposed operands need no copy; C is dense
+   * row-major from cOff and is overwritten.
+   */
+  gemm(
+    M: number, N: number, K: number,
+    a: Storage, aOff: number, aRow: number, aCol: number,
+    b: Storage, bOff: number, bRow: number, bCol: number,
+    c: Storage, cOff: number,
+  ): void;
+  /** y[N, Cout, Lout] = conv(x[N, Cin, L], w[Cout, Cin/groups, K]) + bias[Cout]; all dense. */
+  conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void;
+  /** gx[N, Cin, L] = the adjoint of conv1dForward in x applied to gy (gx is overwritten). */
+  conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): void;
+  /** gw[Cout, Cin/groups, K] = sum over n, l of gy * x at the tap's position (overwritten). */
+  conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): void;
+}

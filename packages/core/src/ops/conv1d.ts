@@ -1,0 +1,121 @@
+import { type Op, apply } from '../autograd/function.js';
+import { kernels } from '../kernels/backend.js';
+import type { Conv1dGeometry } from '../kernels/kernels.js';
+import { type DType, type Storage, allocate, promote } from '../storage/dtype.js';
+import { TensorData } from '../storage/tensor-data.js';
+import { Tensor } from '../tensor.js';
+
+/**
+ * conv1d as one primitive: forward and both backward passes are dedicated kernels
+ * (kernels/js/conv1d.ts), because composing it from unfold + matmul would materialise a
+ * K-times larger buffer and three more graph nodes per call.
+ * Inputs: x [N, Cin, L], w [Cout, Cin/groups, K], optional bias [Cout]; all validated by
+ * the conv1d function in functional.ts before they get here.
+ */
+export const Conv1d: Op<Conv1dGeometry> = {
+  name: 'conv1d',
+  forward: (inputs, g) => {
+    const dtype = inputs.reduce<DType>((d, t) => promote(d, t.dtype), inputs[0]!.dtype);
+    const [x, w, b] = inputs.map((t) => dense(t, dtype));
+    const y = allocate(dtype, g.batch * g.outChannels * g.outLength);
+    kernels.conv1dForward(x!, w!, b ?? null, y, g);
+    return new TensorData(y, [g.batch, g.outChannels, g.outLength]);
+  },
+  backward: (gy, ctx) => {
+    const g = ctx.params;
+    const [x, w, b] = ctx.inputs;
+    const dtype = ctx.output.dtype;
+    const gyS = dense(gy.tensorData, dtype);
+    let gx: Tensor | null = null;
+    let gw: Tensor | null = null;
+    if (x!.requiresGrad) {
+      const out = allocate(dtype, x!.size);
+      kernels.conv1dBackwardInput(gyS, dense(w!.tensorData, dtype), out, g);
+      gx = new Tensor(new TensorData(out, x!.shape));
+    }
+    if (w!.requiresGrad) {
+      const out = allocate(dtype, w!.size);
+      kernels.conv1dBackwardWeight(gyS, dense(x!.tensorData, dtype), out, g);
+      gw = new Tensor(new TensorData(out, w!.shape));
+    }
+    const gb = b?.requiresGrad ? gy.sum([0, 2]) : null;
+    return [gx, gw, gb];
+  },
+};
+
+/** Dense storage in the op's dtype: the kernels index rows directly and want one type. */
+function dense(t: TensorData, dtype: DType): Storage {
+  if (t.dtype === dtype) return t.contiguousStorage();
+  return t.copyTo(allocate(dtype, t.size));
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length). */
+  padding?: number | 'valid' | 'same';
+  dilation?: number;
+  groups?: number;
+}
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new Error(`conv1d: ${name} must be a positive integer, got ${String(v)}`);
+  }
+  return v;
+}
+
+const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/**
+ * 1-d convolution (cross-correlation) with torch.nn.functional.conv1d's semantics.
+ * input [N, Cin, L] or unbatched [Cin, L]; weight [Cout, Cin/groups, K]; bias [Cout].
+ */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
+  if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new Error('conv1d: input and weight must be Tensors');
+  if (bias !== undefined && bias !== null && !(bias instanceof Tensor)) throw new Error('conv1d: bias must be a Tensor, null or undefined');
+  const stride = positiveInt('stride', opts.stride ?? 1);
+  const dilation = positiveInt('dilation', opts.dilation ?? 1);
+  const groups = positiveInt('groups', opts.groups ?? 1);
+  if (input.ndim !== 2 && input.ndim !== 3) {
+    throw new Error(`conv1d: expected input of shape [N, Cin, L] or [Cin, L], got ${shapeStr(input.shape)}`);
+  }
+  if (weight.ndim !== 3) throw new Error(`conv1d: expected weight of shape [Cout, Cin/groups, K], got ${shapeStr(weight.shape)}`);
+  const batched = input.ndim === 3;
+  const x = batched ? input : input.unsqueeze(0);
+  const [batch, inChannels, length] = x.shape as [number, number, number];
+  const [outChannels, cinPerGroup, kernelSize] = weight.shape as [number, number, number];
+  if (inChannels % groups !== 0) throw new Error(`conv1d: input channels ${inChannels} are not divisible by groups ${groups}`);
+  if (outChannels % groups !== 0) throw new Error(`conv1d: output channels ${outChannels} (weight shape ${shapeStr(weight.shape)}) are not divisible by groups ${groups}`);
+  if (inChannels !== cinPerGroup * groups) {
+    throw new Error(`conv1d: input has ${inChannels} channels but weight expects ${cinPerGroup * groups} (weight shape ${shapeStr(weight.shape)}, groups ${groups})`);
+  }
+  if (kernelSize < 1) throw new Error(`conv1d: kernel size must be at least 1 (weight shape ${shapeStr(weight.shape)})`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new Error(`conv1d: bias of shape ${shapeStr(bias.shape)} does not match ${outChannels} output channels (expected [${outChannels}])`);
+  }
+  const padding = opts.padding ?? 0;
+  let padLeft: number;
+  let padTotal: number;
+  const span = dilation * (kernelSize - 1);
+  if (padding === 'valid') {
+    padLeft = padTotal = 0;
+  } else if (padding === 'same') {
+    if (stride !== 1) throw new Error(`conv1d: padding 'same' is not supported for strided convolutions (stride ${stride})`);
+    // Odd totals put the extra zero on the right, as PyTorch does.
+    padTotal = span;
+    padLeft = Math.floor(span / 2);
+  } else if (typeof padding === 'number' && Number.isInteger(padding) && padding >= 0) {
+    padLeft = padding;
+    padTotal = 2 * padding;
+  } else {
+    throw new Error(`conv1d: padding must be a non-negative integer, 'valid' or 'same', got ${String(padding)}`);
+  }
+  const outLength = Math.floor((length + padTotal - span - 1) / stride) + 1;
+  if (outLength < 1) {
+    throw new Error(`conv1d: input length ${length} with padding ${padTotal / 2} is shorter than the dilated kernel ${span + 1} (input shape ${shapeStr(input.shape)}, weight shape ${shapeStr(weight.shape)})`);
+  }
+  const geometry: Conv1dGeometry = { batch, inChannels, outChannels, length, kernelSize, outLength, stride, padLeft, dilation, groups };
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  const y = apply(Conv1d, inputs, geometry);
+  return batched ? y : y.squeeze(0);
+}

@@ -1,0 +1,180 @@
+import { type DType, type Storage, allocate, dtypeOf } from './dtype.js';
+import { type Shape, contiguousStrides, fmt, sizeOf } from './shape.js';
+
+/**
+ * The data half of a tensor: a flat typed array and the (shape, strides, offset) map from
+ * n-d indices into it. Knows nothing about gradients. Views are new TensorData objects over
+ * the same storage, so they cost O(ndim), never O(size).
+ */
+export class TensorData {
+  readonly size: number;
+
+  constructor(
+    readonly storage: Storage,
+    readonly shape: Shape,
+    readonly strides: readonly number[] = contiguousStrides(shape),
+    readonly offset = 0,
+  ) {
+    this.size = sizeOf(shape);
+  }
+
+  static zeros(shape: Shape, dtype: DType): TensorData {
+    return new TensorData(allocate(dtype, sizeOf(shape)), shape);
+  }
+
+  get dtype(): DType {
+    return dtypeOf(this.storage);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Row-major and dense: element i lives at storage[offset + i]. */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const d = this.shape[i]!;
+      if (d !== 1 && this.strides[i] !== expected) return false;
+      expected *= d;
+    }
+    return true;
+  }
+
+  /** Storage index of the element at flat row-major position `flat`. */
+  locate(flat: number): number {
+    let pos = this.offset;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const d = this.shape[i]!;
+      pos += (flat % d) * this.strides[i]!;
+      flat = Math.floor(flat / d);
+    }
+    return pos;
+  }
+
+  /** A dense row-major copy of the elements (or the storage itself when already dense and whole). */
+  contiguousStorage(): Storage {
+    if (this.isContiguous()) {
+      if (this.offset === 0 && this.storage.length === this.size) return this.storage;
+      return this.storage.subarray(this.offset, this.offset + this.size);
+    }
+    return this.copyTo(allocate(this.dtype, this.size));
+  }
+
+  /** Writes the elements in row-major order into `out` (which may have another dtype). */
+  copyTo<T extends Storage>(out: T): T {
+    const n = this.ndim;
+    if (this.size === 0) return out;
+    if (n === 0) {
+      out[0] = this.storage[this.offset]!;
+      return out;
+    }
+    // Walk the last dimension as an inner loop; an odometer over the others.
+    const inner = this.shape[n - 1]!;
+    const sInner = this.strides[n - 1]!;
+    const idx = new Array<number>(n).fill(0);
+    const src = this.storage;
+    let base = this.offset;
+    for (let o = 0; o < this.size; o += inner) {
+      for (let k = 0, p = base; k < inner; k++, p += sInner) out[o + k] = src[p]!;
+      for (let d = n - 2; d >= 0; d--) {
+        idx[d]!++;
+        base += this.strides[d]!;
+        if (idx[d]! < this.shape[d]!) break;
+        base -= idx[d]! * this.strides[d]!;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+
+  contiguous(): TensorData {
+    return this.isContiguous() ? this : new TensorData(this.copyTo(allocate(this.dtype, this.size)), this.shape);
+  }
+
+  // ---- views: pure index arithmetic, no data moves --------------------------------------
+
+  permute(dims: readonly number[]): TensorData {
+    return new TensorData(
+      this.storage,
+      dims.map((d) => this.shape[d]!),
+      dims.map((d) => this.strides[d]!),
+      this.offset,
+    );
+  }
+
+  /** Broadcast size-1 dims (and new leading dims) to `shape` with stride 0. */
+  expand(shape: Shape): TensorData {
+    const lead = shape.length - this.ndim;
+    const strides = shape.map((d, i) => {
+      if (i < lead) return 0;
+      const own = this.shape[i - lead]!;
+      return own === d ? this.strides[i - lead]! : 0;
+    });
+    return new TensorData(this.storage, shape, strides, this.offset);
+  }
+
+  /**
+   * Reinterprets the same elements under a new shape without copying, or returns null when the
+   * strides cannot express it (then the caller copies first, as torch.reshape does).
+   */
+  tryView(shape: Shape): TensorData | null {
+    if (this.isContiguous() || this.size === 0) return new TensorData(this.storage, shape, contiguousStrides(shape), this.offset);
+    // General case: split/merge dims only within runs of dims that are mutually contiguous.
+    const oldShape: number[] = [];
+    const oldStrides: number[] = [];
+    for (let i = 0; i < this.ndim; i++) {
+      if (this.shape[i] !== 1) {
+        oldShape.push(this.shape[i]!);
+        oldStrides.push(this.strides[i]!);
+      }
+    }
+    const newStrides = new Array<number>(shape.length).fill(0);
+    let oi = 0;
+    let ni = 0;
+    while (ni < shape.length || oi < oldShape.length) {
+      if (ni < shape.length && shape[ni] === 1) {
+        newStrides[ni] = 1;
+        ni++;
+        continue;
+      }
+      if (oi >= oldShape.length || ni >= shape.length) return null;
+      // Gather a chunk of old dims and a chunk of new dims with equal products.
+      let oldProd = oldShape[oi]!;
+      let newProd = shape[ni]!;
+      const oStart = oi;
+      const nStart = ni;
+      oi++;
+      ni++;
+      while (oldProd !== newProd) {
+        if (oldProd < newProd) {
+          if (oi >= oldShape.length) return null;
+          oldProd *= oldShape[oi++]!;
+        } else {
+          if (ni >= shape.length) return null;
+          newProd *= shape[ni++]!;
+        }
+      }
+      for (let k = oStart; k < oi - 1; k++) {
+        if (oldStrides[k] !== oldStrides[k + 1]! * oldShape[k + 1]!) return null;
+      }
+      let s = oldStrides[oi - 1]!;
+      for (let k = ni - 1; k >= nStart; k--) {
+        newStrides[k] = s;
+        s *= shape[k]!;
+      }
+    }
+    return new TensorData(this.storage, shape, newStrides, this.offset);
+  }
+
+  /** Elements start..start+length-1 along `dim`. */
+  narrow(dim: number, start: number, length: number): TensorData {
+    const shape = this.shape.slice();
+    shape[dim] = length;
+    return new TensorData(this.storage, shape, this.strides, this.offset + start * this.strides[dim]!);
+  }
+
+  toString(): string {
+    return `TensorData(${this.dtype}, shape ${fmt(this.shape)})`;
+  }
+}

@@ -1,0 +1,359 @@
+import { type Node, apply } from './autograd/function.js';
+import { runBackward } from './autograd/backward.js';
+import { Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh } from './ops/elementwise.js';
+import { Matmul } from './ops/matmul.js';
+import { Cast, Contiguous, Expand, Narrow, Permute, Reshape } from './ops/movement.js';
+import { Max, Sum } from './ops/reduce.js';
+import { type DType, type Storage, allocate, isDType } from './storage/dtype.js';
+import { fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
+import { TensorData } from './storage/tensor-data.js';
+
+export type NestedArray = number | NestedArray[];
+
+/**
+ * An n-d array with reverse-mode autograd. The numbers live in `tensorData` (storage, shape,
+ * strides); the history lives in a graph node set by the op that made this tensor. Ops are
+ * methods here and `Op` objects in ops/, where each forward sits beside its backward.
+ */
+export class Tensor {
+  /** The gradient accumulated by backward passes; null until one reaches this tensor. */
+  grad: Tensor | null = null;
+  private _requiresGrad: boolean;
+  /** @internal how this tensor was computed (null for leaves and untracked results). */
+  _node: Node | null = null;
+
+  constructor(
+    readonly tensorData: TensorData,
+    requiresGrad = false,
+  ) {
+    this._requiresGrad = requiresGrad;
+  }
+
+  get shape(): readonly number[] {
+    return this.tensorData.shape;
+  }
+  get ndim(): number {
+    return this.tensorData.shape.length;
+  }
+  get size(): number {
+    return this.tensorData.size;
+  }
+  get dtype(): DType {
+    return this.tensorData.dtype;
+  }
+  /** True when the tensor is a leaf that wants a gradient or depends on one. */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    if (this._node && !v) {
+      throw new Error('requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()');
+    }
+    this._requiresGrad = v;
+  }
+  /** Leaves are tensors not produced by a recorded op; only they receive `.grad`. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  /** @internal */
+  _setNode(node: Node): void {
+    this._node = node;
+    this._requiresGrad = true;
+  }
+
+  // ---- read-out ---------------------------------------------------------------------------
+
+  /** A dense row-major copy of the values, in the tensor's dtype. */
+  dataSync(): Storage {
+    const td = this.tensorData;
+    return td.copyTo(allocate(td.dtype, td.size));
+  }
+
+  /** Nested plain arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const flat = this.tensorData.contiguousStorage();
+    if (this.ndim === 0) return flat[0]!;
+    let pos = 0;
+    const build = (d: number): NestedArray[] => {
+      const n = this.shape[d]!;
+      const out = new Array<NestedArray>(n);
+      for (let i = 0; i < n; i++) out[i] = d === this.ndim - 1 ? flat[pos++]! : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, expected exactly 1`);
+    return this.tensorData.storage[this.tensorData.offset]!;
+  }
+
+  toString(): string {
+    return `Tensor(${JSON.stringify(this.toArray())}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- elementwise ------------------------------------------------------------------------
+
+  add(other: Tensor | number): Tensor {
+    return apply(Add, [this, this.lift('add', other)], undefined);
+  }
+  sub(other: Tensor | number): Tensor {
+    return apply(Sub, [this, this.lift('sub', other)], undefined);
+  }
+  mul(other: Tensor | number): Tensor {
+    return apply(Mul, [this, this.lift('mul', other)], undefined);
+  }
+  div(other: Tensor | number): Tensor {
+    return apply(Div, [this, this.lift('div', other)], undefined);
+  }
+  pow(k: number): Tensor {
+    if (typeof k !== 'number') throw new Error(`pow: exponent must be a number, got ${typeof k}`);
+    return apply(Pow, [this], k);
+  }
+  neg(): Tensor {
+    return apply(Neg, [this], 0);
+  }
+  exp(): Tensor {
+    return apply(Exp, [this], 0);
+  }
+  log(): Tensor {
+    return apply(Log, [this], 0);
+  }
+  sqrt(): Tensor {
+    return apply(Sqrt, [this], 0);
+  }
+  abs(): Tensor {
+    return apply(Abs, [this], 0);
+  }
+  relu(): Tensor {
+    return apply(Relu, [this], 0);
+  }
+  sigmoid(): Tensor {
+    return apply(Sigmoid, [this], 0);
+  }
+  tanh(): Tensor {
+    return apply(Tanh, [this], 0);
+  }
+
+  /** A plain number becomes a 0-d tensor of this tensor's dtype (numbers never promote). */
+  private lift(op: string, other: Tensor | number): Tensor {
+    if (other instanceof Tensor) return other;
+    if (typeof other !== 'number') {
+      throw new Error(`${op}: expected a Tensor or a number, got ${other === null ? 'null' : typeof other}`);
+    }
+    const s = allocate(this.dtype, 1);
+    s[0] = other;
+    return new Tensor(new TensorData(s, []));
+  }
+
+  // ---- reductions -------------------------------------------------------------------------
+
+  sum(axis?: number | readonly number[], keepdim = false): Tensor {
+    return apply(Sum, [this], { axes: this.axes('sum', axis), keepdim });
+  }
+  mean(axis?: number | readonly number[], keepdim = false): Tensor {
+    const axes = this.axes('mean', axis);
+    let count = 1;
+    for (const a of axes) count *= this.shape[a]!;
+    return apply(Sum, [this], { axes, keepdim }).div(count);
+  }
+  /** Maximum values over the axes (no indices); ties share the gradient equally. */
+  max(axis?: number | readonly number[], keepdim = false): Tensor {
+    const axes = this.axes('max', axis);
+    for (const a of axes) {
+      if (this.shape[a] === 0) throw new Error(`max: cannot reduce over axis ${a} of size 0 (shape ${fmt(this.shape)})`);
+    }
+    return apply(Max, [this], { axes, keepdim });
+  }
+
+  private axes(op: string, axis: number | readonly number[] | undefined): number[] {
+    if (axis === undefined || axis === null) return this.shape.map((_, i) => i);
+    const list = typeof axis === 'number' ? [axis] : Array.from(axis);
+    const out = list.map((a) => normalizeAxis(op, a, this.ndim));
+    if (new Set(out).size !== out.length) throw new Error(`${op}: axis [${list.join(', ')}] repeats an axis`);
+    return out.sort((a, b) => a - b);
+  }
+
+  // ---- linear algebra ---------------------------------------------------------------------
+
+  /** Matrix product with PyTorch's rules: 1-d operands are lifted to a row / column and dropped again. */
+  matmul(other: Tensor): Tensor {
+    if (!(other instanceof Tensor)) throw new Error('matmul: expected a Tensor argument');
+    if (this.ndim === 0 || other.ndim === 0) {
+      throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${fmt(this.shape)} and ${fmt(other.shape)}`);
+    }
+    const a = this.ndim === 1 ? this.unsqueeze(0) : this;
+    const b = other.ndim === 1 ? other.unsqueeze(1) : other;
+    const K = a.shape[a.ndim - 1];
+    if (b.shape[b.ndim - 2] !== K) {
+      throw new Error(`matmul: shapes ${fmt(this.shape)} and ${fmt(other.shape)} are not aligned (${K} vs ${b.shape[b.ndim - 2]})`);
+    }
+    let out = apply(Matmul, [a, b], undefined);
+    if (other.ndim === 1) out = out.squeeze(-1);
+    if (this.ndim === 1) out = out.squeeze(-2 + (other.ndim === 1 ? 1 : 0));
+    return out;
+  }
+
+  // ---- views ------------------------------------------------------------------------------
+
+  /** Same elements, new shape (one dim may be -1); a view when the strides allow, else a copy. */
+  reshape(shape: readonly number[]): Tensor {
+    const resolved = resolveShape('reshape', shape, this.size, this.shape);
+    if (shapesEqual(resolved, this.shape)) return this;
+    return apply(Reshape, [this], resolved);
+  }
+  /** Alias of reshape, for PyTorch users. */
+  view(shape: readonly number[]): Tensor {
+    return this.reshape(shape);
+  }
+  permute(dims: readonly number[]): Tensor {
+    if (!Array.isArray(dims) || dims.length !== this.ndim) {
+      throw new Error(`permute: expected ${this.ndim} dims for shape ${fmt(this.shape)}, got [${Array.from(dims ?? []).join(', ')}]`);
+    }
+    const norm = dims.map((d) => normalizeAxis('permute', d, this.ndim));
+    if (new Set(norm).size !== norm.length) throw new Error(`permute: dims [${dims.join(', ')}] are not a permutation`);
+    return apply(Permute, [this], norm);
+  }
+  transpose(d0: number, d1: number): Tensor {
+    const a = normalizeAxis('transpose', d0, this.ndim);
+    const b = normalizeAxis('transpose', d1, this.ndim);
+    const dims = this.shape.map((_, i) => i);
+    dims[a] = b;
+    dims[b] = a;
+    return apply(Permute, [this], dims);
+  }
+  /** Inserts a size-1 dim at position d (negative d counts from the end of the result). */
+  unsqueeze(d: number): Tensor {
+    const pos = normalizeAxis('unsqueeze', d, this.ndim + 1);
+    const shape = this.shape.slice();
+    shape.splice(pos, 0, 1);
+    return apply(Reshape, [this], shape);
+  }
+  /** Drops dim d if it has size 1 (as PyTorch, a no-op otherwise), or every size-1 dim. */
+  squeeze(d?: number): Tensor {
+    if (d === undefined) return apply(Reshape, [this], this.shape.filter((s) => s !== 1));
+    const pos = normalizeAxis('squeeze', d, this.ndim);
+    if (this.shape[pos] !== 1) return this;
+    return apply(Reshape, [this], this.shape.filter((_, i) => i !== pos));
+  }
+  /** Broadcasts size-1 dims to `shape` without copying (-1 keeps a dim). */
+  expand(shape: readonly number[]): Tensor {
+    if (!Array.isArray(shape) || shape.length < this.ndim) {
+      throw new Error(`expand: cannot expand shape ${fmt(this.shape)} to ${Array.isArray(shape) ? fmt(shape) : String(shape)}`);
+    }
+    const lead = shape.length - this.ndim;
+    const target = shape.map((d, i) => {
+      const own = i < lead ? undefined : this.shape[i - lead]!;
+      const want = d === -1 && own !== undefined ? own : d;
+      if (!Number.isInteger(want) || want < 0 || (own !== undefined && own !== 1 && own !== want)) {
+        throw new Error(`expand: cannot expand shape ${fmt(this.shape)} to ${fmt(shape)}`);
+      }
+      return want;
+    });
+    if (shapesEqual(target, this.shape)) return this;
+    return apply(Expand, [this], target);
+  }
+  /** The slice start..start+length-1 along dim, as a view. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const d = normalizeAxis('narrow', dim, this.ndim);
+    const n = this.shape[d]!;
+    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > n) {
+      throw new Error(`narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${n} (shape ${fmt(this.shape)})`);
+    }
+    return apply(Narrow, [this], { dim: d, start, length });
+  }
+  /** Merges dims startDim..endDim into one. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normalizeAxis('flatten', startDim, this.ndim);
+    const e = normalizeAxis('flatten', endDim, this.ndim);
+    if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmt(this.shape)}`);
+    const merged = this.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
+    return this.reshape([...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
+  }
+
+  // ---- copies and graph control -------------------------------------------------------------
+
+  contiguous(): Tensor {
+    return this.tensorData.isContiguous() ? this : apply(Contiguous, [this], undefined);
+  }
+  /** A copy with its own storage; gradients flow back to this tensor. */
+  clone(): Tensor {
+    return apply(Contiguous, [this], undefined);
+  }
+  to(dtype: DType): Tensor {
+    if (!isDType(dtype)) throw new Error(`to: unknown dtype '${String(dtype)}' (expected 'float64' or 'float32')`);
+    return dtype === this.dtype ? this : apply(Cast, [this], dtype);
+  }
+  /** The same storage, cut from the graph (and never requiring grad). */
+  detach(): Tensor {
+    return new Tensor(this.tensorData);
+  }
+
+  /**
+   * Back-propagates from this tensor. Without `grad` the tensor must have one element (its
+   * gradient is 1); otherwise `grad` must have this tensor's shape. Gradients add into the
+   * `.grad` of every leaf that requires them.
+   */
+  backward(grad?: Tensor): void {
+    if (!this.requiresGrad) {
+      throw new Error(`backward: tensor of shape ${fmt(this.shape)} does not require grad and has no graph`);
+    }
+    let seed: Tensor;
+    if (grad === undefined || grad === null) {
+      if (this.size !== 1) {
+        throw new Error(`backward: grad can be implicitly created only for a tensor with one element, got shape ${fmt(this.shape)}; pass a gradient of that shape`);
+      }
+      seed = new Tensor(new TensorData(allocate(this.dtype, 1).fill(1), this.shape));
+    } else {
+      if (!(grad instanceof Tensor)) throw new Error('backward: grad must be a Tensor');
+      if (!shapesEqual(grad.shape, this.shape)) {
+        throw new Error(`backward: grad of shape ${fmt(grad.shape)} does not match tensor of shape ${fmt(this.shape)}`);
+      }
+      seed = grad.detach();
+    }
+    runBackward(this, seed);
+  }
+
+  /** @internal Adds g into .grad, keeping .grad a dense tensor of this tensor's dtype and shape. */
+  _accumulateGrad(g: Tensor): void {
+    if (this.grad === null) {
+      const own = allocate(this.dtype, this.size);
+      g.tensorData.copyTo(own);
+      this.grad = new Tensor(new TensorData(own, this.shape));
+      return;
+    }
+    const dst = this.grad.tensorData.storage;
+    const src = g.tensorData;
+    if (src.isContiguous()) {
+      for (let i = 0; i < dst.length; i++) dst[i] += src.storage[src.offset + i]!;
+    } else {
+      const tmp = src.copyTo(allocate(src.dtype, src.size));
+      for (let i = 0; i < dst.length; i++) dst[i] += tmp[i]!;
+    }
+  }
+}
+
+/** Resolves one -1 and checks the element count, as torch.reshape does. */
+export function resolveShape(op: string, shape: readonly number[], size: number, from: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  let infer = -1;
+  let known = 1;
+  shape.forEach((d, i) => {
+    if (d === -1) {
+      if (infer >= 0) throw new Error(`${op}: only one dimension can be -1, got ${fmt(shape)}`);
+      infer = i;
+    } else if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`${op}: invalid shape ${fmt(shape)}`);
+    } else known *= d;
+  });
+  const out = shape.slice();
+  if (infer >= 0) {
+    if (known === 0 || size % known !== 0) throw new Error(`${op}: cannot reshape tensor of shape ${fmt(from)} (${size} elements) into ${fmt(shape)}`);
+    out[infer] = size / known;
+  }
+  if (sizeOf(out) !== size) throw new Error(`${op}: cannot reshape tensor of shape ${fmt(from)} (${size} elements) into ${fmt(shape)}`);
+  return out;
+}

@@ -1,0 +1,429 @@
+/**
+ * Dependency-free codec for the safetensors file format
+ * (https://github.com/huggingface/safetensors).
+ *
+ * Layout: an 8-byte little-endian unsigned header length N, N bytes of UTF-8
+ * JSON header, then the raw data buffer. The header maps each tensor name to
+ * `{ dtype, shape, data_offsets: [begin, end) }` (offsets relative to the data
+ * buffer) and may carry a `__metadata__` object of string values.
+ *
+ * This module deliberately uses only web-platform APIs (DataView,
+ * TextEncoder/TextDecoder) so it runs unchanged in browsers; filesystem access
+ * belongs to callers.
+ */
+
+export type SafetensorsDType = 'F32' | 'F64';
+
+export interface RawTensor {
+  dtype: 'float32' | 'float64';
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
+/** Reserved header key; it can never name a tensor. */
+const METADATA_KEY = '__metadata__';
+
+/**
+ * Same cap as the reference implementation: a header this large is almost
+ * certainly hostile, and refusing early keeps us from decoding/parsing it.
+ */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** Keeps the data buffer 8-aligned within the file, like the reference writer. */
+const DATA_ALIGNMENT = 8;
+
+interface DTypeInfo {
+  readonly file: SafetensorsDType;
+  readonly itemsize: number;
+  readonly tag: string; // Symbol.toStringTag of the matching typed array
+  readonly alloc: (length: number) => Float32Array | Float64Array;
+}
+
+const BY_RAW: Readonly<Record<RawTensor['dtype'], DTypeInfo>> = {
+  float32: { file: 'F32', itemsize: 4, tag: 'Float32Array', alloc: (n) => new Float32Array(n) },
+  float64: { file: 'F64', itemsize: 8, tag: 'Float64Array', alloc: (n) => new Float64Array(n) },
+};
+
+const BY_FILE: Readonly<Record<SafetensorsDType, RawTensor['dtype']>> = {
+  F32: 'float32',
+  F64: 'float64',
+};
+
+/**
+ * Typed arrays use host byte order, the file is always little-endian. On the
+ * (rare) big-endian host we byte-swap instead of going through DataView float
+ * accessors, because those round-trip through a JS number and engines are
+ * allowed to canonicalise NaN payloads on the way.
+ */
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function swapBytesInPlace(bytes: Uint8Array, itemsize: number): void {
+  for (let i = 0; i < bytes.length; i += itemsize) {
+    for (let lo = i, hi = i + itemsize - 1; lo < hi; lo++, hi--) {
+      const t = bytes[lo]!;
+      bytes[lo] = bytes[hi]!;
+      bytes[hi] = t;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+/**
+ * Serialises `tensors` (data laid out contiguously in the record's iteration
+ * order) plus optional string metadata into safetensors bytes.
+ *
+ * Note: unlike the reference writer we do not reorder tensors by alignment, so
+ * an F64 tensor may start at an offset that is not a multiple of 8 inside the
+ * data buffer. That is valid safetensors; readers (including ours) copy.
+ */
+export function encodeSafetensors(
+  tensors: Record<string, RawTensor>,
+  metadata?: Record<string, string>,
+): Uint8Array {
+  // The header is assembled as a string rather than via JSON.stringify(object)
+  // so that key order is exactly the iteration order we use for the data
+  // layout, and so a tensor called "__proto__" cannot touch a prototype.
+  const parts: string[] = [];
+  if (metadata !== undefined) {
+    parts.push(`${JSON.stringify(METADATA_KEY)}:${encodeMetadata(metadata)}`);
+  }
+
+  const chunks: { info: DTypeInfo; data: Float32Array | Float64Array }[] = [];
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const info = checkTensorForEncode(name, tensor);
+    const begin = offset;
+    offset += tensor.data.length * info.itemsize;
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${info.file}","shape":[${tensor.shape.join(',')}],` +
+        `"data_offsets":[${begin},${offset}]}`,
+    );
+    chunks.push({ info, data: tensor.data });
+  }
+
+  const json = new TextEncoder().encode(`{${parts.join(',')}}`);
+  // 8 + headerLength must be a multiple of 8; since 8 already is, pad the
+  // header itself. Spaces are JSON whitespace, so readers ignore them.
+  const headerLength = Math.ceil(json.length / DATA_ALIGNMENT) * DATA_ALIGNMENT;
+  const dataStart = 8 + headerLength;
+
+  const out = new Uint8Array(dataStart + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, dataStart);
+
+  let cursor = dataStart;
+  for (const { info, data } of chunks) {
+    const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const dst = out.subarray(cursor, cursor + src.length);
+    dst.set(src);
+    if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(dst, info.itemsize);
+    cursor += src.length;
+  }
+  return out;
+}
+
+function encodeMetadata(metadata: Record<string, string>): string {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new Error(`saveSafetensors: metadata must be an object of strings, got ${describe(metadata)}`);
+  }
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') {
+      throw new Error(
+        `saveSafetensors: metadata value for key ${quote(key)} must be a string, got ${describe(value)}`,
+      );
+    }
+    parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function checkTensorForEncode(name: string, tensor: RawTensor): DTypeInfo {
+  const where = `tensor ${quote(name)}`;
+  if (name === METADATA_KEY) {
+    throw new Error(`saveSafetensors: ${quote(METADATA_KEY)} is reserved and cannot be a tensor name`);
+  }
+  if (typeof tensor !== 'object' || tensor === null) {
+    throw new Error(`saveSafetensors: ${where} must be an object, got ${describe(tensor)}`);
+  }
+  const info = Object.hasOwn(BY_RAW, tensor.dtype) ? BY_RAW[tensor.dtype] : undefined;
+  if (info === undefined) {
+    throw new Error(
+      `saveSafetensors: ${where} has unsupported dtype ${describe(tensor.dtype)} (expected "float32" or "float64")`,
+    );
+  }
+  // toStringTag rather than instanceof: typed arrays from another realm
+  // (worker, iframe, test environment) are just as good.
+  if (Object.prototype.toString.call(tensor.data) !== `[object ${info.tag}]`) {
+    throw new Error(
+      `saveSafetensors: ${where} has dtype ${tensor.dtype} so its data must be a ${info.tag}, ` +
+        `got ${typeName(tensor.data)}`,
+    );
+  }
+  if (!Array.isArray(tensor.shape)) {
+    throw new Error(`saveSafetensors: ${where} shape must be an array, got ${describe(tensor.shape)}`);
+  }
+  const numel = checkedNumel(tensor.shape);
+  if (numel === undefined) {
+    throw new Error(
+      `saveSafetensors: ${where} shape ${describe(tensor.shape)} must contain only non-negative safe integers`,
+    );
+  }
+  if (numel !== BigInt(tensor.data.length)) {
+    throw new Error(
+      `saveSafetensors: ${where} shape ${describe(tensor.shape)} needs ${numel} elements ` +
+        `but data has ${tensor.data.length}`,
+    );
+  }
+  return info;
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------
+
+interface PlannedTensor {
+  name: string;
+  dtype: RawTensor['dtype'];
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * Parses safetensors bytes. The input is treated as untrusted: every field is
+ * validated (and every byte range checked) before anything is allocated or
+ * copied, so callers either get a complete result or an Error whose message
+ * starts with "loadSafetensors:". Returned arrays are fresh copies; they never
+ * alias `bytes`, which may be any (unaligned) view.
+ */
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Record<string, RawTensor>;
+  metadata: Record<string, string>;
+} {
+  if (Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+    fail(`expected a Uint8Array, got ${typeName(bytes)}`);
+  }
+  if (bytes.length < 8) {
+    fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  }
+
+  // DataView handles both the byte order and a non-aligned byteOffset.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(MAX_HEADER_BYTES)) {
+    fail(`header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  }
+  const headerLength = Number(declared);
+  if (headerLength > bytes.length - 8) {
+    fail(`header length ${headerLength} runs past the end of the file (${bytes.length - 8} bytes after the length prefix)`);
+  }
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+
+  const header = parseHeader(bytes.subarray(8, dataStart));
+  const metadata = readMetadata(header);
+  const plan: PlannedTensor[] = [];
+  for (const [name, entry] of Object.entries(header)) {
+    if (name !== METADATA_KEY) plan.push(readEntry(name, entry, dataLength));
+  }
+  checkCoverage(plan, dataLength);
+
+  // Everything is validated; from here on nothing can throw except allocation.
+  const tensors = Object.fromEntries(
+    plan.map(({ name, dtype, shape, begin, end }): [string, RawTensor] => {
+      const info = BY_RAW[dtype];
+      const data = info.alloc((end - begin) / info.itemsize);
+      const dst = new Uint8Array(data.buffer);
+      // A byte copy (rather than a typed view on `bytes`) is what makes
+      // unaligned offsets work and guarantees no aliasing of the input.
+      dst.set(bytes.subarray(dataStart + begin, dataStart + end));
+      if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(dst, info.itemsize);
+      return [name, { dtype, shape, data }];
+    }),
+  );
+  return { tensors, metadata };
+}
+
+function fail(message: string): never {
+  throw new Error(`loadSafetensors: ${message}`);
+}
+
+function parseHeader(headerBytes: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    // fatal: reject malformed UTF-8 instead of silently inserting U+FFFD.
+    // ignoreBOM: keep a BOM so JSON.parse rejects it, as the reference does.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
+  } catch {
+    fail(`header (${headerBytes.length} bytes) is not valid UTF-8`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    // Catch-all on purpose: pathological input must surface as a format
+    // error, whatever the engine throws (SyntaxError, or RangeError on depth).
+    fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!isPlainObject(parsed)) {
+    fail(`header must be a JSON object, got ${describe(parsed)}`);
+  }
+  return parsed;
+}
+
+function readMetadata(header: Record<string, unknown>): Record<string, string> {
+  if (!Object.hasOwn(header, METADATA_KEY)) return {};
+  const raw = header[METADATA_KEY];
+  if (!isPlainObject(raw)) {
+    fail(`${quote(METADATA_KEY)} must be an object of strings, got ${describe(raw)}`);
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') {
+      fail(`${quote(METADATA_KEY)} value for key ${quote(key)} must be a string, got ${describe(value)}`);
+    }
+  }
+  // fromEntries keeps a "__proto__" key as plain data, like JSON.parse did.
+  return Object.fromEntries(Object.entries(raw as Record<string, string>));
+}
+
+function readEntry(name: string, entry: unknown, dataLength: number): PlannedTensor {
+  const where = `tensor ${quote(name)}`;
+  if (!isPlainObject(entry)) {
+    fail(`${where} must be an object, got ${describe(entry)}`);
+  }
+
+  const { dtype, shape, data_offsets: offsets } = entry;
+  if (typeof dtype !== 'string') {
+    fail(`${where} dtype must be a string, got ${describe(dtype)}`);
+  }
+  if (!Object.hasOwn(BY_FILE, dtype)) {
+    fail(`${where} has unsupported dtype ${quote(dtype)} (only F32 and F64 are supported)`);
+  }
+  const rawDtype = BY_FILE[dtype as SafetensorsDType];
+  const { itemsize } = BY_RAW[rawDtype];
+
+  if (!Array.isArray(shape)) {
+    fail(`${where} shape must be an array, got ${describe(shape)}`);
+  }
+  const numel = checkedNumel(shape);
+  if (numel === undefined) {
+    const bad = shape.find((d) => !isNonNegativeSafeInteger(d));
+    fail(`${where} shape ${describe(shape)} has entry ${describe(bad)}, expected a non-negative safe integer`);
+  }
+
+  if (!Array.isArray(offsets)) {
+    fail(`${where} data_offsets must be an array, got ${describe(offsets)}`);
+  }
+  if (offsets.length !== 2 || !offsets.every(isNonNegativeSafeInteger)) {
+    fail(`${where} data_offsets ${describe(offsets)} must be two non-negative integers [begin, end]`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) {
+    fail(`${where} data_offsets ${describe(offsets)} has begin ${begin} > end ${end}`);
+  }
+  // BigInt because product(shape) of safe integers can exceed 2^53, and an
+  // inexact comparison here is exactly how an allocation could go wrong.
+  const expected = numel * BigInt(itemsize);
+  if (BigInt(end - begin) !== expected) {
+    fail(
+      `${where} has ${end - begin} bytes (data_offsets [${begin}, ${end}]) but shape ${describe(shape)} ` +
+        `with dtype ${dtype} needs ${expected} bytes`,
+    );
+  }
+  if (end > dataLength) {
+    fail(`${where} data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data buffer`);
+  }
+
+  // Normalise -0 (valid JSON, passes the integer check) to 0.
+  return { name, dtype: rawDtype, shape: shape.map((d: number) => d + 0), begin, end };
+}
+
+/**
+ * The reference implementation requires the tensors' byte ranges to tile the
+ * data buffer exactly: no overlaps (which would let two tensors share bytes)
+ * and no gaps or trailing bytes (which would hide unaccounted data).
+ */
+function checkCoverage(plan: readonly PlannedTensor[], dataLength: number): void {
+  // Sorting by end as a tie-breaker puts zero-size tensors before a tensor
+  // starting at the same offset, so they do not read as overlaps.
+  const sorted = [...plan].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  let previous: PlannedTensor | undefined;
+  for (const t of sorted) {
+    if (t.begin < cursor) {
+      fail(
+        `tensor ${quote(t.name)} bytes [${t.begin}, ${t.end}) overlap ` +
+          `tensor ${quote(previous!.name)} bytes [${previous!.begin}, ${previous!.end})`,
+      );
+    }
+    if (t.begin > cursor) {
+      fail(`data bytes [${cursor}, ${t.begin}) are not covered by any tensor (gap before tensor ${quote(t.name)})`);
+    }
+    cursor = t.end;
+    previous = t;
+  }
+  if (cursor !== dataLength) {
+    fail(`data buffer has ${dataLength - cursor} trailing bytes [${cursor}, ${dataLength}) not covered by any tensor`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNonNegativeSafeInteger(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** Element count as an exact BigInt, or undefined if any dim is invalid. */
+function checkedNumel(shape: readonly unknown[]): bigint | undefined {
+  let numel = 1n;
+  for (const d of shape) {
+    if (!isNonNegativeSafeInteger(d)) return undefined;
+    numel *= BigInt(d);
+  }
+  return numel;
+}
+
+const MAX_SHOWN_CHARS = 80;
+const MAX_SHOWN_ITEMS = 8;
+
+function quote(s: string): string {
+  const q = JSON.stringify(s);
+  return q.length > MAX_SHOWN_CHARS ? `${q.slice(0, MAX_SHOWN_CHARS)}…"` : q;
+}
+
+/**
+ * Short, safe rendering of an untrusted JSON value for error messages. It only
+ * looks one level deep: JSON.stringify on attacker-controlled nesting could
+ * overflow the stack, and a 100 MB header should not end up in a message.
+ */
+function describe(value: unknown, depth = 0): string {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (value === null || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) {
+    if (depth > 0) return '[…]';
+    const shown = value.slice(0, MAX_SHOWN_ITEMS).map((v) => describe(v, depth + 1));
+    if (value.length > MAX_SHOWN_ITEMS) shown.push(`… ${value.length - MAX_SHOWN_ITEMS} more`);
+    return `[${shown.join(', ')}]`;
+  }
+  if (typeof value === 'object') return depth > 0 ? '{…}' : `an object (${typeName(value)})`;
+  return typeof value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return Object.prototype.toString.call(value).slice(8, -1);
+}
