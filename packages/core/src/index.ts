@@ -12,5 +12,7 @@ export { Generator, manualSeed } from './random/generator.js';
 export { setBackend, getBackend, registerBackend } from './kernels/backend.js';
 export type { Kernels, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js/index.js';
+// Importing this registers the 'wasm' backend when WebAssembly SIMD is available.
+export { initWasm, wasmAvailable } from './kernels/wasm/index.js';
 export type { DType, Storage } from './storage/dtype.js';
 export { TensorData } from './storage/tensor-data.js';

@@ -40,15 +40,25 @@ export function runBackward(root: Tensor, seed: Tensor): void {
         const input = inputs[k]!;
         let ig = inputGrads[k];
         if (!input.requiresGrad || !ig) continue;
-        ig = sumToShape(ig, input.shape);
-        if (!shapesEqual(ig.shape, input.shape)) {
+        // Checked before summing: sumToShape ends in a reshape, which would silently accept a
+        // gradient of the right size but the wrong shape (e.g. [3, 2] or [6] for a [2, 3] input).
+        if (!reducesTo(ig.shape, input.shape)) {
           throw new Error(`backward: ${node.op.name} produced a gradient of shape ${fmt(ig.shape)} for an input of shape ${fmt(input.shape)}`);
         }
+        ig = sumToShape(ig, input.shape);
         const prev = grads.get(input);
         grads.set(input, prev ? prev.add(ig) : ig);
       }
     }
   });
+}
+
+/** Whether a gradient of shape `from` is the input's shape `to` broadcast (so summing recovers it). */
+function reducesTo(from: readonly number[], to: readonly number[]): boolean {
+  const lead = from.length - to.length;
+  if (lead < 0) return false;
+  for (let i = 0; i < to.length; i++) if (to[i] !== 1 && to[i] !== from[lead + i]) return false;
+  return true;
 }
 
 function topoSort(root: Tensor): Tensor[] {

@@ -1,0 +1,363 @@
+import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conv1d, getBackend, initWasm, jsKernels, setBackend, tensor, wasmAvailable } from '../src/index.js';
+import { kernels as activeKernels } from '../src/kernels/backend.js';
+import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
+import { wasmMemoryBytes } from '../src/kernels/wasm/index.js';
+import type { Storage } from '../src/storage/dtype.js';
+import { generate, generatedPath } from '../scripts/build-wasm.mjs';
+
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 50) });
+
+let wasm: Kernels;
+
+beforeAll(async () => {
+  expect(await initWasm()).toBe(true);
+  setBackend('wasm');
+  wasm = activeKernels;
+  setBackend('js');
+});
+
+afterEach(() => setBackend('js'));
+
+/** Deterministic values in [-1, 1) (a few exact zeros and integers too). */
+function fill<T extends Storage>(out: T, seed: number): T {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    const r = s / 2 ** 32;
+    out[i] = r < 0.02 ? 0 : r < 0.04 ? 1 : r * 2 - 1;
+  }
+  return out;
+}
+
+const abs = <T extends Storage>(a: T): T => a.map(Math.abs) as T;
+
+/**
+ * Each element within rtol of the sum of |terms| that formed it (the JS kernel run on |inputs|):
+ * the honest bound for a float32 sum whose terms may cancel.
+ */
+function expectClose(got: Storage, want: Storage, bound: Storage, rtol = 1e-5, what = ''): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i]! - want[i]!);
+    if (!(err <= rtol * bound[i]! + 1e-30)) {
+      throw new Error(`${what}[${i}]: wasm ${got[i]} vs js ${want[i]} (|terms| ${bound[i]})`);
+    }
+  }
+}
+
+const geometry = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    groups: fc.integer({ min: 1, max: 3 }),
+    cinG: fc.integer({ min: 1, max: 5 }),
+    coutG: fc.integer({ min: 1, max: 6 }),
+    length: fc.integer({ min: 1, max: 40 }),
+    kernelSize: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 6 })),
+    stride: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
+    dilation: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
+    padLeft: fc.integer({ min: 0, max: 5 }),
+    padRight: fc.integer({ min: 0, max: 5 }),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  })
+  .map((r) => {
+    const span = r.dilation * (r.kernelSize - 1);
+    const outLength = Math.floor((r.length + r.padLeft + r.padRight - span - 1) / r.stride) + 1;
+    const g: Conv1dGeometry = {
+      batch: r.batch, inChannels: r.cinG * r.groups, outChannels: r.coutG * r.groups, length: r.length,
+      kernelSize: r.kernelSize, outLength, stride: r.stride, padLeft: r.padLeft, dilation: r.dilation, groups: r.groups,
+    };
+    return { g, seed: r.seed };
+  })
+  .filter(({ g }) => g.outLength >= 1);
+
+function convBuffers(g: Conv1dGeometry, seed: number) {
+  return {
+    x: fill(new Float32Array(g.batch * g.inChannels * g.length), seed),
+    w: fill(new Float32Array(g.outChannels * (g.inChannels / g.groups) * g.kernelSize), seed + 1),
+    b: fill(new Float32Array(g.outChannels), seed + 2),
+    gy: fill(new Float32Array(g.batch * g.outChannels * g.outLength), seed + 3),
+  };
+}
+
+describe('wasm backend: loading', () => {
+  it('is available, registered, and not the default', async () => {
+    expect(wasmAvailable()).toBe(true);
+    expect(await initWasm()).toBe(true); // idempotent
+    expect(getBackend()).toBe('js');
+    setBackend('wasm');
+    expect(getBackend()).toBe('wasm');
+  });
+
+  it('module.generated.ts is the assembled kernels.wat (re-run build:wasm after editing it)', async () => {
+    expect(await readFile(generatedPath, 'utf8')).toBe(await generate());
+  });
+});
+
+describe('wasm conv1d kernels match the JS reference (float32)', () => {
+  it('forward, with and without bias', () => {
+    fc.assert(
+      fc.property(geometry, fc.boolean(), ({ g, seed }, withBias) => {
+        const { x, w, b } = convBuffers(g, seed);
+        const bias = withBias ? b : null;
+        const n = g.batch * g.outChannels * g.outLength;
+        const want = new Float32Array(n);
+        const bound = new Float32Array(n);
+        const got = new Float32Array(n).fill(NaN); // every element must be written
+        jsKernels.conv1dForward(x, w, bias, want, g);
+        jsKernels.conv1dForward(abs(x), abs(w), bias && abs(bias), bound, g);
+        wasm.conv1dForward(x, w, bias, got, g);
+        expectClose(got, want, bound, 1e-5, 'y');
+      }),
+    );
+  });
+
+  it('backward input', () => {
+    fc.assert(
+      fc.property(geometry, ({ g, seed }) => {
+        const { x, w, gy } = convBuffers(g, seed);
+        const want = new Float32Array(x.length);
+        const bound = new Float32Array(x.length);
+        const got = new Float32Array(x.length).fill(NaN);
+        jsKernels.conv1dBackwardInput(gy, w, want, g);
+        jsKernels.conv1dBackwardInput(abs(gy), abs(w), bound, g);
+        wasm.conv1dBackwardInput(gy, w, got, g);
+        expectClose(got, want, bound, 1e-5, 'gx');
+      }),
+    );
+  });
+
+  it('backward weight', () => {
+    fc.assert(
+      fc.property(geometry, ({ g, seed }) => {
+        const { x, w, gy } = convBuffers(g, seed);
+        const want = new Float32Array(w.length);
+        const bound = new Float32Array(w.length);
+        const got = new Float32Array(w.length).fill(NaN);
+        jsKernels.conv1dBackwardWeight(gy, x, want, g);
+        jsKernels.conv1dBackwardWeight(abs(gy), abs(x), bound, g);
+        wasm.conv1dBackwardWeight(gy, x, got, g);
+        expectClose(got, want, bound, 1e-5, 'gw');
+      }),
+    );
+  });
+
+  it('reads operands at an offset inside larger buffers (subarrays) and writes only its output', () => {
+    fc.assert(
+      fc.property(geometry, fc.integer({ min: 1, max: 7 }), ({ g, seed }, pad) => {
+        const { x, w, b, gy } = convBuffers(g, seed);
+        const inside = (a: Float32Array) => {
+          const big = fill(new Float32Array(a.length + 2 * pad), seed + 9);
+          big.set(a, pad);
+          return { big, view: big.subarray(pad, pad + a.length) };
+        };
+        const [X, W, B, GY] = [x, w, b, gy].map(inside) as [ReturnType<typeof inside>, ReturnType<typeof inside>, ReturnType<typeof inside>, ReturnType<typeof inside>];
+        const check = (n: number, run: (k: Kernels, out: Float32Array) => void) => {
+          const want = new Float32Array(n);
+          run(jsKernels, want);
+          const out = inside(new Float32Array(n).fill(NaN));
+          const before = out.big.slice();
+          run(wasm, out.view);
+          for (let i = 0; i < pad; i++) {
+            expect(out.big[i]).toBe(before[i]);
+            expect(out.big[pad + n + i]).toBe(before[pad + n + i]);
+          }
+          for (let i = 0; i < n; i++) expect(Math.abs(out.view[i]! - want[i]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i]!)));
+        };
+        check(gy.length, (k, out) => k.conv1dForward(X.view, W.view, B.view, out, g));
+        check(x.length, (k, out) => k.conv1dBackwardInput(GY.view, W.view, out, g));
+        check(w.length, (k, out) => k.conv1dBackwardWeight(GY.view, X.view, out, g));
+      }),
+      { numRuns: Math.max(1, Math.ceil(Number(process.env.FC_NUM_RUNS ?? 50) / 2)) },
+    );
+  });
+
+  it('agrees at a bench-like size (batch 2 of M: Cin 16, Cout 32, L 1024, K 5, padding 2)', () => {
+    const g: Conv1dGeometry = { batch: 2, inChannels: 16, outChannels: 32, length: 1024, kernelSize: 5, outLength: 1024, stride: 1, padLeft: 2, dilation: 1, groups: 1 };
+    const { x, w, b, gy } = convBuffers(g, 7);
+    const run = (k: Kernels) => {
+      const y = new Float32Array(gy.length);
+      const gx = new Float32Array(x.length);
+      const gw = new Float32Array(w.length);
+      k.conv1dForward(x, w, b, y, g);
+      k.conv1dBackwardInput(gy, w, gx, g);
+      k.conv1dBackwardWeight(gy, x, gw, g);
+      return [y, gx, gw] as const;
+    };
+    const want = run(jsKernels);
+    const got = run(wasm);
+    const bounds = [
+      (() => { const o = new Float32Array(gy.length); jsKernels.conv1dForward(abs(x), abs(w), abs(b), o, g); return o; })(),
+      (() => { const o = new Float32Array(x.length); jsKernels.conv1dBackwardInput(abs(gy), abs(w), o, g); return o; })(),
+      (() => { const o = new Float32Array(w.length); jsKernels.conv1dBackwardWeight(abs(gy), abs(x), o, g); return o; })(),
+    ];
+    for (let i = 0; i < 3; i++) expectClose(got[i]!, want[i]!, bounds[i]!, 1e-5, ['y', 'gx', 'gw'][i]);
+  });
+});
+
+describe('wasm gemm matches the JS reference', () => {
+  // An operand of `rows` x `cols` in one of several layouts: row-major, column-major (a
+  // transposed view), or with gaps between rows/columns; at an offset into its storage.
+  const layout = (rows: number, cols: number) =>
+    fc.record({
+      kind: fc.constantFrom('row', 'col', 'gappy'),
+      gap: fc.integer({ min: 1, max: 3 }),
+      offset: fc.integer({ min: 0, max: 5 }),
+    }).map(({ kind, gap, offset }) => {
+      const [row, col] = kind === 'row' ? [cols, 1] : kind === 'col' ? [1, rows] : [cols * (gap + 1) + 1, gap + 1];
+      const size = offset + Math.max(0, (rows - 1) * row + (cols - 1) * col + 1);
+      return { row, col, offset, size };
+    });
+
+  const problem = fc
+    .record({ M: fc.integer({ min: 0, max: 19 }), N: fc.integer({ min: 0, max: 21 }), K: fc.integer({ min: 0, max: 17 }) })
+    .chain(({ M, N, K }) => fc.record({
+      M: fc.constant(M), N: fc.constant(N), K: fc.constant(K),
+      a: layout(M, K), b: layout(K, N),
+      cOff: fc.integer({ min: 0, max: 5 }),
+      seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    }));
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: random sizes (incl. 0 and not multiples of 4), strides and offsets`, () => {
+      const alloc = (n: number) => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+      fc.assert(
+        fc.property(problem, ({ M, N, K, a, b, cOff, seed }) => {
+          const A = fill(alloc(a.size), seed);
+          const B = fill(alloc(b.size), seed + 1);
+          const size = cOff + M * N + 3;
+          const want = fill(alloc(size), seed + 2);
+          const got = want.slice();
+          const bound = want.map(Math.abs);
+          jsKernels.gemm(M, N, K, A, a.offset, a.row, a.col, B, b.offset, b.row, b.col, want, cOff);
+          jsKernels.gemm(M, N, K, abs(A), a.offset, a.row, a.col, abs(B), b.offset, b.row, b.col, bound, cOff);
+          wasm.gemm(M, N, K, A, a.offset, a.row, a.col, B, b.offset, b.row, b.col, got, cOff);
+          if (dtype === 'float64') expect(Array.from(got)).toEqual(Array.from(want)); // delegated to JS
+          else expectClose(got, want, bound, 1e-5, 'C');
+        }),
+      );
+    });
+  }
+});
+
+describe('wasm backend: float64 and the delegated kernels', () => {
+  it('float64 conv1d falls back to the JS kernels (bit-identical)', () => {
+    fc.assert(
+      fc.property(geometry, ({ g, seed }) => {
+        const f = convBuffers(g, seed);
+        const [x, w, b, gy] = [f.x, f.w, f.b, f.gy].map((a) => Float64Array.from(a)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+        const run = (k: Kernels) => {
+          const y = new Float64Array(gy.length);
+          const gx = new Float64Array(x.length);
+          const gw = new Float64Array(w.length);
+          k.conv1dForward(x, w, b, y, g);
+          k.conv1dBackwardInput(gy, w, gx, g);
+          k.conv1dBackwardWeight(gy, x, gw, g);
+          return [...y, ...gx, ...gw];
+        };
+        expect(run(wasm)).toEqual(run(jsKernels));
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('elementwise and reduce are the JS kernels', () => {
+    expect(wasm.unary).toBe(jsKernels.unary);
+    expect(wasm.binary).toBe(jsKernels.binary);
+    expect(wasm.reduce).toBe(jsKernels.reduce);
+  });
+});
+
+describe('wasm backend: memory', () => {
+  it('does not grow across 1,000 calls of the same sizes', () => {
+    const g: Conv1dGeometry = { batch: 2, inChannels: 6, outChannels: 10, length: 77, kernelSize: 3, outLength: 39, stride: 2, padLeft: 1, dilation: 1, groups: 2 };
+    const { x, w, b, gy } = convBuffers(g, 3);
+    const y = new Float32Array(gy.length);
+    const gx = new Float32Array(x.length);
+    const gw = new Float32Array(w.length);
+    const A = fill(new Float32Array(50 * 30), 1);
+    const B = fill(new Float32Array(30 * 40), 2);
+    const C = new Float32Array(50 * 40);
+    const once = () => {
+      wasm.conv1dForward(x, w, b, y, g);
+      wasm.conv1dBackwardInput(gy, w, gx, g);
+      wasm.conv1dBackwardWeight(gy, x, gw, g);
+      wasm.gemm(50, 40, 30, A, 0, 30, 1, B, 0, 40, 1, C, 0);
+    };
+    once();
+    const bytes = wasmMemoryBytes();
+    const y0 = y.slice();
+    for (let i = 0; i < 1000; i++) once();
+    expect(wasmMemoryBytes()).toBe(bytes);
+    expect(y).toEqual(y0);
+  });
+
+  it('grows for a large call and stays correct after (views are refreshed)', () => {
+    const A = fill(new Float32Array(300 * 400), 5);
+    const B = fill(new Float32Array(400 * 500), 6);
+    const want = new Float32Array(300 * 500);
+    const got = new Float32Array(300 * 500);
+    jsKernels.gemm(300, 500, 400, A, 0, 400, 1, B, 0, 500, 1, want, 0);
+    wasm.gemm(300, 500, 400, A, 0, 400, 1, B, 0, 500, 1, got, 0);
+    const bound = new Float32Array(300 * 500);
+    jsKernels.gemm(300, 500, 400, abs(A), 0, 400, 1, abs(B), 0, 500, 1, bound, 0);
+    expectClose(got, want, bound, 1e-5, 'C');
+    expect(wasmMemoryBytes()).toBeGreaterThan(4 * (300 * 400 + 400 * 500 + 300 * 500));
+  });
+});
+
+describe('wasm backend end to end: conv1d forward + backward through Tensor ops', () => {
+  const cases = [
+    { N: 3, Cin: 4, Cout: 6, L: 37, K: 5, opts: { padding: 2 } },
+    { N: 2, Cin: 6, Cout: 4, L: 50, K: 3, opts: { stride: 2, dilation: 2, groups: 2, padding: 3 } },
+    { N: 1, Cin: 3, Cout: 5, L: 16, K: 1, opts: {} },
+    { N: 2, Cin: 4, Cout: 8, L: 21, K: 4, opts: { padding: 'same' as const, groups: 4 } },
+  ];
+  for (const { N, Cin, Cout, L, K, opts } of cases) {
+    it(`gives the same output and grads on both backends: ${JSON.stringify({ N, Cin, Cout, L, K, ...opts })}`, () => {
+      const groups = (opts as { groups?: number }).groups ?? 1;
+      const xs = fill(new Float32Array(N * Cin * L), 11);
+      const ws = fill(new Float32Array(Cout * (Cin / groups) * K), 12);
+      const bs = fill(new Float32Array(Cout), 13);
+      const run = (backend: string) => {
+        setBackend(backend);
+        const x = tensor(xs, { shape: [N, Cin, L], dtype: 'float32', requiresGrad: true });
+        const w = tensor(ws, { shape: [Cout, Cin / groups, K], dtype: 'float32', requiresGrad: true });
+        const b = tensor(bs, { shape: [Cout], dtype: 'float32', requiresGrad: true });
+        const y = conv1d(x, w, b, opts);
+        const loss = y.sub(y.detach().mul(0.5).add(0.25)).pow(2).mean(); // MSE against a target
+        loss.backward();
+        return { y: y.tensorData.contiguousStorage(), gx: x.grad!.tensorData.contiguousStorage(), gw: w.grad!.tensorData.contiguousStorage(), gb: b.grad!.tensorData.contiguousStorage() };
+      };
+      const js = run('js');
+      const wa = run('wasm');
+      for (const key of ['y', 'gx', 'gw', 'gb'] as const) {
+        const a = wa[key];
+        const e = js[key];
+        const scale = Math.max(1e-6, ...Array.from(e, Math.abs));
+        for (let i = 0; i < e.length; i++) expect(Math.abs(a[i]! - e[i]!)).toBeLessThanOrEqual(1e-5 * scale * 10);
+      }
+    });
+  }
+
+  it('matmul forward and backward agree on both backends', () => {
+    const as = fill(new Float32Array(5 * 7 * 9), 21);
+    const bs = fill(new Float32Array(9 * 6), 22);
+    const run = (backend: string) => {
+      setBackend(backend);
+      const a = tensor(as, { shape: [5, 7, 9], dtype: 'float32', requiresGrad: true });
+      const b = tensor(bs, { shape: [9, 6], dtype: 'float32', requiresGrad: true });
+      const c = a.matmul(b);
+      c.pow(2).sum().backward();
+      return [c, a.grad!, b.grad!].map((t) => Array.from(t.tensorData.contiguousStorage()));
+    };
+    const js = run('js');
+    const wa = run('wasm');
+    for (let k = 0; k < 3; k++) {
+      const scale = Math.max(...js[k]!.map(Math.abs));
+      js[k]!.forEach((v, i) => expect(Math.abs(wa[k]![i]! - v)).toBeLessThanOrEqual(1e-5 * scale));
+    }
+  });
+});
