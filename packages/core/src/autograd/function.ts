@@ -25,6 +25,11 @@ export class Context<P = undefined> {
     readonly params: P,
   ) {}
 
+  /** Whether input i wants a gradient: backward rules skip the work for the others. */
+  needsGrad(i: number): boolean {
+    return this.inputs[i]!.requiresGrad;
+  }
+
   /** The forward result as a tensor without history, for rules like d tanh = 1 - y². */
   out(): Tensor {
     return new Tensor(this.output);

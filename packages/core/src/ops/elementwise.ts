@@ -48,20 +48,23 @@ export const Add: Op = {
 export const Sub: Op = {
   name: 'sub',
   forward: binaryForward('sub', 'sub'),
-  backward: (g) => [g, g.neg()],
+  backward: (g, ctx) => [g, ctx.needsGrad(1) ? g.neg() : null],
 };
 
 export const Mul: Op = {
   name: 'mul',
   forward: binaryForward('mul', 'mul'),
-  backward: (g, { inputs: [a, b] }) => [g.mul(b!), g.mul(a!)],
+  backward: (g, ctx) => [ctx.needsGrad(0) ? g.mul(ctx.inputs[1]!) : null, ctx.needsGrad(1) ? g.mul(ctx.inputs[0]!) : null],
 };
 
 export const Div: Op = {
   name: 'div',
   forward: binaryForward('div', 'div'),
   // d(a/b)/db = -a/b² = -(a/b)/b: reuses the quotient instead of squaring b.
-  backward: (g, ctx) => [g.div(ctx.inputs[1]!), g.mul(ctx.out()).div(ctx.inputs[1]!).neg()],
+  backward: (g, ctx) => [
+    ctx.needsGrad(0) ? g.div(ctx.inputs[1]!) : null,
+    ctx.needsGrad(1) ? g.mul(ctx.out()).div(ctx.inputs[1]!).neg() : null,
+  ],
 };
 
 // ---- unary ---------------------------------------------------------------------------------

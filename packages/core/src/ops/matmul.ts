@@ -45,5 +45,8 @@ export const Matmul: Op = {
     return new TensorData(out, [...batch, M, N]);
   },
   // dA = G Bᵀ and dB = Aᵀ G; broadcast batch dims are summed away by the engine.
-  backward: (g, { inputs: [a, b] }) => [g.matmul(b!.transpose(-1, -2)), a!.transpose(-1, -2).matmul(g)],
+  backward: (g, ctx) => {
+    const [a, b] = ctx.inputs;
+    return [ctx.needsGrad(0) ? g.matmul(b!.transpose(-1, -2)) : null, ctx.needsGrad(1) ? a!.transpose(-1, -2).matmul(g) : null];
+  },
 };

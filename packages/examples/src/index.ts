@@ -1,0 +1,17 @@
+// The blog's 1-D CNN
+export { trainBlogExample, type BlogOptions, type BlogEpoch, type BlogResult } from './blog/model.js';
+export { BLOG_INPUT, BLOG_TARGET, BLOG_WEIGHT, BLOG_BIAS, BLOG_LR, BLOG_EPOCHS, blogForward, blogLoss } from './blog/problem.js';
+export { blogGradient, trueGradient, blogLossWithBlogGradient, type Gradient } from './blog/blog-gradient.js';
+export { checkBlogGradients, type Verdict } from './blog/check.js';
+export { analyzeHessian, designMatrix, mseHessian, symmetricEigenvalues, type HessianReport } from './blog/hessian.js';
+export { blogRecipes, compareRecipes, epochsToLoss, type Recipe, type RecipeResult } from './blog/recipes.js';
+// Building small models
+export { learnFilter, type LearnFilterOptions, type LearnFilterResult } from './filter/learn-filter.js';
+export {
+  trainClassifier, buildClassifier, makeSequences, crossEntropy, argmax, accuracy, pick, inputTensor, CLASSES,
+  type ClassifierOptions, type ClassifierResult, type Dataset,
+} from './classifier/classify.js';
+// Terminal helpers
+export { lineChart, type Series, type ChartOptions } from './terminal/chart.js';
+export { ProgressBar, type ProgressStream } from './terminal/progress.js';
+export { sparkline } from './terminal/sparkline.js';
