@@ -5,6 +5,7 @@ export {
   type TensorOptions,
 } from './factories.js';
 export { conv1d, type Conv1dOptions } from './ops/conv1d.js';
+export { mseLoss, type Reduction } from './ops/loss.js';
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { apply, Context, type Op } from './autograd/function.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
