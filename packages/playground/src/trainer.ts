@@ -1,0 +1,113 @@
+/**
+ * The blog's model, trained one epoch at a time so the page can draw between epochs.
+ *
+ * The loop is `trainBlogExample`'s (packages/examples/src/blog/model.ts): a Conv1d(1, 1, 3)
+ * set to the blog's W = [1, 1, 1], b = 0.5 with loadStateDict, MSELoss, SGD or Adam, and
+ * either Kindling's backward pass or the blog's hand-derived one (`blogLossWithBlogGradient`,
+ * reused from @kindling/examples). Unlike trainBlogExample it takes any input and target, and
+ * it steps instead of running to the end. The tests check that both give the same numbers.
+ */
+import { type Tensor, noGrad, tensor } from '@kindling/core';
+import { Adam, Conv1d, MSELoss, SGD } from '@kindling/nn';
+import { BLOG_BIAS, BLOG_WEIGHT, type BlogEpoch, blogLossWithBlogGradient } from '@kindling/examples';
+
+export const KERNEL_SIZE = BLOG_WEIGHT.length;
+
+export interface TrainerSettings {
+  input: readonly number[];
+  target: readonly number[];
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  optimizer: 'sgd' | 'adam';
+  gradient: 'autograd' | 'blog';
+}
+
+/** Why these settings cannot train, or null if they can. Messages are shown on the page. */
+export function settingsError(s: TrainerSettings): string | null {
+  const k = KERNEL_SIZE;
+  if (s.input.length < k) return `input x needs at least ${k} values (the filter has ${k} taps), got ${s.input.length}`;
+  if (s.target.length !== s.input.length - k + 1) {
+    return `target y needs ${s.input.length - k + 1} values (one per filter position: ${s.input.length} − ${k} + 1), got ${s.target.length}`;
+  }
+  if (s.gradient === 'blog' && s.target.length !== k) {
+    return `the blog's formula mixes the output index with the filter index, so it only works when there are as many outputs as taps: input x needs ${2 * k - 1} values`;
+  }
+  if (!(Number.isFinite(s.lr) && s.lr > 0)) return `learning rate must be a positive number, got ${s.lr}`;
+  if (s.optimizer === 'sgd') {
+    if (!(Number.isFinite(s.momentum) && s.momentum >= 0 && s.momentum < 1)) return `momentum must be in [0, 1), got ${s.momentum}`;
+    if (s.nesterov && s.momentum === 0) return 'Nesterov needs a momentum above 0';
+  }
+  return null;
+}
+
+export class Trainer {
+  /** One entry per epoch: the loss and prediction of the forward pass that epoch's update starts from. */
+  readonly history: BlogEpoch[] = [];
+  /** The gradient the optimizer used in the last update (weight.grad, bias.grad after backward). */
+  lastGradient: { weight: number[]; bias: number } | null = null;
+  diverged = false;
+  private readonly x: Tensor;
+  private readonly y: Tensor;
+  private readonly conv: Conv1d;
+  private readonly mse = new MSELoss();
+  private readonly opt: SGD | Adam;
+
+  constructor(readonly settings: TrainerSettings) {
+    const err = settingsError(settings);
+    if (err) throw new Error(`Trainer: ${err}`);
+    this.x = tensor([[settings.input.slice()]]);
+    this.y = tensor([[settings.target.slice()]]);
+    this.conv = new Conv1d(1, 1, KERNEL_SIZE);
+    this.conv.loadStateDict({ weight: [[BLOG_WEIGHT.slice()]], bias: [BLOG_BIAS] });
+    const params = [this.conv.weight, this.conv.bias!];
+    this.opt = settings.optimizer === 'adam'
+      ? new Adam(params, { lr: settings.lr })
+      : new SGD(params, { lr: settings.lr, momentum: settings.momentum, nesterov: settings.nesterov });
+  }
+
+  /** The next epoch to run (0 before any). */
+  get epoch(): number {
+    return this.history.length;
+  }
+
+  /** The filter and bias now (after the last update). */
+  get weight(): number[] {
+    return Array.from(this.conv.weight.dataSync());
+  }
+
+  get bias(): number {
+    return this.conv.bias!.dataSync()[0]!;
+  }
+
+  /** The prediction for the current weights, without recording a graph. */
+  predictNow(): number[] {
+    return Array.from(noGrad(() => this.conv.forward(this.x)).dataSync());
+  }
+
+  /** One epoch: forward pass, record it, backward pass, optimizer step. Stops updating once the loss is not finite. */
+  step(): BlogEpoch {
+    if (this.diverged) return this.history.at(-1)!;
+    const { weight, bias } = this.conv;
+    this.opt.zeroGrad();
+    let pred: Tensor;
+    let loss: Tensor;
+    if (this.settings.gradient === 'autograd') {
+      pred = this.conv.forward(this.x);
+      loss = this.mse.forward(pred, this.y);
+    } else {
+      pred = noGrad(() => this.conv.forward(this.x));
+      loss = blogLossWithBlogGradient(weight, bias!, this.settings.input, this.settings.target);
+    }
+    const entry: BlogEpoch = { epoch: this.history.length, loss: loss.item(), prediction: Array.from(pred.dataSync()) };
+    this.history.push(entry);
+    if (!Number.isFinite(entry.loss)) {
+      this.diverged = true;
+      return entry;
+    }
+    loss.backward();
+    this.lastGradient = { weight: Array.from(weight.grad!.dataSync()), bias: bias!.grad!.dataSync()[0]! };
+    this.opt.step();
+    return entry;
+  }
+}

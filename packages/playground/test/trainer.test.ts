@@ -1,0 +1,76 @@
+/** The page's stepping trainer gives trainBlogExample()'s numbers, and the text boxes never throw. */
+import { type BlogOptions, trainBlogExample } from '@kindling/examples';
+import { describe, expect, it } from 'vitest';
+import { parseNumber, parseNumbers } from '../src/parse.js';
+import { Trainer, type TrainerSettings, settingsError } from '../src/trainer.js';
+
+const blog: TrainerSettings = {
+  input: [1, 0.7, 0.5, 0.3, 0.1], target: [1, 0, 0], lr: 0.11, momentum: 0, nesterov: false, optimizer: 'sgd', gradient: 'autograd',
+};
+
+describe('Trainer', () => {
+  const cases: [string, Partial<TrainerSettings>, BlogOptions][] = [
+    ['the blog (autograd)', {}, {}],
+    ["the blog's hand-derived gradient", { gradient: 'blog' }, { gradient: 'blog' }],
+    ['SGD + Nesterov', { lr: 0.2603, momentum: 0.9752, nesterov: true }, { lr: 0.2603, momentum: 0.9752, nesterov: true }],
+    ['Adam', { optimizer: 'adam', lr: 0.1 }, { optimizer: 'adam', lr: 0.1 }],
+  ];
+  it.each(cases)('%s: same history, weights and bias as trainBlogExample()', (_name, settings, opts) => {
+    const t = new Trainer({ ...blog, ...settings });
+    for (let e = 0; e <= 200; e++) t.step();
+    const ref = trainBlogExample(opts);
+    expect(t.history).toEqual(ref.history);
+    expect(t.weight).toEqual(ref.weight);
+    expect(t.bias).toBe(ref.bias);
+  });
+
+  it('records the gradient autograd gave the optimizer', () => {
+    const t = new Trainer(blog);
+    t.step();
+    expect(t.lastGradient!.weight.map((v) => v.toFixed(4))).toEqual(['2.5333', '1.7400', '1.0600']);
+    expect(t.lastGradient!.bias).toBeCloseTo(3.4, 12);
+  });
+
+  it('stops updating once the loss is not finite', () => {
+    const t = new Trainer({ ...blog, lr: 5 });
+    for (let e = 0; e < 2000 && !t.diverged; e++) t.step();
+    expect(t.diverged).toBe(true);
+    const n = t.history.length;
+    t.step();
+    expect(t.history.length).toBe(n);
+  });
+
+  it('trains any signal length with autograd; the blog formula needs 5 inputs', () => {
+    const t = new Trainer({ ...blog, input: [1, 2, 3, 4, 5, 6], target: [1, 0, 0, 1] });
+    t.step();
+    expect(t.history[0]!.prediction).toHaveLength(4);
+    expect(settingsError({ ...blog, input: [1, 2, 3, 4, 5, 6], target: [1, 0, 0, 1], gradient: 'blog' })).toMatch(/blog's formula/);
+    expect(settingsError({ ...blog, target: [1, 0] })).toMatch(/target y needs 3 values/);
+    expect(settingsError({ ...blog, nesterov: true })).toMatch(/Nesterov needs a momentum/);
+    expect(() => new Trainer({ ...blog, lr: -1 })).toThrow(/learning rate must be a positive number/);
+  });
+});
+
+describe('parseNumbers', () => {
+  it('accepts commas, spaces, semicolons and brackets', () => {
+    expect(parseNumbers('[1, 0.7 ;0.5  .3, -1e-1]', { name: 'x' })).toEqual({ ok: true, values: [1, 0.7, 0.5, 0.3, -0.1] });
+  });
+  it.each([
+    ['', 'x: enter numbers separated by commas'],
+    ['1, two, 3', 'x: "two" (value 2) is not a finite number'],
+    ['1, 0x10', 'x: "0x10" (value 2) is not a finite number'],
+    ['1, Infinity', 'x: "Infinity" (value 2) is not a finite number'],
+    ['1e400', 'x: "1e400" (value 1) is not a finite number'],
+    ['1, , 2, NaN', 'x: "NaN" (value 3) is not a finite number'],
+  ])('%j -> an error, not an exception', (text, error) => {
+    expect(parseNumbers(text, { name: 'x' })).toEqual({ ok: false, error });
+  });
+  it('checks lengths', () => {
+    expect(parseNumbers('1 2', { name: 'y', length: 3, why: 'one per position' })).toEqual({ ok: false, error: 'y: expected 3 values (one per position), got 2' });
+    expect(parseNumbers('1 2', { name: 'x', minLength: 3 })).toEqual({ ok: false, error: 'x: needs at least 3 values, got 2' });
+  });
+  it('parseNumber checks its range', () => {
+    expect(parseNumber(' 0.5 ', 'momentum', (v) => v < 1, 'below 1')).toEqual({ ok: true, value: 0.5 });
+    expect(parseNumber('1', 'momentum', (v) => v < 1, 'below 1')).toEqual({ ok: false, error: 'momentum must be below 1, got "1"' });
+  });
+});
