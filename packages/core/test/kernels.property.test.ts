@@ -448,7 +448,7 @@ describe.each(backends.map((k) => ({ name: k.name, k })))('$name kernels', ({ k 
       return s;
     }
 
-    it('forward, backwardInput and backwardWeight equal the definition (exact on quarter values)', () => {
+    it('forward, backwardInput, backwardWeight and backwardBias equal the definition (exact on quarter values)', () => {
       fc.assert(
         fc.property(geomArb, (g) => {
           const rnd = prng(g.seed);
@@ -466,7 +466,10 @@ describe.each(backends.map((k) => ({ name: k.name, k })))('$name kernels', ({ k 
           k.conv1dBackwardInput(gy, w, gx, g);
           const gw = alloc(g.dtype, w.length).fill(31337);
           k.conv1dBackwardWeight(gy, x, gw, g);
+          const gb = alloc(g.dtype, g.outChannels).fill(31337);
+          k.conv1dBackwardBias(gy, gb, g);
 
+          const gbRef = new Array<number>(g.outChannels).fill(0);
           const yRef = new Array<number>(y.length).fill(0);
           const gxRef = new Array<number>(x.length).fill(0);
           const gwRef = new Array<number>(w.length).fill(0);
@@ -475,6 +478,7 @@ describe.each(backends.map((k) => ({ name: k.name, k })))('$name kernels', ({ k 
               const grp = Math.floor(co / coutG);
               for (let l = 0; l < g.outLength; l++) {
                 const yi = (n * g.outChannels + co) * g.outLength + l;
+                gbRef[co]! += gy[yi]!;
                 let acc = bias ? bias[co]! : 0;
                 for (let c = 0; c < cinG; c++) {
                   const ci = grp * cinG + c;
@@ -494,6 +498,7 @@ describe.each(backends.map((k) => ({ name: k.name, k })))('$name kernels', ({ k 
           expectAll(y, yRef, 0, 'conv1dForward');
           expectAll(gx, gxRef, 0, 'conv1dBackwardInput');
           expectAll(gw, gwRef, 0, 'conv1dBackwardWeight');
+          expectAll(gb, gbRef, 0, 'conv1dBackwardBias');
         }),
       );
     });

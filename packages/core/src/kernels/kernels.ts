@@ -65,4 +65,6 @@ export interface Kernels {
   conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): void;
   /** gw[Cout, Cin/groups, K] = sum over n, l of gy * x at the tap's position (overwritten). */
   conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): void;
+  /** gb[Cout] = sum over n and l of gy[n, co, l] (overwritten). */
+  conv1dBackwardBias(gy: Storage, gb: Storage, g: Conv1dGeometry): void;
 }

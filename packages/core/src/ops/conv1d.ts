@@ -38,7 +38,12 @@ export const Conv1d: Op<Conv1dGeometry> = {
       kernels.conv1dBackwardWeight(gyS, dense(x!.tensorData, dtype), out, g);
       gw = new Tensor(new TensorData(out, w!.shape));
     }
-    const gb = b?.requiresGrad ? gy.sum([0, 2]) : null;
+    let gb: Tensor | null = null;
+    if (b?.requiresGrad) {
+      const out = allocate(dtype, g.outChannels);
+      kernels.conv1dBackwardBias(gyS, out, g);
+      gb = new Tensor(new TensorData(out, b.shape));
+    }
     return [gx, gw, gb];
   },
 };

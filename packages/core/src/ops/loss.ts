@@ -30,12 +30,20 @@ export const MseLoss: Op<Reduction> = {
     out[0] = reduction === 'mean' ? acc / diff.length : acc;
     return new TensorData(out, []);
   },
-  // d/dp = 2 (p - t) · g (· 1/n for the mean); d/dt is its negative.
+  // d/dp = 2 (p - t) · g (· 1/n for the mean); d/dt is its negative. One pass either way.
   backward: (g, ctx) => {
-    const p = ctx.inputs[0]!;
-    const diff = new Tensor(new TensorData(ctx.saved as Float32Array | Float64Array, p.shape));
-    const scale = ctx.params === 'mean' ? 2 / p.size : 2;
-    const gp = ctx.params === 'none' ? diff.mul(g).mul(2) : diff.mul(g.mul(scale));
+    const diff = ctx.saved as Float32Array | Float64Array;
+    const shape = ctx.inputs[0]!.shape;
+    const out = new TensorData(allocate(diff instanceof Float32Array ? 'float32' : 'float64', diff.length), shape);
+    const o = out.storage;
+    if (ctx.params === 'none') {
+      const gd = g.tensorData.contiguousStorage();
+      for (let i = 0; i < diff.length; i++) o[i] = 2 * diff[i]! * gd[i]!;
+    } else {
+      const scale = (ctx.params === 'mean' ? 2 / diff.length : 2) * g.item();
+      for (let i = 0; i < diff.length; i++) o[i] = diff[i]! * scale;
+    }
+    const gp = new Tensor(out);
     return [ctx.needsGrad(0) ? gp : null, ctx.needsGrad(1) ? gp.neg() : null];
   },
 };

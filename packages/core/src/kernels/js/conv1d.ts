@@ -87,3 +87,15 @@ export function conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Co
     }
   }
 }
+
+export function conv1dBackwardBias(gy: Storage, gb: Storage, g: Conv1dGeometry): void {
+  const { batch, outChannels, outLength } = g;
+  gb.fill(0);
+  for (let n = 0; n < batch; n++) {
+    for (let co = 0; co < outChannels; co++) {
+      let acc = 0;
+      for (let l = 0, p = (n * outChannels + co) * outLength; l < outLength; l++, p++) acc += gy[p]!;
+      gb[co] += acc;
+    }
+  }
+}

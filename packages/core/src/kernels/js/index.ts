@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels.js';
-import { conv1dBackwardInput, conv1dBackwardWeight, conv1dForward } from './conv1d.js';
+import { conv1dBackwardBias, conv1dBackwardInput, conv1dBackwardWeight, conv1dForward } from './conv1d.js';
 import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { reduce } from './reduce.js';
@@ -14,4 +14,5 @@ export const jsKernels: Kernels = {
   conv1dForward,
   conv1dBackwardInput,
   conv1dBackwardWeight,
+  conv1dBackwardBias,
 };

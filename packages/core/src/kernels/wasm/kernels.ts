@@ -264,5 +264,6 @@ export function makeWasmKernels(arena: Arena): Kernels {
     conv1dForward,
     conv1dBackwardInput,
     conv1dBackwardWeight,
+    conv1dBackwardBias: jsKernels.conv1dBackwardBias,
   };
 }
