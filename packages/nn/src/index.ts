@@ -1,0 +1,16 @@
+export { Module, type StateValue, type LoadStateDictResult } from './module.js';
+export { Conv1d, type Conv1dLayerOptions } from './layers/conv1d.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { ReLU, Tanh, Sigmoid, Identity } from './layers/activations.js';
+export { Flatten } from './layers/flatten.js';
+export { Sequential } from './layers/sequential.js';
+export type { InitOptions } from './layers/init.js';
+export { MSELoss } from './losses/mse.js';
+export { L1Loss } from './losses/l1.js';
+export type { Reduction, LossOptions } from './losses/reduction.js';
+export { Optimizer, type ParamGroup, type ParamsArg, type OptimizerStateDict } from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata } from './io/safetensors.js';
+// The custom-op API lives in core; re-exported so a layer author needs one import.
+export { apply, Context, type Op, gradcheck } from '@kindling/core';

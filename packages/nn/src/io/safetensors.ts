@@ -1,0 +1,45 @@
+import { Tensor, TensorData } from '@kindling/core';
+import { type RawTensor, decodeSafetensors, encodeSafetensors } from './safetensors-format.js';
+
+/**
+ * A state dict as safetensors bytes (F64 for float64 tensors, F32 for float32), in the dict's
+ * key order, with optional string metadata. Works anywhere (no Node APIs). PyTorch reads it with
+ * `safetensors.torch.load_file(path)` / `safetensors.torch.load(bytes)`.
+ */
+export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict)) {
+    throw new Error('saveSafetensors: expected an object mapping names to Tensors');
+  }
+  const raw: Record<string, RawTensor> = {};
+  for (const [name, t] of Object.entries(stateDict)) {
+    if (!(t instanceof Tensor)) throw new Error(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor`);
+    Object.defineProperty(raw, name, {
+      // contiguousStorage: the tensor's own bytes when dense (bit-exact, no copy), else a dense copy.
+      value: { dtype: t.dtype, shape: t.shape.slice(), data: t.tensorData.contiguousStorage() },
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  }
+  return encodeSafetensors(raw, metadata);
+}
+
+/**
+ * Parses safetensors bytes into a state dict of fresh tensors (float32 for F32, float64 for F64),
+ * ready for `module.loadStateDict`. The bytes are untrusted: the whole file is validated before
+ * any tensor is made, so this returns everything or throws an Error starting "loadSafetensors:".
+ */
+export function loadSafetensors(bytes: Uint8Array): Record<string, Tensor> {
+  return loadSafetensorsWithMetadata(bytes).tensors;
+}
+
+/** `loadSafetensors` plus the file's `__metadata__` strings. */
+export function loadSafetensorsWithMetadata(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const out: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    // defineProperty: a tensor named "__proto__" stays plain data.
+    Object.defineProperty(out, name, { value: new Tensor(new TensorData(t.data, t.shape)), enumerable: true, configurable: true, writable: true });
+  }
+  return { tensors: out, metadata };
+}

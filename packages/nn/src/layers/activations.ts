@@ -1,0 +1,30 @@
+import type { Tensor } from '@kindling/core';
+import { Module } from '../module.js';
+
+/** max(0, x), elementwise. */
+export class ReLU extends Module {
+  override forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** tanh(x), elementwise. */
+export class Tanh extends Module {
+  override forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** 1 / (1 + exp(-x)), elementwise. */
+export class Sigmoid extends Module {
+  override forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/** Passes its input through unchanged (a placeholder, as torch.nn.Identity). */
+export class Identity extends Module {
+  override forward(x: Tensor): Tensor {
+    return x;
+  }
+}

@@ -1,0 +1,87 @@
+import { type Tensor, conv1d } from '@kindling/core';
+import { Module } from '../module.js';
+import { bool, fmtShape, positiveInt } from '../util.js';
+import { type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
+
+type IntOr1Tuple = number | readonly [number];
+
+export interface Conv1dLayerOptions extends InitOptions {
+  stride?: IntOr1Tuple;
+  /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length; stride 1 only). */
+  padding?: IntOr1Tuple | 'valid' | 'same';
+  dilation?: IntOr1Tuple;
+  groups?: number;
+  bias?: boolean;
+  /** Only 'zeros' (PyTorch's default) is supported. */
+  paddingMode?: 'zeros';
+}
+
+function single(name: string, v: IntOr1Tuple, allowZero = false): number {
+  const x = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < (allowZero ? 0 : 1)) {
+    throw new Error(`Conv1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
+  }
+  return x;
+}
+
+/**
+ * torch.nn.Conv1d: y = conv1d(x, weight, bias) over input [N, Cin, L] or unbatched [Cin, L].
+ * weight [Cout, Cin/groups, K] and bias [Cout] start uniform on ±1/sqrt(fanIn), fanIn = Cin/groups*K,
+ * which is PyTorch's kaiming_uniform_(a = sqrt(5)) and its bias rule; the weight is drawn first.
+ */
+export class Conv1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number | 'valid' | 'same';
+  readonly dilation: number;
+  readonly groups: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOr1Tuple, opts: Conv1dLayerOptions = {}) {
+    super();
+    if (typeof opts !== 'object' || opts === null) throw new Error('Conv1d: options must be an object');
+    this.inChannels = positiveInt('Conv1d', 'inChannels', inChannels);
+    this.outChannels = positiveInt('Conv1d', 'outChannels', outChannels);
+    this.kernelSize = single('kernelSize', kernelSize);
+    this.stride = single('stride', opts.stride ?? 1);
+    this.dilation = single('dilation', opts.dilation ?? 1);
+    this.groups = positiveInt('Conv1d', 'groups', opts.groups ?? 1);
+    const padding = opts.padding ?? 0;
+    if (padding === 'same' || padding === 'valid') {
+      if (padding === 'same' && this.stride !== 1) throw new Error(`Conv1d: padding 'same' is not supported for strided convolutions (stride ${this.stride})`);
+      this.padding = padding;
+    } else {
+      this.padding = single('padding', padding as IntOr1Tuple, true);
+    }
+    const mode = opts.paddingMode ?? 'zeros';
+    if (mode !== 'zeros') throw new Error(`Conv1d: paddingMode '${String(mode)}' is not supported (only 'zeros')`);
+    if (this.inChannels % this.groups !== 0) throw new Error(`Conv1d: inChannels ${this.inChannels} must be divisible by groups ${this.groups}`);
+    if (this.outChannels % this.groups !== 0) throw new Error(`Conv1d: outChannels ${this.outChannels} must be divisible by groups ${this.groups}`);
+    const hasBias = bool('Conv1d', 'bias', opts.bias ?? true);
+    const dtype = dtypeOption('Conv1d', opts);
+    const draw = uniformSource('Conv1d', opts);
+    const fanIn = (this.inChannels / this.groups) * this.kernelSize;
+    const bound = 1 / Math.sqrt(fanIn);
+    this.weight = this.registerParameter('weight', uniformParameter([this.outChannels, this.inChannels / this.groups, this.kernelSize], bound, dtype, draw));
+    this.bias = this.registerParameter('bias', hasBias ? uniformParameter([this.outChannels], bound, dtype, draw) : null);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const ch = x?.ndim === 3 ? x.shape[1] : x?.ndim === 2 ? x.shape[0] : undefined;
+    if (ch === undefined) throw new Error(`Conv1d: expected input of shape [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${x?.shape ? fmtShape(x.shape) : String(x)}`);
+    if (ch !== this.inChannels) throw new Error(`Conv1d: expected input with ${this.inChannels} channels, got shape ${fmtShape(x.shape)}`);
+    return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize}, stride=${this.stride}`;
+    if (this.padding !== 0) s += `, padding=${typeof this.padding === 'string' ? `'${this.padding}'` : this.padding}`;
+    if (this.dilation !== 1) s += `, dilation=${this.dilation}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ', bias=false';
+    return s;
+  }
+}

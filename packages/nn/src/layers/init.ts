@@ -1,0 +1,54 @@
+import { type DType, Generator, Tensor, TensorData, rand } from '@kindling/core';
+import { finite } from '../util.js';
+
+/** Where a layer's initial weights come from. */
+export interface InitOptions {
+  /** Seeds a fresh generator for this layer (weight first, then bias). */
+  seed?: number;
+  /** Draws from this generator instead (it advances). Without seed or generator: core's default generator (see manualSeed). */
+  generator?: Generator;
+  /** Parameter dtype, 'float64' (the default, as in core) or 'float32'. */
+  dtype?: DType;
+}
+
+/** A function returning n uniforms on [0, 1), drawn in sequence from one stream. */
+export type UniformSource = (n: number) => ArrayLike<number>;
+
+export function uniformSource(op: string, opts: InitOptions): UniformSource {
+  if (opts.generator !== undefined) {
+    if (!(opts.generator instanceof Generator)) throw new Error(`${op}: generator must be a Generator`);
+    if (opts.seed !== undefined) throw new Error(`${op}: pass either seed or generator, not both`);
+    return fromGenerator(opts.generator);
+  }
+  if (opts.seed !== undefined) return fromGenerator(new Generator(finite(op, 'seed', opts.seed)));
+  // The default generator is core's; rand() without a seed draws from it in the same way.
+  return (n) => rand([n]).tensorData.storage;
+}
+
+function fromGenerator(gen: Generator): UniformSource {
+  return (n) => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = gen.uniform();
+    return out;
+  };
+}
+
+export function dtypeOption(op: string, opts: InitOptions): DType {
+  const d = opts.dtype ?? 'float64';
+  if (d !== 'float64' && d !== 'float32') throw new Error(`${op}: dtype must be 'float64' or 'float32', got ${String(d)}`);
+  return d;
+}
+
+/**
+ * A leaf parameter uniform on [-bound, bound): what torch.nn.init.uniform_(t, -bound, bound)
+ * computes, low + (high - low) * u. kaiming_uniform_(a = sqrt(5)) on a weight with fan-in n is
+ * this with bound = gain * sqrt(3 / n), gain = sqrt(2 / (1 + a²)) = sqrt(1/3), i.e. 1/sqrt(n).
+ */
+export function uniformParameter(shape: readonly number[], bound: number, dtype: DType, draw: UniformSource): Tensor {
+  let n = 1;
+  for (const d of shape) n *= d;
+  const u = draw(n);
+  const st = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) st[i] = -bound + (bound - -bound) * u[i]!;
+  return new Tensor(new TensorData(st, shape.slice()), true);
+}

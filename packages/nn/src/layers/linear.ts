@@ -1,0 +1,44 @@
+import type { Tensor } from '@kindling/core';
+import { Module } from '../module.js';
+import { bool, fmtShape, positiveInt } from '../util.js';
+import { type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
+
+export interface LinearOptions extends InitOptions {
+  bias?: boolean;
+}
+
+/**
+ * torch.nn.Linear: y = x Wᵀ + b for input [..., inFeatures] (1-d included).
+ * weight [out, in] and bias [out] start uniform on ±1/sqrt(inFeatures), as in PyTorch.
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    if (typeof opts !== 'object' || opts === null) throw new Error('Linear: options must be an object');
+    this.inFeatures = positiveInt('Linear', 'inFeatures', inFeatures);
+    this.outFeatures = positiveInt('Linear', 'outFeatures', outFeatures);
+    const hasBias = bool('Linear', 'bias', opts.bias ?? true);
+    const dtype = dtypeOption('Linear', opts);
+    const draw = uniformSource('Linear', opts);
+    const bound = 1 / Math.sqrt(this.inFeatures);
+    this.weight = this.registerParameter('weight', uniformParameter([this.outFeatures, this.inFeatures], bound, dtype, draw));
+    this.bias = this.registerParameter('bias', hasBias ? uniformParameter([this.outFeatures], bound, dtype, draw) : null);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (!x?.shape || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new Error(`Linear: expected input of shape [..., ${this.inFeatures}], got ${x?.shape ? fmtShape(x.shape) : String(x)}`);
+    }
+    const y = x.matmul(this.weight.transpose(0, 1));
+    return this.bias ? y.add(this.bias) : y;
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

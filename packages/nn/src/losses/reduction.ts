@@ -1,0 +1,28 @@
+import { Tensor } from '@kindling/core';
+import { fmtShape } from '../util.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+export function reductionOption(op: string, opts: LossOptions): Reduction {
+  if (typeof opts !== 'object' || opts === null) throw new Error(`${op}: options must be an object`);
+  const r = opts.reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${String(r)}`);
+  return r;
+}
+
+export function checkPair(op: string, prediction: Tensor, target: Tensor): void {
+  if (!(prediction instanceof Tensor) || !(target instanceof Tensor)) throw new Error(`${op}: prediction and target must be Tensors`);
+  const a = prediction.shape;
+  const b = target.shape;
+  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+    throw new Error(`${op}: prediction shape ${fmtShape(a)} and target shape ${fmtShape(b)} must match`);
+  }
+}
+
+export function reduce(loss: Tensor, r: Reduction): Tensor {
+  return r === 'none' ? loss : r === 'sum' ? loss.sum() : loss.mean();
+}

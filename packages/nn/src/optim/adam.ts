@@ -1,0 +1,115 @@
+import type { Storage, Tensor } from '@kindling/core';
+import { bool, finite } from '../util.js';
+import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  /** L2 penalty added to the gradient (Adam's, not AdamW's decoupled decay). */
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+interface AdamState {
+  step: number;
+  expAvg: Storage;
+  expAvgSq: Storage;
+  maxExpAvgSq: Storage | null;
+}
+
+/**
+ * torch.optim.Adam, following PyTorch's single-tensor implementation operation by operation.
+ * Per parameter, with t its own step count (from 1):
+ *   g = grad (negated if maximize); if weightDecay: g = g + weightDecay * p
+ *   m = lerp(m, g, 1 - beta1)                         (m + w (g - m), or g - (g - m)(1 - w) for w >= 0.5)
+ *   v = v * beta2 + ((1 - beta2) * g) * g
+ *   stepSize = lr / (1 - beta1^t); c2 = sqrt(1 - beta2^t)
+ *   amsgrad: vmax = max(vmax, v), denom = sqrt(vmax) / c2 + eps; else denom = sqrt(v) / c2 + eps
+ *   p = p + (-stepSize * m) / denom
+ */
+export class Adam extends Optimizer<AdamOptions, AdamState> {
+  constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    if (typeof opts !== 'object' || opts === null) throw new Error('Adam: options must be an object');
+    super('Adam', params, {
+      lr: opts.lr ?? 1e-3,
+      betas: opts.betas ?? [0.9, 0.999],
+      eps: opts.eps ?? 1e-8,
+      weightDecay: opts.weightDecay ?? 0,
+      amsgrad: opts.amsgrad ?? false,
+      maximize: opts.maximize ?? false,
+    });
+  }
+
+  protected checkOptions(o: AdamOptions): void {
+    const lr = finite('Adam', 'lr', o.lr);
+    const eps = finite('Adam', 'eps', o.eps);
+    const wd = finite('Adam', 'weightDecay', o.weightDecay);
+    bool('Adam', 'amsgrad', o.amsgrad);
+    bool('Adam', 'maximize', o.maximize);
+    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`Adam: betas must be a pair [beta1, beta2], got ${String(o.betas)}`);
+    if (lr < 0) throw new Error(`Adam: invalid learning rate: ${lr} (must be >= 0)`);
+    if (eps < 0) throw new Error(`Adam: invalid epsilon value: ${eps} (must be >= 0)`);
+    o.betas.forEach((b, i) => {
+      finite('Adam', `betas[${i}]`, b);
+      if (b < 0 || b >= 1) throw new Error(`Adam: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
+    });
+    if (wd < 0) throw new Error(`Adam: invalid weightDecay value: ${wd} (must be >= 0)`);
+  }
+
+  protected update(o: AdamOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
+    const { lr, eps, weightDecay, amsgrad, maximize } = o;
+    const [beta1, beta2] = o.betas;
+    let s = this.states[index];
+    if (s === undefined) {
+      const dtype = p instanceof Float32Array ? 'float32' : 'float64';
+      s = { step: 0, expAvg: allocateLike(dtype, n), expAvgSq: allocateLike(dtype, n), maxExpAvgSq: amsgrad ? allocateLike(dtype, n) : null };
+      this.states[index] = s;
+    }
+    if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(p instanceof Float32Array ? 'float32' : 'float64', n);
+    const step = ++s.step;
+    const biasCorrection1 = 1 - beta1 ** step;
+    const biasCorrection2 = 1 - beta2 ** step;
+    const stepSize = lr / biasCorrection1;
+    const bc2Sqrt = Math.sqrt(biasCorrection2);
+    const w = 1 - beta1;
+    const smallWeight = Math.abs(w) < 0.5;
+    const c2 = 1 - beta2;
+    const m = s.expAvg;
+    const v = s.expAvgSq;
+    const vmax = s.maxExpAvgSq;
+    for (let i = 0; i < n; i++) {
+      let d = maximize ? -g[go + i]! : g[go + i]!;
+      if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;
+      const m0 = m[i]!;
+      m[i] = smallWeight ? m0 + w * (d - m0) : d - (d - m0) * (1 - w);
+      v[i] = v[i]! * beta2 + c2 * d * d;
+      let denom: number;
+      if (amsgrad) {
+        vmax![i] = Math.max(vmax![i]!, v[i]!);
+        denom = Math.sqrt(vmax![i]!) / bc2Sqrt + eps;
+      } else {
+        denom = Math.sqrt(v[i]!) / bc2Sqrt + eps;
+      }
+      p[po + i] = p[po + i]! + (-stepSize * m[i]!) / denom;
+    }
+  }
+
+  protected exportState(s: AdamState, p: Tensor): Record<string, Tensor | number> {
+    const out: Record<string, Tensor | number> = { step: s.step, expAvg: tensorOf(s.expAvg, p.shape), expAvgSq: tensorOf(s.expAvgSq, p.shape) };
+    if (s.maxExpAvgSq) out.maxExpAvgSq = tensorOf(s.maxExpAvgSq, p.shape);
+    return out;
+  }
+
+  protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdamState {
+    const step = saved.step;
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${String(step)}`);
+    return {
+      step,
+      expAvg: importBuffer(saved.expAvg, p, where, 'expAvg'),
+      expAvgSq: importBuffer(saved.expAvgSq, p, where, 'expAvgSq'),
+      maxExpAvgSq: saved.maxExpAvgSq === undefined || saved.maxExpAvgSq === null ? null : importBuffer(saved.maxExpAvgSq, p, where, 'maxExpAvgSq'),
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import type { Storage, Tensor } from '@kindling/core';
+import { bool, finite } from '../util.js';
+import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+interface SGDState {
+  momentumBuffer: Storage | null;
+}
+
+/**
+ * torch.optim.SGD, as PyTorch implements it (not as its older docs describe). Per parameter:
+ *   g = grad (negated if maximize); if weightDecay: g = g + weightDecay * p
+ *   if momentum: b = g on the parameter's first step, else b = momentum * b + (1 - dampening) * g
+ *                g = nesterov ? g + momentum * b : b
+ *   p = p - lr * g
+ * Defaults as PyTorch 2.x: lr 1e-3, everything else off.
+ */
+export class SGD extends Optimizer<SGDOptions, SGDState> {
+  constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> = {}) {
+    if (typeof opts !== 'object' || opts === null) throw new Error('SGD: options must be an object');
+    super('SGD', params, {
+      lr: opts.lr ?? 1e-3,
+      momentum: opts.momentum ?? 0,
+      dampening: opts.dampening ?? 0,
+      weightDecay: opts.weightDecay ?? 0,
+      nesterov: opts.nesterov ?? false,
+      maximize: opts.maximize ?? false,
+    });
+  }
+
+  protected checkOptions(o: SGDOptions): void {
+    const lr = finite('SGD', 'lr', o.lr);
+    const momentum = finite('SGD', 'momentum', o.momentum);
+    const dampening = finite('SGD', 'dampening', o.dampening);
+    const wd = finite('SGD', 'weightDecay', o.weightDecay);
+    const nesterov = bool('SGD', 'nesterov', o.nesterov);
+    bool('SGD', 'maximize', o.maximize);
+    if (lr < 0) throw new Error(`SGD: invalid learning rate: ${lr} (must be >= 0)`);
+    if (momentum < 0) throw new Error(`SGD: invalid momentum value: ${momentum} (must be >= 0)`);
+    if (wd < 0) throw new Error(`SGD: invalid weightDecay value: ${wd} (must be >= 0)`);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new Error(`SGD: nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${momentum}, dampening ${dampening})`);
+    }
+  }
+
+  protected update(o: SGDOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
+    const { lr, momentum, weightDecay, nesterov, maximize } = o;
+    const keep = 1 - o.dampening;
+    if (momentum === 0) {
+      for (let i = 0; i < n; i++) {
+        let d = maximize ? -g[go + i]! : g[go + i]!;
+        if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;
+        p[po + i] = p[po + i]! - lr * d;
+      }
+      return;
+    }
+    let state = this.states[index];
+    const first = state === undefined || state.momentumBuffer === null;
+    if (first) {
+      state = { momentumBuffer: allocateLike(p instanceof Float32Array ? 'float32' : 'float64', n) };
+      this.states[index] = state;
+    }
+    const buf = state!.momentumBuffer!;
+    for (let i = 0; i < n; i++) {
+      let d = maximize ? -g[go + i]! : g[go + i]!;
+      if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;
+      buf[i] = first ? d : momentum * buf[i]! + keep * d;
+      const b = buf[i]!; // read back: the buffer has the parameter's precision, as in PyTorch
+      d = nesterov ? d + momentum * b : b;
+      p[po + i] = p[po + i]! - lr * d;
+    }
+  }
+
+  protected exportState(s: SGDState, p: Tensor): Record<string, Tensor | number> {
+    return s.momentumBuffer ? { momentumBuffer: tensorOf(s.momentumBuffer, p.shape) } : {};
+  }
+
+  protected importState(saved: Record<string, unknown>, p: Tensor, where: string): SGDState {
+    if (saved.momentumBuffer === undefined || saved.momentumBuffer === null) return { momentumBuffer: null };
+    return { momentumBuffer: importBuffer(saved.momentumBuffer, p, where, 'momentumBuffer') };
+  }
+}

@@ -1,0 +1,43 @@
+import { Tensor } from '@kindling/core';
+
+export const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** Shape and row-major values of a tensor, a number (0-d) or nested arrays; throws on ragged or non-numeric input. */
+export function toDenseValues(v: unknown): { shape: number[]; values: ArrayLike<number> } {
+  if (v instanceof Tensor) return { shape: v.shape.slice(), values: v.dataSync() };
+  if (typeof v === 'number') return { shape: [], values: [v] };
+  if (v instanceof Float64Array || v instanceof Float32Array) return { shape: [v.length], values: v };
+  if (!Array.isArray(v)) throw new Error(`expected a Tensor, a number or nested arrays of numbers, got ${v === null ? 'null' : typeof v}`);
+  const shape: number[] = [];
+  for (let level: unknown = v; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const values: number[] = [];
+  const walk = (node: unknown, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number') throw new Error(`element at [${path.join(', ')}] is ${Array.isArray(node) ? 'an array' : typeof node}, expected a number`);
+      values.push(node);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new Error(`ragged nested array: at [${path.join(', ')}] expected ${shape[depth]} elements, got ${Array.isArray(node) ? node.length : typeof node}`);
+    }
+    for (let i = 0; i < node.length; i++) walk(node[i], depth + 1, [...path, i]);
+  };
+  walk(v, 0, []);
+  return { shape, values };
+}
+
+/** A finite number check with a message naming the owner and the option. */
+export function finite(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+export function positiveInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+export function bool(op: string, name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new Error(`${op}: ${name} must be a boolean, got ${String(v)}`);
+  return v;
+}
