@@ -10,6 +10,9 @@ import type { Timed } from './timing.js';
 import { syncTimed } from './timing.js';
 import { createNumpyPeer, numpyAvailable } from './peers/numpy.js';
 import { createTfjsPeer, tfjsPeerName } from './peers/tfjs.js';
+import { createKindlingPeer, kindlingPeerName, resolveBackend } from './peers/kindling.js';
+import type { KindlingBackendChoice } from './peers/kindling.js';
+import type { DType } from './data.js';
 import type { TfjsBackend, TfjsGrad } from './peers/tfjs.js';
 
 /** A set-up workload that can be stepped (through Timed.sample) and inspected. */
@@ -63,6 +66,23 @@ export function naiveJsFactory(skip?: PeerFactory['skip']): PeerFactory {
       const tr = naiveTrainer(wl, wl.dtype);
       const t = syncTimed('js-naive', tr.step);
       return { ...t, readState: async () => tr.readState(), close: async () => undefined };
+    },
+  };
+}
+
+/**
+ * Kindling through its public API (nn.Conv1d + MSELoss + SGD). The workload is cast to `dtype`
+ * (S is float64 already; M/L are float32 and run as float64 for 'kindling-f64').
+ * The created peer's `backend` says which backend it really used ('auto' falls back to js).
+ */
+export function kindlingFactory(dtype: DType, backend: KindlingBackendChoice = 'auto', skip?: PeerFactory['skip']): PeerFactory & { backend(): Promise<string> } {
+  return {
+    name: kindlingPeerName(dtype, backend),
+    ...(skip ? { skip } : {}),
+    backend: () => resolveBackend(backend),
+    async create(wl) {
+      const p = await createKindlingPeer(wl, { dtype, backend });
+      return { name: p.name, before: p.before, sample: (s) => p.sample(s), readState: () => p.readState(), close: () => p.close() };
     },
   };
 }

@@ -1,6 +1,6 @@
-import type { Tensor } from '@kindling/core';
+import { type Tensor, mseLoss } from '@kindling/core';
 import { Module } from '../module.js';
-import { type LossOptions, type Reduction, checkPair, reduce, reductionOption } from './reduction.js';
+import { type LossOptions, type Reduction, checkPair, reductionOption } from './reduction.js';
 
 /** torch.nn.MSELoss: (prediction - target)², then mean (default), sum or none. */
 export class MSELoss extends Module {
@@ -13,8 +13,8 @@ export class MSELoss extends Module {
 
   override forward(prediction: Tensor, target: Tensor): Tensor {
     checkPair('MSELoss', prediction, target);
-    const d = prediction.sub(target);
-    return reduce(d.mul(d), this.reduction);
+    // The fused primitive: one pass forward and one backward, two graph nodes fewer.
+    return mseLoss(prediction, target, this.reduction);
   }
 
   override extraRepr(): string {
