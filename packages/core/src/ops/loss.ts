@@ -1,5 +1,4 @@
 import { type Op, apply } from '../autograd/function.js';
-import { kernels } from '../kernels/backend.js';
 import { allocate, promote } from '../storage/dtype.js';
 import { fmt, shapesEqual } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
@@ -10,24 +9,32 @@ export type Reduction = 'mean' | 'sum' | 'none';
 /**
  * Mean squared error as one primitive. Composed from sub, pow and mean it would be three
  * forward passes and five backward ones over the prediction; fused, forward is one pass
- * (the difference, kept for backward) plus a sum of squares, and backward is one scaling pass.
+ * (the difference, kept for backward, and the sum of its squares) and backward is one
+ * scaling pass.
  * On the blog's tiny model the saved graph nodes matter even more than the passes.
  */
 export const MseLoss: Op<Reduction> = {
   name: 'mseLoss',
   forward: ([p, t], reduction, ctx) => {
-    const diff = allocate(promote(p!.dtype, t!.dtype), p!.size);
-    kernels.binary('sub', p!, t!, diff);
+    const dtype = promote(p!.dtype, t!.dtype);
+    const pd = p!.contiguousStorage();
+    const td = t!.contiguousStorage();
+    const n = p!.size;
+    const diff = allocate(dtype, n);
     ctx.saved = diff;
-    if (reduction === 'none') {
-      const sq = allocate(diff instanceof Float32Array ? 'float32' : 'float64', diff.length);
-      kernels.binary('mul', new TensorData(diff, p!.shape), new TensorData(diff, p!.shape), sq);
-      return new TensorData(sq, p!.shape);
-    }
+    const sq = reduction === 'none' ? allocate(dtype, n) : null;
+    // One pass: the difference (kept for backward) and its square. Squares are taken of the
+    // stored, dtype-rounded difference so float32 and float64 follow their own arithmetic.
     let acc = 0;
-    for (let i = 0; i < diff.length; i++) acc += diff[i]! * diff[i]!;
-    const out = allocate(diff instanceof Float32Array ? 'float32' : 'float64', 1);
-    out[0] = reduction === 'mean' ? acc / diff.length : acc;
+    for (let i = 0; i < n; i++) {
+      diff[i] = pd[i]! - td[i]!;
+      const d = diff[i]!;
+      acc += d * d;
+      if (sq) sq[i] = d * d;
+    }
+    if (sq) return new TensorData(sq, p!.shape);
+    const out = allocate(dtype, 1);
+    out[0] = reduction === 'mean' ? acc / n : acc;
     return new TensorData(out, []);
   },
   // d/dp = 2 (p - t) · g (· 1/n for the mean); d/dt is its negative. One pass either way.
