@@ -47,10 +47,10 @@ describe('conv1d', () => {
   });
 
   it('channel mismatch names both counts and the weight shape', () => {
-    throwsWith(() => conv1d(r([1, 4, 10]), r([2, 3, 5])), /conv1d: input has 4 channels but weight expects 3 \(weight shape \[2, 3, 5\]/);
+    throwsWith(() => conv1d(r([1, 4, 10]), r([2, 3, 5])), /^conv1d: input has 4 channels but weight expects 3 \(weight shape \[2, 3, 5\]\)$/);
     throwsWith(() => conv1d(r([4, 10]), r([2, 3, 5])), /conv1d: input has 4 channels but weight expects 3/);
     // with groups: weight [4, 1, 3] and groups 2 expects 2 input channels
-    throwsWith(() => conv1d(r([1, 4, 10]), r([4, 1, 3]), null, { groups: 2 }), /conv1d/, /input has 4 channels but weight expects 2/, /\[4, 1, 3\]/);
+    throwsWith(() => conv1d(r([1, 4, 10]), r([4, 1, 3]), null, { groups: 2 }), /conv1d/, /input has 4 channels but weight expects 2/, /\[4, 1, 3\], groups 2\)/);
   });
 
   it('groups that do not divide the channels', () => {

@@ -92,7 +92,8 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (inChannels % groups !== 0) throw new Error(`conv1d: input channels ${inChannels} are not divisible by groups ${groups}`);
   if (outChannels % groups !== 0) throw new Error(`conv1d: output channels ${outChannels} (weight shape ${shapeStr(weight.shape)}) are not divisible by groups ${groups}`);
   if (inChannels !== cinPerGroup * groups) {
-    throw new Error(`conv1d: input has ${inChannels} channels but weight expects ${cinPerGroup * groups} (weight shape ${shapeStr(weight.shape)}, groups ${groups})`);
+    const grouped = groups > 1 ? `, groups ${groups}` : '';
+    throw new Error(`conv1d: input has ${inChannels} channels but weight expects ${cinPerGroup * groups} (weight shape ${shapeStr(weight.shape)}${grouped})`);
   }
   if (kernelSize < 1) throw new Error(`conv1d: kernel size must be at least 1 (weight shape ${shapeStr(weight.shape)})`);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
