@@ -11,11 +11,14 @@ import type { Conv1dGeometry } from '../kernels.js';
  *   y[n, co, l] = bias[co] + sum_{ci in group(co), k} w[co, ci', k] * x[n, ci, l*stride + k*dilation - padLeft]
  */
 
-/** Output positions l with 0 <= l*stride + offset < length, as [lo, hi). */
-function validRange(offset: number, g: Conv1dGeometry): [number, number] {
-  const lo = offset >= 0 ? 0 : Math.ceil(-offset / g.stride);
-  const hi = Math.min(g.outLength, Math.floor((g.length - 1 - offset) / g.stride) + 1);
-  return [lo, Math.max(lo, hi)];
+/** First output position l with l*stride + offset >= 0. */
+function firstValid(offset: number, stride: number): number {
+  return offset >= 0 ? 0 : Math.ceil(-offset / stride);
+}
+
+/** One past the last output position l with l*stride + offset < length (at least `lo`). */
+function endValid(offset: number, g: Conv1dGeometry, lo: number): number {
+  return Math.max(lo, Math.min(g.outLength, Math.floor((g.length - 1 - offset) / g.stride) + 1));
 }
 
 export function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void {
@@ -33,7 +36,8 @@ export function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: S
         for (let k = 0; k < K; k++) {
           const wv = w[wRow + k]!;
           const off = k * dilation - padLeft;
-          const [lo, hi] = validRange(off, g);
+          const lo = firstValid(off, stride);
+          const hi = endValid(off, g, lo);
           for (let l = lo, p = xRow + lo * stride + off; l < hi; l++, p += stride) y[yRow + l] += wv * x[p]!;
         }
       }
@@ -56,7 +60,8 @@ export function conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Con
         for (let k = 0; k < K; k++) {
           const wv = w[wRow + k]!;
           const off = k * dilation - padLeft;
-          const [lo, hi] = validRange(off, g);
+          const lo = firstValid(off, stride);
+          const hi = endValid(off, g, lo);
           for (let l = lo, p = xRow + lo * stride + off; l < hi; l++, p += stride) gx[p] += wv * gy[gyRow + l]!;
         }
       }
@@ -78,7 +83,8 @@ export function conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Co
         const wRow = (co * cinG + c) * K;
         for (let k = 0; k < K; k++) {
           const off = k * dilation - padLeft;
-          const [lo, hi] = validRange(off, g);
+          const lo = firstValid(off, stride);
+          const hi = endValid(off, g, lo);
           let acc = 0;
           for (let l = lo, p = xRow + lo * stride + off; l < hi; l++, p += stride) acc += gy[gyRow + l]! * x[p]!;
           gw[wRow + k] += acc;
