@@ -17,6 +17,8 @@ import type { TfjsBackend, TfjsGrad } from './peers/tfjs.js';
 
 /** A set-up workload that can be stepped (through Timed.sample) and inspected. */
 export interface BenchPeer extends Timed {
+  /** Which backend the tool really runs on, where it has a choice (Kindling: 'wasm' or 'js'). */
+  readonly backend?: string;
   /** Loss of the last step, weight [Cout, Cin, K] and bias after the steps run so far. */
   readState(): Promise<TrainState>;
   close(): Promise<void>;
@@ -38,7 +40,7 @@ export function tfjsFactory(backend: TfjsBackend, grad: TfjsGrad, skip?: PeerFac
     async create(wl) {
       // tfjs is float32 only: S is run on the float32 copy of its numbers.
       const p = await createTfjsPeer(castWorkload(wl, 'float32'), { backend, grad });
-      return { name: p.name, before: p.before, sample: (s) => p.sample(s), readState: () => p.readState(), close: () => p.dispose() };
+      return { name: p.name, backend: p.backend, before: p.before, sample: (s) => p.sample(s), readState: () => p.readState(), close: () => p.dispose() };
     },
   };
 }
@@ -82,7 +84,7 @@ export function kindlingFactory(dtype: DType, backend: KindlingBackendChoice = '
     backend: () => resolveBackend(backend),
     async create(wl) {
       const p = await createKindlingPeer(wl, { dtype, backend });
-      return { name: p.name, before: p.before, sample: (s) => p.sample(s), readState: () => p.readState(), close: () => p.close() };
+      return { name: p.name, backend: p.backend, before: p.before, sample: (s) => p.sample(s), readState: () => p.readState(), close: () => p.close() };
     },
   };
 }

@@ -5,6 +5,8 @@ import { compareStates, naiveTrainer, referenceState } from '../src/reference.js
 import { createTfjsPeer } from '../src/peers/tfjs.js';
 import type { TfjsBackend, TfjsGrad } from '../src/peers/tfjs.js';
 import { createNumpyPeer, numpyAvailable } from '../src/peers/numpy.js';
+import { createKindlingPeer } from '../src/peers/kindling.js';
+import { core } from '../src/kindling.js';
 
 const STEPS = 3;
 const RTOL = 1e-3;
@@ -123,5 +125,52 @@ describe('naive float32 JS trainer', () => {
     for (let i = 0; i < STEPS; i++) tr.step();
     const cmp = compareStates(tr.readState(), referenceState(tiny, STEPS), RTOL);
     expect(cmp.ok, cmp.detail).toBe(true);
+  });
+});
+
+// Kindling through its public API (nn.Conv1d + MSELoss + SGD), both backends, both dtypes.
+const kindlingVariants: Array<['js' | 'wasm', 'float32' | 'float64']> = [
+  ['js', 'float32'],
+  ['js', 'float64'],
+  ['wasm', 'float32'],
+  ['wasm', 'float64'],
+];
+
+describe.each(kindlingVariants)('kindling %s %s', (backend, dtype) => {
+  const wasmOk = backend === 'js' || core.wasmAvailable();
+  // float64 runs should match the float64 reference to rounding; float32 ones to float32 accuracy.
+  const rtol = dtype === 'float64' ? 1e-10 : RTOL;
+
+  it.skipIf(!wasmOk).each(workloads.map((w) => [w.name, w] as const))('agrees with the reference after 3 steps on %s (dX too)', async (_n, wl) => {
+    const before = core.getBackend();
+    const peer = await createKindlingPeer(wl, { dtype, backend });
+    try {
+      expect(peer.backend).toBe(backend);
+      peer.before?.();
+      await peer.sample(STEPS);
+      const ref = refAfter(wl, STEPS);
+      const st = await peer.readState();
+      expect(st.weight).toBeInstanceOf(dtype === 'float64' ? Float64Array : Float32Array);
+      const cmp = compareStates(st, ref.state, rtol);
+      expect(cmp.ok, cmp.detail).toBe(true);
+      expectClose(await peer.readDx(), ref.dx, rtol);
+    } finally {
+      await peer.close();
+      core.setBackend(before);
+    }
+  });
+
+  it.skipIf(!wasmOk)('agrees on the blog example after 201 steps', async () => {
+    const before = core.getBackend();
+    const peer = await createKindlingPeer(blogWorkload(), { dtype, backend });
+    try {
+      peer.before?.();
+      await peer.sample(BLOG_STEPS);
+      const cmp = compareStates(await peer.readState(), referenceState(blogWorkload(), BLOG_STEPS), rtol);
+      expect(cmp.ok, cmp.detail).toBe(true);
+    } finally {
+      await peer.close();
+      core.setBackend(before);
+    }
   });
 });

@@ -1,14 +1,17 @@
 // Microbenchmark of the conv1d kernels (forward, backward input, backward weight) on the
-// 'js' and 'wasm' backends at the sizes of the speed issue, float32.
-//   npx tsx packages/core/scripts/bench-kernels.ts [--sizes M,L] [--backends js,wasm] [--min-ms 1000] [--step]
+// 'js' and 'wasm' backends at the sizes of the speed issue, float32; 'wasm' once per thread count
+// (enableThreads; 'wasm/2' = the calling thread plus one worker).
+//   npx tsx packages/core/scripts/bench-kernels.ts [--sizes M,L] [--backends js,wasm] [--threads 1,2] [--min-ms 1000] [--step]
 // --step also times one whole training step through Tensor ops (the speed issue's benchmark):
 // conv1d forward + MSE loss + backward (dX, dW, db) + an SGD update of w and b.
 // Each backend is warmed up on small calls and each kernel runs once more before it is timed,
 // then repeatedly until min-ms has passed (at least once); the median time is reported.
+// The load average is printed too: on a shared machine a busy second core makes threads=2 moot.
 import { conv1d, tensor } from '../src/index.js';
 import { jsKernels } from '../src/kernels/js/index.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
-import { wasmAvailable } from '../src/kernels/wasm/index.js';
+import { disableThreads, enableThreads, wasmAvailable } from '../src/kernels/wasm/index.js';
+import { readFileSync } from 'node:fs';
 import { kernels as activeKernels, setBackend } from '../src/kernels/backend.js';
 
 const arg = (name: string, dflt: string) => {
@@ -49,8 +52,17 @@ function time(fn: () => void, minMs: number): number {
   return times[times.length >> 1]!;
 }
 
+const loadavg = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+};
+
 const minMs = Number(arg('min-ms', '1000'));
-const rows: string[] = [];
+const threadCounts = arg('threads', '1,2').split(',').map(Number);
+console.log(`loadavg ${loadavg()}`);
 console.log('size  backend  kernel          ms        GFLOP/s');
 for (const size of arg('sizes', 'M,L').split(',')) {
   const s = SIZES[size]!;
@@ -66,7 +78,13 @@ for (const size of arg('sizes', 'M,L').split(',')) {
   const y = new Float32Array(gy.length);
   const gx = new Float32Array(x.length);
   const gw = new Float32Array(w.length);
-  for (const name of arg('backends', 'js,wasm').split(',')) {
+  const configs = arg('backends', 'js,wasm').split(',').flatMap((name) =>
+    name === 'wasm' ? threadCounts.map((t) => ({ name, t, label: t === 1 ? 'wasm' : `wasm/${t}` })) : [{ name, t: 1, label: name }]);
+  for (const { name, t, label } of configs) {
+    if (name === 'wasm') {
+      const got = t === 1 ? (await disableThreads(), 1) : await enableThreads(t);
+      if (got !== t) throw new Error(`enableThreads(${t}) gave ${got} threads`);
+    }
     const k = backend(name);
     const cases: [string, () => void][] = [
       ['forward', () => k.conv1dForward(x, w, b, y, g)],
@@ -85,9 +103,8 @@ for (const size of arg('sizes', 'M,L').split(',')) {
     for (const [kernel, fn] of cases) {
       const ms = time(fn, minMs);
       total += ms;
-      const line = `${size.padEnd(6)}${name.padEnd(9)}${kernel.padEnd(16)}${ms.toFixed(2).padStart(9)}${(flop / ms / 1e6).toFixed(2).padStart(11)}`;
+      const line = `${size.padEnd(6)}${label.padEnd(9)}${kernel.padEnd(16)}${ms.toFixed(2).padStart(9)}${(flop / ms / 1e6).toFixed(2).padStart(11)}`;
       console.log(line);
-      rows.push(line);
     }
     if (process.argv.includes('--step')) {
       setBackend(name);
@@ -107,9 +124,11 @@ for (const size of arg('sizes', 'M,L').split(',')) {
         xt.grad = null;
       };
       const ms = time(step, minMs);
-      console.log(`${size.padEnd(6)}${name.padEnd(9)}${'training step'.padEnd(16)}${ms.toFixed(2).padStart(9)}${((3 * flop) / ms / 1e6).toFixed(2).padStart(11)}`);
+      console.log(`${size.padEnd(6)}${label.padEnd(9)}${'training step'.padEnd(16)}${ms.toFixed(2).padStart(9)}${((3 * flop) / ms / 1e6).toFixed(2).padStart(11)}`);
       setBackend('js');
     }
-    console.log(`${size.padEnd(6)}${name.padEnd(9)}${'sum of three'.padEnd(16)}${total.toFixed(2).padStart(9)}${((3 * flop) / total / 1e6).toFixed(2).padStart(11)}`);
+    console.log(`${size.padEnd(6)}${label.padEnd(9)}${'sum of three'.padEnd(16)}${total.toFixed(2).padStart(9)}${((3 * flop) / total / 1e6).toFixed(2).padStart(11)}`);
   }
 }
+await disableThreads();
+console.log(`loadavg ${loadavg()}`);

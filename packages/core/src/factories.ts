@@ -4,6 +4,7 @@ import { checkShape, fmt, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { type NestedArray, Tensor } from './tensor.js';
 
+/** Options of the tensor factories (`tensor`, `zeros`, `rand`, ...). */
 export interface TensorOptions {
   requiresGrad?: boolean;
   dtype?: DType;
@@ -34,6 +35,16 @@ function shapeArg(op: string, shape: readonly number[] | number): number[] {
 /**
  * A tensor from a number (0-d), nested arrays, or a typed / plain flat array with
  * `opts.shape`. Values are copied; the dtype defaults to float64 (float32 for a Float32Array).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@kindling/core';
+ * const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+ * const y = x.mul(x).sum();            // 0-d tensor: 91
+ * y.backward();
+ * console.log(x.grad?.toArray());       // [[2, 4, 6], [8, 10, 12]]
+ * const f = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] }); // float32
+ * ```
  */
 export function tensor(data: NestedArray | Float32Array | Float64Array | readonly number[] | Tensor, opts: TensorOptions = {}): Tensor {
   if (data instanceof Tensor) {
@@ -87,26 +98,40 @@ export function tensor(data: NestedArray | Float32Array | Float64Array | readonl
   return make('tensor', storage, shape, opts);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[] | number, value: number, opts: TensorOptions = {}): Tensor {
   if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
   const s = shapeArg('full', shape);
   return make('full', allocate(dtypeFrom('full', opts), sizeOf(s)).fill(value), s, opts);
 }
 
+/**
+ * A tensor of `shape` filled with zeros.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@kindling/core';
+ * const z = zeros([2, 3], { dtype: 'float32' });
+ * console.log(z.shape, z.dtype); // [2, 3] float32
+ * ```
+ */
 export function zeros(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
   const s = shapeArg('zeros', shape);
   return make('zeros', allocate(dtypeFrom('zeros', opts), sizeOf(s)), s, opts);
 }
 
+/** A tensor of `shape` filled with ones. */
 export function ones(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
   const s = shapeArg('ones', shape);
   return make('ones', allocate(dtypeFrom('ones', opts), sizeOf(s)).fill(1), s, opts);
 }
 
+/** Zeros with `t`'s shape and dtype (`opts` may override the dtype). */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return zeros(t.shape, { dtype: t.dtype, ...opts });
 }
 
+/** Ones with `t`'s shape and dtype (`opts` may override the dtype). */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return ones(t.shape, { dtype: t.dtype, ...opts });
 }

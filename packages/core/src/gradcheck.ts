@@ -4,6 +4,7 @@ import { fmt } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { Tensor } from './tensor.js';
 
+/** Tolerances of {@link gradcheck}: an element passes when |analytic - numeric| <= atol + rtol * |numeric|. */
 export interface GradcheckOptions {
   /** Central-difference step. */
   eps?: number;
@@ -18,6 +19,14 @@ export interface GradcheckOptions {
  * backward pass per output element, so errors that cancel in a sum still show. Passing the
  * whole Jacobian implies the gradient of fn(...).sum() is right.
  * Returns true, or throws naming the input's position, the element, and both values.
+ *
+ * @example
+ * ```ts
+ * import { gradcheck, randn } from '@kindling/core';
+ * const a = randn([3, 4], { seed: 0, requiresGrad: true });
+ * const b = randn([4, 2], { seed: 1, requiresGrad: true });
+ * gradcheck((a, b) => a.matmul(b).tanh(), [a, b]); // true, or throws naming the element
+ * ```
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
   const eps = opts.eps ?? 1e-6;

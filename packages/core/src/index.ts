@@ -1,3 +1,22 @@
+/**
+ * Kindling's engines: `Scalar` (reverse-mode autograd on single numbers) and `Tensor` (n-d,
+ * strided views, NumPy broadcasting, float64/float32), the factories, `conv1d`, `noGrad`,
+ * `gradcheck`, seeded random numbers, the custom-op API (`apply`, `Op`, `Context`) and the
+ * compute backends ('js', and 'wasm' where WebAssembly SIMD is available).
+ *
+ * @example
+ * ```ts
+ * import { conv1d, tensor } from '@kindling/core';
+ * const x = tensor([[[1, 0.7, 0.5, 0.3, 0.1]]]);
+ * const w = tensor([[[1, 1, 1]]], { requiresGrad: true });
+ * const b = tensor([0.5], { requiresGrad: true });
+ * const loss = conv1d(x, w, b).sub(tensor([[[1, 0, 0]]])).pow(2).mean();
+ * loss.backward();
+ * console.log(w.grad?.toArray(), b.grad?.toArray()); // [[[2.5333, 1.74, 1.06]]] [3.4] (rounded)
+ * ```
+ *
+ * @module @kindling/core
+ */
 export { Scalar } from './scalar.js';
 export { Tensor, type NestedArray } from './tensor.js';
 export {
@@ -15,5 +34,7 @@ export type { Kernels, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp } from './ker
 export { jsKernels } from './kernels/js/index.js';
 // Importing this registers the 'wasm' backend when WebAssembly SIMD is available.
 export { initWasm, wasmAvailable } from './kernels/wasm/index.js';
+// Opt-in worker threads for the 'wasm' backend's big float32 conv1d and gemm calls (documented there).
+export { enableThreads, disableThreads, getThreads } from './kernels/wasm/index.js';
 export type { DType, Storage } from './storage/dtype.js';
 export { TensorData } from './storage/tensor-data.js';

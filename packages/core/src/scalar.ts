@@ -1,6 +1,15 @@
 /**
  * Reverse-mode autograd on single numbers, in the spirit of micrograd. Each op computes its
  * value and, side by side, its local derivatives d(out)/d(input); backward() chains them.
+ *
+ * @example
+ * ```ts
+ * import { Scalar } from '@kindling/core';
+ * const a = new Scalar(2), b = new Scalar(-3);
+ * const c = a.mul(b).add(a.pow(2)).tanh(); // tanh(-2)
+ * c.backward();
+ * console.log(a.grad, b.grad);             // 0.0707 0.1413 (up to rounding)
+ * ```
  */
 export class Scalar {
   /** Accumulated d(root)/d(this) over every backward() call since the last zeroGrad(). */
@@ -17,44 +26,55 @@ export class Scalar {
     if (typeof data !== 'number') throw new Error(`Scalar: data must be a number, got ${typeof data}`);
   }
 
+  /** `this + other`; d/dthis = 1, d/dother = 1. */
   add(other: Scalar | number): Scalar {
     const o = lift('add', other);
     return new Scalar(this.data + o.data, [this, o], [1, 1], 'add');
   }
+  /** `this - other`. */
   sub(other: Scalar | number): Scalar {
     const o = lift('sub', other);
     return new Scalar(this.data - o.data, [this, o], [1, -1], 'sub');
   }
+  /** `this * other`; d/dthis = other, d/dother = this. */
   mul(other: Scalar | number): Scalar {
     const o = lift('mul', other);
     return new Scalar(this.data * o.data, [this, o], [o.data, this.data], 'mul');
   }
+  /** `this / other`. */
   div(other: Scalar | number): Scalar {
     const o = lift('div', other);
     return new Scalar(this.data / o.data, [this, o], [1 / o.data, -this.data / (o.data * o.data)], 'div');
   }
+  /** `-this`. */
   neg(): Scalar {
     return new Scalar(-this.data, [this], [-1], 'neg');
   }
+  /** `this ** k` for a constant exponent k; d/dthis = k * this ** (k - 1). */
   pow(k: number): Scalar {
     if (typeof k !== 'number') throw new Error(`pow: exponent must be a number, got ${typeof k}`);
     return new Scalar(this.data ** k, [this], [k === 0 ? 0 : k * this.data ** (k - 1)], 'pow');
   }
+  /** `e ** this`. */
   exp(): Scalar {
     const e = Math.exp(this.data);
     return new Scalar(e, [this], [e], 'exp');
   }
+  /** Natural logarithm; d/dthis = 1 / this. */
   log(): Scalar {
     return new Scalar(Math.log(this.data), [this], [1 / this.data], 'log');
   }
+  /** Hyperbolic tangent; d/dthis = 1 - tanh(this)². */
   tanh(): Scalar {
     const t = Math.tanh(this.data);
     return new Scalar(t, [this], [1 - t * t], 'tanh');
   }
+  /** `max(this, 0)`; the derivative at 0 is 0, as in PyTorch. */
   relu(): Scalar {
     const x = this.data;
     return new Scalar(x < 0 ? 0 : x, [this], [x > 0 ? 1 : 0], 'relu');
   }
+  /** `1 / (1 + e ** -this)`, computed without overflow for large |this|. */
   sigmoid(): Scalar {
     const x = this.data;
     const s = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -94,10 +114,12 @@ export class Scalar {
     }
   }
 
+  /** Sets `grad` back to 0 (gradients accumulate across backward() calls until then). */
   zeroGrad(): void {
     this.grad = 0;
   }
 
+  /** `Scalar(data=…, grad=…)`. */
   toString(): string {
     return `Scalar(data=${this.data}, grad=${this.grad})`;
   }

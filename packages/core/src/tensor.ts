@@ -8,12 +8,22 @@ import { type DType, type Storage, allocate, isDType } from './storage/dtype.js'
 import { fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 
+/** A number or arbitrarily nested arrays of numbers: what `tensor()` takes and `toArray()` returns. */
 export type NestedArray = number | NestedArray[];
 
 /**
  * An n-d array with reverse-mode autograd. The numbers live in `tensorData` (storage, shape,
  * strides); the history lives in a graph node set by the op that made this tensor. Ops are
  * methods here and `Op` objects in ops/, where each forward sits beside its backward.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@kindling/core';
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.transpose(0, 1).add(tensor([10, 20])).relu().mean(); // views + broadcasting
+ * y.backward();
+ * console.log(x.shape, y.item(), x.grad?.toArray()); // [2, 2] 17.5 [[0.25, 0.25], [0.25, 0.25]]
+ * ```
  */
 export class Tensor {
   /** The gradient accumulated by backward passes; null until one reaches this tensor. */
@@ -29,15 +39,19 @@ export class Tensor {
     this._requiresGrad = requiresGrad;
   }
 
+  /** The size of each dimension; `[]` for a 0-d tensor. */
   get shape(): readonly number[] {
     return this.tensorData.shape;
   }
+  /** The number of dimensions (`shape.length`). */
   get ndim(): number {
     return this.tensorData.shape.length;
   }
+  /** The number of elements (the product of `shape`; 1 for a 0-d tensor). */
   get size(): number {
     return this.tensorData.size;
   }
+  /** The element type, `'float64'` or `'float32'`. */
   get dtype(): DType {
     return this.tensorData.dtype;
   }
@@ -45,6 +59,7 @@ export class Tensor {
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
+  /** Turns gradient tracking on or off for a leaf; turning it off on a computed tensor throws (use `detach()`). */
   set requiresGrad(v: boolean) {
     if (this._node && !v) {
       throw new Error('requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()');
@@ -90,49 +105,63 @@ export class Tensor {
     return this.tensorData.storage[this.tensorData.offset]!;
   }
 
+  /** A readable summary with the values, shape and dtype. */
   toString(): string {
     return `Tensor(${JSON.stringify(this.toArray())}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 
   // ---- elementwise ------------------------------------------------------------------------
 
+  /** Elementwise `this + other` with NumPy broadcasting. */
   add(other: Tensor | number): Tensor {
     return apply(Add, [this, this.lift('add', other)], undefined);
   }
+  /** Elementwise `this - other` with NumPy broadcasting. */
   sub(other: Tensor | number): Tensor {
     return apply(Sub, [this, this.lift('sub', other)], undefined);
   }
+  /** Elementwise `this * other` with NumPy broadcasting. */
   mul(other: Tensor | number): Tensor {
     return apply(Mul, [this, this.lift('mul', other)], undefined);
   }
+  /** Elementwise `this / other` with NumPy broadcasting. */
   div(other: Tensor | number): Tensor {
     return apply(Div, [this, this.lift('div', other)], undefined);
   }
+  /** Elementwise `this ** k` for a constant exponent k. */
   pow(k: number): Tensor {
     if (typeof k !== 'number') throw new Error(`pow: exponent must be a number, got ${typeof k}`);
     return apply(Pow, [this], k);
   }
+  /** Elementwise `-this`. */
   neg(): Tensor {
     return apply(Neg, [this], 0);
   }
+  /** Elementwise `e ** this`. */
   exp(): Tensor {
     return apply(Exp, [this], 0);
   }
+  /** Elementwise natural logarithm. */
   log(): Tensor {
     return apply(Log, [this], 0);
   }
+  /** Elementwise square root. */
   sqrt(): Tensor {
     return apply(Sqrt, [this], 0);
   }
+  /** Elementwise absolute value (gradient 0 at 0, as in PyTorch). */
   abs(): Tensor {
     return apply(Abs, [this], 0);
   }
+  /** Elementwise `max(x, 0)` (gradient 0 at 0, as in PyTorch). */
   relu(): Tensor {
     return apply(Relu, [this], 0);
   }
+  /** Elementwise logistic function `1 / (1 + e ** -x)`. */
   sigmoid(): Tensor {
     return apply(Sigmoid, [this], 0);
   }
+  /** Elementwise hyperbolic tangent. */
   tanh(): Tensor {
     return apply(Tanh, [this], 0);
   }
@@ -150,9 +179,11 @@ export class Tensor {
 
   // ---- reductions -------------------------------------------------------------------------
 
+  /** Sum over `axis` (a number or a list; negative counts from the end; all axes when omitted, giving a 0-d tensor). `keepdim` keeps the reduced dims with size 1. */
   sum(axis?: number | readonly number[], keepdim = false): Tensor {
     return apply(Sum, [this], { axes: this.axes('sum', axis), keepdim });
   }
+  /** Mean over `axis`, with the same axis rules as {@link Tensor.sum}. */
   mean(axis?: number | readonly number[], keepdim = false): Tensor {
     const axes = this.axes('mean', axis);
     let count = 1;
@@ -208,6 +239,7 @@ export class Tensor {
   view(shape: readonly number[]): Tensor {
     return this.reshape(shape);
   }
+  /** Reorders the dims (a view: no copy, new strides); `dims` is a permutation of 0..ndim-1. */
   permute(dims: readonly number[]): Tensor {
     if (!Array.isArray(dims) || dims.length !== this.ndim) {
       throw new Error(`permute: expected ${this.ndim} dims for shape ${fmt(this.shape)}, got [${Array.from(dims ?? []).join(', ')}]`);
@@ -216,6 +248,7 @@ export class Tensor {
     if (new Set(norm).size !== norm.length) throw new Error(`permute: dims [${dims.join(', ')}] are not a permutation`);
     return apply(Permute, [this], norm);
   }
+  /** Swaps dims d0 and d1 (a view). */
   transpose(d0: number, d1: number): Tensor {
     const a = normalizeAxis('transpose', d0, this.ndim);
     const b = normalizeAxis('transpose', d1, this.ndim);
@@ -276,6 +309,7 @@ export class Tensor {
 
   // ---- copies and graph control -------------------------------------------------------------
 
+  /** This tensor if its elements are dense and row-major, else a dense copy (gradients flow back). */
   contiguous(): Tensor {
     return this.tensorData.isContiguous() ? this : apply(Contiguous, [this], undefined);
   }
@@ -283,6 +317,7 @@ export class Tensor {
   clone(): Tensor {
     return apply(Contiguous, [this], undefined);
   }
+  /** A copy in another dtype (this tensor itself when the dtype already matches); gradients flow back. */
   to(dtype: DType): Tensor {
     if (!isDType(dtype)) throw new Error(`to: unknown dtype '${String(dtype)}' (expected 'float64' or 'float32')`);
     return dtype === this.dtype ? this : apply(Cast, [this], dtype);

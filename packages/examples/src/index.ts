@@ -1,3 +1,10 @@
+/**
+ * Runnable Kindling examples: the blog's 1-D CNN with real autograd (`trainBlogExample`), the
+ * blog's hand-derived gradient as a custom op, learning a hidden filter, a small sequence
+ * classifier, and the terminal helpers the command lines use.
+ *
+ * @module @kindling/examples
+ */
 // The blog's 1-D CNN
 export { trainBlogExample, type BlogOptions, type BlogEpoch, type BlogResult } from './blog/model.js';
 export { BLOG_INPUT, BLOG_TARGET, BLOG_WEIGHT, BLOG_BIAS, BLOG_LR, BLOG_EPOCHS, blogForward, blogLoss } from './blog/problem.js';

@@ -1,3 +1,11 @@
+/**
+ * Neural-network building blocks with PyTorch's names and semantics: `Module`, layers
+ * (`Conv1d`, `Linear`, activations, `Flatten`, `Sequential`), losses, the `SGD` and `Adam`
+ * optimizers, and safetensors state dicts. Runs in browsers and Node; file helpers live in
+ * `@kindling/nn/node`.
+ *
+ * @module @kindling/nn
+ */
 export { Module, type StateValue, type LoadStateDictResult } from './module.js';
 export { Conv1d, type Conv1dLayerOptions } from './layers/conv1d.js';
 export { Linear, type LinearOptions } from './layers/linear.js';

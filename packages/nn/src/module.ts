@@ -5,6 +5,7 @@ import { fmtShape, toDenseValues } from './util.js';
 export type StateValue = Tensor | number | readonly StateValueArray[] | readonly number[];
 type StateValueArray = number | readonly StateValueArray[];
 
+/** What {@link Module.loadStateDict} reports: the keys that did not match (both empty in strict mode, which throws instead). */
 export interface LoadStateDictResult {
   /** Keys the module expected but the dict did not have (only non-empty with `strict: false`). */
   missingKeys: string[];
@@ -31,6 +32,22 @@ const BUFFER_NAMES = Symbol('kindling.bufferNames');
  *
  * Ordering follows PyTorch: `namedParameters()` lists a module's own parameters first, then
  * each child's, depth first; names are dotted paths such as `'conv.weight'` or `'0.bias'`.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type Tensor } from '@kindling/core';
+ * import { Linear, Module } from '@kindling/nn';
+ * class TwoLayer extends Module {
+ *   fc1 = new Linear(4, 8, { seed: 0 });
+ *   fc2 = new Linear(8, 1, { seed: 1 });
+ *   override forward(x: Tensor): Tensor {
+ *     return this.fc2.forward(this.fc1.forward(x).relu());
+ *   }
+ * }
+ * const net = new TwoLayer();
+ * console.log(net.namedParameters().map(([name]) => name)); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * const y = net.forward(tensor([[1, 2, 3, 4]]));              // shape [1, 1]
+ * ```
  */
 export class Module {
   /** True in training mode (the default); see `train()` / `eval()`. */
@@ -119,6 +136,7 @@ export class Module {
     return out;
   }
 
+  /** Direct children, in registration order. */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -137,6 +155,7 @@ export class Module {
     return out;
   }
 
+  /** This module and every descendant, depth first, each once. */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -155,10 +174,12 @@ export class Module {
     return out;
   }
 
+  /** Every parameter, deep, in registration order (what an optimizer takes). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer, deep, with its dotted name. */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -181,6 +202,7 @@ export class Module {
     return this;
   }
 
+  /** Evaluation mode for this module and all descendants (`training = false`); returns this. */
   eval(): this {
     return this.train(false);
   }
@@ -257,6 +279,7 @@ export class Module {
     return '';
   }
 
+  /** PyTorch's module printout: the class name, `extraRepr()` and the children, indented. */
   toString(): string {
     const children = this.namedChildren();
     const head = `${this.constructor.name}(${this.extraRepr()}`;

@@ -10,7 +10,9 @@ import { isGradEnabled } from './grad-mode.js';
  */
 export interface Op<P = undefined> {
   readonly name: string;
+  /** Computes the output from the inputs' data; may save what backward needs on `ctx`. */
   forward(inputs: readonly TensorData[], params: P, ctx: Context<P>): TensorData;
+  /** Given d(loss)/d(output), returns d(loss)/d(input) for each input (null: no gradient), built from tensor ops so that it can itself be differentiated. */
   backward(grad: Tensor, ctx: Context<P>): readonly (Tensor | null)[];
 }
 

@@ -11,12 +11,14 @@ export function registerBackend(k: Kernels): void {
   registry.set(k.name, k);
 }
 
+/** Selects the kernels every op uses from now on: `'js'`, or `'wasm'` once it is available (see {@link wasmAvailable}). Throws for an unknown name. */
 export function setBackend(name: string): void {
   const k = registry.get(name);
   if (!k) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...registry.keys()].join(', ')})`);
   kernels = k;
 }
 
+/** The name of the backend in use (`'js'` by default). */
 export function getBackend(): string {
   return kernels.name;
 }

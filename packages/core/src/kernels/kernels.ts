@@ -21,6 +21,7 @@ export type BinaryOp =
   | 'sigmoidBackward' // a * b * (1 - b), b = sigmoid(x)
   | 'tanhBackward'; // a * (1 - b^2), b = tanh(x)
 
+/** The reductions a backend implements. */
 export type ReduceOp = 'sum' | 'max';
 
 /** Everything about a conv1d call except the data; all kernels of one call share it. */
@@ -37,6 +38,7 @@ export interface Conv1dGeometry {
   groups: number;
 }
 
+/** A compute backend: the loops the ops call. Register one with {@link registerBackend} and select it with {@link setBackend}; {@link jsKernels} is the reference implementation. */
 export interface Kernels {
   readonly name: string;
   /** out[i] = op(x[i]) in row-major order of x; `param` is the exponent of pow. */

@@ -54,6 +54,7 @@ function dense(t: TensorData, dtype: DType): Storage {
   return t.copyTo(allocate(dtype, t.size));
 }
 
+/** Options of {@link conv1d}, as torch.nn.functional.conv1d's keyword arguments. */
 export interface Conv1dOptions {
   stride?: number;
   /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length). */
@@ -74,6 +75,18 @@ const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
 /**
  * 1-d convolution (cross-correlation) with torch.nn.functional.conv1d's semantics.
  * input [N, Cin, L] or unbatched [Cin, L]; weight [Cout, Cin/groups, K]; bias [Cout].
+ *
+ * @example
+ * ```ts
+ * import { conv1d, tensor } from '@kindling/core';
+ * const x = tensor([[[1, 0.7, 0.5, 0.3, 0.1]]]);          // [N=1, Cin=1, L=5]
+ * const w = tensor([[[1, 1, 1]]], { requiresGrad: true }); // [Cout=1, Cin=1, K=3]
+ * const b = tensor([0.5], { requiresGrad: true });
+ * const y = conv1d(x, w, b);                               // [[[2.7, 2.0, 1.4]]]
+ * y.sum().backward();
+ * console.log(w.grad?.toArray());                           // [[[2.2, 1.5, 0.9]]]
+ * conv1d(x, w, null, { padding: 'same', dilation: 2 });    // shape [1, 1, 5]
+ * ```
  */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new Error('conv1d: input and weight must be Tensors');

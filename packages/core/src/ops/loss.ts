@@ -4,6 +4,7 @@ import { fmt, shapesEqual } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
 import { Tensor } from '../tensor.js';
 
+/** How a loss combines its elementwise terms: their mean, their sum, or none (the per-element tensor). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /**

@@ -15,6 +15,7 @@ export class Generator {
     this.manualSeed(seed);
   }
 
+  /** Resets the generator's state from `seed`, so that the same draws follow. */
   manualSeed(seed: number): this {
     if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${String(seed)}`);
     // SplitMix32 expands one seed into four well-mixed state words (never all zero).

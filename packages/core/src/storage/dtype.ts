@@ -2,6 +2,7 @@
  * differences need its precision; float32 halves memory traffic for training. */
 export type DType = 'float64' | 'float32';
 
+/** The flat typed array behind a tensor, one per dtype. */
 export type Storage = Float64Array | Float32Array;
 
 export function isDType(x: unknown): x is DType {

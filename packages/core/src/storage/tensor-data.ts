@@ -18,14 +18,17 @@ export class TensorData {
     this.size = sizeOf(shape);
   }
 
+  /** A dense tensor of zeros. */
   static zeros(shape: Shape, dtype: DType): TensorData {
     return new TensorData(allocate(dtype, sizeOf(shape)), shape);
   }
 
+  /** The dtype of the storage. */
   get dtype(): DType {
     return dtypeOf(this.storage);
   }
 
+  /** The number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -88,12 +91,14 @@ export class TensorData {
     return out;
   }
 
+  /** This view if it is dense and row-major, else a dense copy. */
   contiguous(): TensorData {
     return this.isContiguous() ? this : new TensorData(this.copyTo(allocate(this.dtype, this.size)), this.shape);
   }
 
   // ---- views: pure index arithmetic, no data moves --------------------------------------
 
+  /** The same storage with the dims reordered (strides permuted). */
   permute(dims: readonly number[]): TensorData {
     return new TensorData(
       this.storage,
@@ -174,6 +179,7 @@ export class TensorData {
     return new TensorData(this.storage, shape, this.strides, this.offset + start * this.strides[dim]!);
   }
 
+  /** The shape and dtype, for messages. */
   toString(): string {
     return `TensorData(${this.dtype}, shape ${fmt(this.shape)})`;
   }

@@ -9,6 +9,7 @@
  */
 import { type Context, type Op, type Tensor, TensorData, apply, tensor } from '@kindling/core';
 
+/** A gradient of the blog's loss: d/d(filter taps) and d/d(bias). */
 export interface Gradient {
   weight: number[];
   bias: number;

@@ -4,6 +4,7 @@ import { MSELoss } from '@kindling/nn';
 import { blogLossWithBlogGradient } from './blog-gradient.js';
 import { BLOG_BIAS, BLOG_INPUT, BLOG_TARGET, BLOG_WEIGHT } from './problem.js';
 
+/** gradcheck's verdict on one backward pass, as {@link checkBlogGradients} reports it. */
 export interface Verdict {
   passed: boolean;
   /** gradcheck's own message when it fails. */

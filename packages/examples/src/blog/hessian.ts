@@ -65,6 +65,7 @@ export function symmetricEigenvalues(m: readonly (readonly number[])[]): number[
   return a.map((row, i) => row[i]!).sort((u, v) => v - u);
 }
 
+/** The curvature of the blog's loss, as {@link analyzeHessian} reports it. */
 export interface HessianReport {
   hessian: number[][];
   /** Largest first; the last one is 0 here (4 parameters, 3 equations: a flat valley). */

@@ -7,6 +7,7 @@ import { Adam, Conv1d, MSELoss, SGD } from '@kindling/nn';
 import { blogLossWithBlogGradient } from './blog-gradient.js';
 import { BLOG_BIAS, BLOG_EPOCHS, BLOG_INPUT, BLOG_LR, BLOG_TARGET, BLOG_WEIGHT } from './problem.js';
 
+/** Options of {@link trainBlogExample}; every one defaults to the blog's setting. */
 export interface BlogOptions {
   /** Train for epochs 0..epochs (one update each), like the blog's `range(epochs + 1)`. Default 200. */
   epochs?: number;
@@ -25,6 +26,7 @@ export interface BlogOptions {
   onEpoch?: (entry: BlogEpoch) => void;
 }
 
+/** One epoch of {@link trainBlogExample}'s history. */
 export interface BlogEpoch {
   epoch: number;
   /** The loss of this epoch's forward pass, before its update. */
@@ -33,6 +35,7 @@ export interface BlogEpoch {
   prediction: number[];
 }
 
+/** What {@link trainBlogExample} returns. */
 export interface BlogResult {
   history: BlogEpoch[];
   /** The filter after the last update. */
@@ -48,7 +51,17 @@ function check(name: string, v: unknown, ok: (n: number) => boolean, what: strin
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`trainBlogExample: ${name} must be ${what}, got ${String(v)}`);
 }
 
-/** Trains the blog's model synchronously and returns one history entry per epoch. */
+/**
+ * Trains the blog's model synchronously and returns one history entry per epoch.
+ *
+ * @example
+ * ```ts
+ * import { trainBlogExample } from '@kindling/examples';
+ * const { history, weight, bias } = trainBlogExample();
+ * console.log(history[0]?.prediction, history.length); // [2.7, 2.0, 1.4] (up to rounding), 201
+ * console.log(weight, bias);                            // the filter and bias after 201 updates
+ * ```
+ */
 export function trainBlogExample(opts: BlogOptions = {}): BlogResult {
   const epochs = opts.epochs ?? BLOG_EPOCHS;
   const lr = opts.lr ?? BLOG_LR;

@@ -3,9 +3,13 @@
  * a length-5 signal, a 3-tap filter with a bias, and the 3 values the filter should output.
  */
 export const BLOG_INPUT = [1.0, 0.7, 0.5, 0.3, 0.1] as const;
+/** The 3 values the blog's filter should output. */
 export const BLOG_TARGET = [1, 0, 0] as const;
+/** The blog's initial 3-tap filter. */
 export const BLOG_WEIGHT = [1, 1, 1] as const;
+/** The blog's initial bias. */
 export const BLOG_BIAS = 0.5;
+/** The blog's learning rate. */
 export const BLOG_LR = 0.11;
 /** The blog trains for epochs 0..200, i.e. 201 updates. */
 export const BLOG_EPOCHS = 200;

@@ -7,6 +7,7 @@ import { type HessianReport, analyzeHessian } from './hessian.js';
 import { type BlogOptions, trainBlogExample } from './model.js';
 import { BLOG_LR } from './problem.js';
 
+/** A named set of {@link trainBlogExample} options to compare. */
 export interface Recipe {
   name: string;
   /** How the settings were chosen, in one line. */
@@ -14,6 +15,7 @@ export interface Recipe {
   options: BlogOptions;
 }
 
+/** A recipe and how fast it reached the target loss ({@link compareRecipes}). */
 export interface RecipeResult extends Recipe {
   /** Updates needed until the loss is below the tolerance; null if it never got there. */
   epochs: number | null;

@@ -7,8 +7,10 @@
 import { Generator, type Tensor, tensor } from '@kindling/core';
 import { Adam, Conv1d, Flatten, Linear, ReLU, Sequential, loadSafetensors, saveSafetensors } from '@kindling/nn';
 
+/** The classifier's two classes, by label index. */
 export const CLASSES = ['rising edge', 'bump'] as const;
 
+/** Sequences and their labels (indices into {@link CLASSES}). */
 export interface Dataset {
   /** [n, 1, length] values, row-major. */
   x: Float64Array;
@@ -49,6 +51,7 @@ export function pick(d: Dataset, rows: readonly number[]): Dataset {
   return { x, labels: rows.map((r) => d.labels[r]!), length: d.length };
 }
 
+/** The dataset's sequences as a `[n, 1, length]` tensor. */
 export function inputTensor(d: Dataset): Tensor {
   return tensor(d.x, { shape: [d.labels.length, 1, d.length] });
 }
@@ -86,10 +89,12 @@ export function argmax(logits: Tensor): number[] {
   return out;
 }
 
+/** The fraction of predictions equal to their labels. */
 export function accuracy(predicted: readonly number[], labels: readonly number[]): number {
   return predicted.filter((p, i) => p === labels[i]).length / labels.length;
 }
 
+/** Options of {@link trainClassifier}. */
 export interface ClassifierOptions {
   samples?: number;
   length?: number;
@@ -104,6 +109,7 @@ export interface ClassifierOptions {
   seed?: number;
 }
 
+/** What {@link trainClassifier} returns. */
 export interface ClassifierResult {
   history: { epoch: number; loss: number; trainAccuracy: number }[];
   testAccuracy: number;
@@ -117,6 +123,16 @@ export interface ClassifierResult {
   predictions: number[];
 }
 
+/**
+ * Trains the `Conv1d -> ReLU -> Flatten -> Linear` classifier with Adam and cross-entropy on generated sequences, then saves its weights as safetensors, reloads them into a fresh model and predicts the test set.
+ *
+ * @example
+ * ```ts
+ * import { trainClassifier } from '@kindling/examples';
+ * const r = trainClassifier({ samples: 80, epochs: 2 });
+ * console.log(r.testAccuracy, r.reloadedAccuracy);
+ * ```
+ */
 export function trainClassifier(opts: ClassifierOptions = {}): ClassifierResult {
   const { samples = 400, length = 24, testFraction = 0.25, noise = 0.15, epochs = 15, batchSize = 32, lr = 0.01, channels = 4, kernelSize = 5, seed = 1 } = opts;
   const gen = new Generator(seed);

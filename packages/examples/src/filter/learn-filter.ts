@@ -6,6 +6,7 @@
 import { Generator, conv1d, noGrad, tensor } from '@kindling/core';
 import { Conv1d, MSELoss, SGD } from '@kindling/nn';
 
+/** Options of {@link learnFilter}. */
 export interface LearnFilterOptions {
   /** The hidden kernel to recover. */
   kernel?: number[];
@@ -22,6 +23,7 @@ export interface LearnFilterOptions {
   seed?: number;
 }
 
+/** What {@link learnFilter} returns: the hidden and the learned filter, and the loss per epoch. */
 export interface LearnFilterResult {
   trueKernel: number[];
   trueBias: number;
@@ -33,6 +35,16 @@ export interface LearnFilterResult {
   maxError: number;
 }
 
+/**
+ * System identification: a `Conv1d` learns a hidden kernel and bias from noisy input/output signals, with mini-batch SGD.
+ *
+ * @example
+ * ```ts
+ * import { learnFilter } from '@kindling/examples';
+ * const r = learnFilter({ epochs: 3 });
+ * console.log(r.learnedKernel, r.maxError);
+ * ```
+ */
 export function learnFilter(opts: LearnFilterOptions = {}): LearnFilterResult {
   const kernel = opts.kernel ?? [0.5, -1, 0.25, 0.8, -0.3];
   const trueBias = opts.bias ?? 0.2;

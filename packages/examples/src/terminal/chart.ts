@@ -7,6 +7,7 @@ export interface Series {
   glyph?: string;
 }
 
+/** Options of {@link lineChart}. */
 export interface ChartOptions {
   width?: number;
   height?: number;

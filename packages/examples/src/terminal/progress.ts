@@ -1,10 +1,11 @@
-/** A one-line progress bar for long runs; silent when the stream is not a terminal. */
-
+/** Where a {@link ProgressBar} draws: `process.stderr`, or anything with `write`. */
 export interface ProgressStream {
+  /** Writes a chunk of text. */
   write(s: string): unknown;
   isTTY?: boolean;
 }
 
+/** A one-line progress bar for long runs; silent when the stream is not a terminal. */
 export class ProgressBar {
   private lastDrawn = -1;
   private lastTime = 0;

@@ -1,3 +1,21 @@
+/**
+ * Node-only helpers: read and write `.safetensors` files. The main `@kindling/nn` entry uses no
+ * Node built-in, so that it runs in browsers.
+ *
+ * @example
+ * ```ts
+ * import { Linear } from '@kindling/nn';
+ * import { loadSafetensorsFile, saveSafetensorsFile } from '@kindling/nn/node';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const file = join(tmpdir(), 'kindling-linear.safetensors');
+ * const model = new Linear(2, 1, { seed: 0 });
+ * saveSafetensorsFile(file, model.stateDict());
+ * model.loadStateDict(loadSafetensorsFile(file));
+ * ```
+ *
+ * @module @kindling/nn/node
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Tensor } from '@kindling/core';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';

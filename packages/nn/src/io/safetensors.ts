@@ -5,6 +5,15 @@ import { type RawTensor, decodeSafetensors, encodeSafetensors } from './safetens
  * A state dict as safetensors bytes (F64 for float64 tensors, F32 for float32), in the dict's
  * key order, with optional string metadata. Works anywhere (no Node APIs). PyTorch reads it with
  * `safetensors.torch.load_file(path)` / `safetensors.torch.load(bytes)`.
+ *
+ * @example
+ * ```ts
+ * import { Conv1d, loadSafetensors, saveSafetensors } from '@kindling/nn';
+ * const model = new Conv1d(1, 1, 3, { seed: 0 });
+ * const bytes = saveSafetensors(model.stateDict(), { note: 'blog' }); // Uint8Array
+ * const copy = new Conv1d(1, 1, 3, { seed: 1 });
+ * copy.loadStateDict(loadSafetensors(bytes));
+ * ```
  */
 export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict)) {
@@ -28,6 +37,13 @@ export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Re
  * Parses safetensors bytes into a state dict of fresh tensors (float32 for F32, float64 for F64),
  * ready for `module.loadStateDict`. The bytes are untrusted: the whole file is validated before
  * any tensor is made, so this returns everything or throws an Error starting "loadSafetensors:".
+ *
+ * @example
+ * ```ts
+ * import { Linear, loadSafetensors, saveSafetensors } from '@kindling/nn';
+ * const tensors = loadSafetensors(saveSafetensors(new Linear(2, 1, { seed: 0 }).stateDict()));
+ * console.log(Object.keys(tensors), tensors.weight?.shape); // ['weight', 'bias'] [1, 2]
+ * ```
  */
 export function loadSafetensors(bytes: Uint8Array): Record<string, Tensor> {
   return loadSafetensorsWithMetadata(bytes).tensors;

@@ -28,6 +28,15 @@ function single(name: string, v: IntOr1Tuple, allowZero = false): number {
  * torch.nn.Conv1d: y = conv1d(x, weight, bias) over input [N, Cin, L] or unbatched [Cin, L].
  * weight [Cout, Cin/groups, K] and bias [Cout] start uniform on ±1/sqrt(fanIn), fanIn = Cin/groups*K,
  * which is PyTorch's kaiming_uniform_(a = sqrt(5)) and its bias rule; the weight is drawn first.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@kindling/core';
+ * import { Conv1d } from '@kindling/nn';
+ * const conv = new Conv1d(2, 4, 3, { padding: 'same', seed: 0 });
+ * const y = conv.forward(randn([8, 2, 16], { seed: 1 })); // [8, 4, 16]
+ * console.log(y.shape, conv.weight.shape);                  // [8, 4, 16] [4, 2, 3]
+ * ```
  */
 export class Conv1d extends Module {
   readonly inChannels: number;

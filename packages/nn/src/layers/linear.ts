@@ -10,6 +10,14 @@ export interface LinearOptions extends InitOptions {
 /**
  * torch.nn.Linear: y = x Wᵀ + b for input [..., inFeatures] (1-d included).
  * weight [out, in] and bias [out] start uniform on ±1/sqrt(inFeatures), as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@kindling/core';
+ * import { Linear } from '@kindling/nn';
+ * const fc = new Linear(3, 2, { seed: 0 });
+ * console.log(fc.forward(randn([5, 3], { seed: 1 })).shape); // [5, 2]
+ * ```
  */
 export class Linear extends Module {
   readonly inFeatures: number;

@@ -15,6 +15,7 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** The number of child modules. */
   get length(): number {
     return this.children().length;
   }

@@ -1,8 +1,10 @@
 import { Tensor } from '@kindling/core';
 import { fmtShape } from '../util.js';
 
+/** How a loss combines its elementwise terms: `'mean'` (default) and `'sum'` give a 0-d tensor, `'none'` the per-element tensor. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of the losses ({@link MSELoss}, {@link L1Loss}). */
 export interface LossOptions {
   reduction?: Reduction;
 }

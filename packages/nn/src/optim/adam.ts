@@ -2,6 +2,7 @@ import type { Storage, Tensor } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
+/** The hyper-parameters of {@link Adam}, as torch.optim.Adam's (camelCase); the constructor takes any subset. */
 export interface AdamOptions {
   lr: number;
   betas: [number, number];
@@ -28,6 +29,18 @@ interface AdamState {
  *   stepSize = lr / (1 - beta1^t); c2 = sqrt(1 - beta2^t)
  *   amsgrad: vmax = max(vmax, v), denom = sqrt(vmax) / c2 + eps; else denom = sqrt(v) / c2 + eps
  *   p = p + (-stepSize * m) / denom
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@kindling/core';
+ * import { Adam, Linear, MSELoss } from '@kindling/nn';
+ * const model = new Linear(3, 1, { seed: 0 });
+ * const opt = new Adam(model.parameters(), { lr: 1e-2, betas: [0.9, 0.999] });
+ * const x = randn([16, 3], { seed: 1 }), y = randn([16, 1], { seed: 2 });
+ * opt.zeroGrad();
+ * new MSELoss().forward(model.forward(x), y).backward();
+ * opt.step();
+ * ```
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {

@@ -2,6 +2,7 @@ import type { Storage, Tensor } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
+/** The hyper-parameters of {@link SGD}, as torch.optim.SGD's (camelCase); the constructor takes any subset. */
 export interface SGDOptions {
   lr: number;
   momentum: number;
@@ -22,6 +23,20 @@ interface SGDState {
  *                g = nesterov ? g + momentum * b : b
  *   p = p - lr * g
  * Defaults as PyTorch 2.x: lr 1e-3, everything else off.
+ *
+ * @example
+ * ```ts
+ * import { randn } from '@kindling/core';
+ * import { Linear, MSELoss, SGD } from '@kindling/nn';
+ * const model = new Linear(3, 1, { seed: 0 });
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * const x = randn([16, 3], { seed: 1 }), y = randn([16, 1], { seed: 2 });
+ * for (let step = 0; step < 10; step++) {
+ *   opt.zeroGrad();
+ *   new MSELoss().forward(model.forward(x), y).backward();
+ *   opt.step();
+ * }
+ * ```
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> = {}) {

@@ -1,28 +1,29 @@
-/** What kernels.wat exports (addresses, strides in bytes; see the comments there). */
+/** What kernels.wat exports (addresses, strides in bytes; see the comments there). Its memory is imported. */
 export interface WasmExports {
-  memory: WebAssembly.Memory;
   gemm_nn_f32(M: number, N: number, R: number, a: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
   gemm_nt_f32(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
 }
 
 /**
- * Scratch space in the module's single memory. Every kernel call lays its buffers out from
+ * Scratch space in the module's memory (imported: ordinary for the single-threaded instance,
+ * shared with the workers for the threaded one). Every kernel call lays its buffers out from
  * address 0 again (reset, alloc..., commit), so memory only grows to the largest call seen and
  * repeated calls of one size never grow it. `f32`/`i32` are views of the whole memory,
- * refreshed whenever it grows (growing detaches the old ArrayBuffer).
+ * refreshed whenever it grows (growing detaches an ordinary ArrayBuffer; a shared one keeps
+ * its old length).
  */
 export class Arena {
   f32: Float32Array;
   i32: Int32Array;
   private top = 0;
 
-  constructor(readonly exports: WasmExports) {
-    this.f32 = new Float32Array(exports.memory.buffer);
-    this.i32 = new Int32Array(exports.memory.buffer);
+  constructor(readonly exports: WasmExports, readonly memory: WebAssembly.Memory) {
+    this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
   }
 
   get bytes(): number {
-    return this.exports.memory.buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   reset(): void {
@@ -38,7 +39,7 @@ export class Arena {
 
   /** Makes sure everything allocated since reset() exists. */
   commit(): void {
-    const memory = this.exports.memory;
+    const memory = this.memory;
     const missing = this.top - memory.buffer.byteLength;
     if (missing > 0) {
       memory.grow(Math.ceil(missing / 65536));

@@ -1,29 +1,51 @@
 import { registerBackend } from '../backend.js';
 import type { Kernels } from '../kernels.js';
+import { jsKernels } from '../js/index.js';
 import { Arena, type WasmExports } from './arena.js';
 import { makeWasmKernels } from './kernels.js';
-import { WASM_BASE64 } from './module.generated.js';
+import { WASM_BASE64, WASM_SHARED_BASE64 } from './module.generated.js';
+import { makeThreadedKernels, Pool, WORKER_SOURCE, type WorkerLike } from './threads.js';
 
 /*
  * Loads kernels.wat's module and registers the 'wasm' backend. Importing this file tries a
  * synchronous load (fine in Node, and in browsers for a module this small); initWasm() is the
  * async path for environments that refuse synchronous compilation. Without WebAssembly SIMD
  * compilation fails, nothing is registered, and 'js' stays the only backend.
+ *
+ * The registered backend object never changes; its float32 gemm/conv1d entries call `impl`:
+ * the single-threaded kernels on their own ordinary memory, or, after enableThreads(), the
+ * threaded ones (threads.ts) on a shared memory. Worker threads exist only after an explicit
+ * `await enableThreads()`: importing Kindling starts no thread and touches no Node built-in.
  */
 
 let loaded: Kernels | null = null;
 let arena: Arena | null = null;
+let single: Kernels | null = null;
+let impl: Kernels | null = null;
 
-function bytes(): Uint8Array {
-  const s = atob(WASM_BASE64);
+function bytes(base64: string): Uint8Array {
+  const s = atob(base64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 
-function install(instance: WebAssembly.Instance): Kernels {
-  arena = new Arena(instance.exports as unknown as WasmExports);
-  loaded = makeWasmKernels(arena);
+const plainImports = () => ({ env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
+
+function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): Kernels {
+  arena = new Arena(instance.exports as unknown as WasmExports, memory);
+  single = impl = makeWasmKernels(arena);
+  loaded = {
+    name: 'wasm',
+    unary: jsKernels.unary,
+    binary: jsKernels.binary,
+    reduce: jsKernels.reduce,
+    conv1dBackwardBias: jsKernels.conv1dBackwardBias,
+    gemm: (...args) => impl!.gemm(...args),
+    conv1dForward: (x, w, bias, y, g) => impl!.conv1dForward(x, w, bias, y, g),
+    conv1dBackwardInput: (gy, w, gx, g) => impl!.conv1dBackwardInput(gy, w, gx, g),
+    conv1dBackwardWeight: (gy, x, gw, g) => impl!.conv1dBackwardWeight(gy, x, gw, g),
+  };
   registerBackend(loaded);
   return loaded;
 }
@@ -31,7 +53,8 @@ function install(instance: WebAssembly.Instance): Kernels {
 function loadSync(): void {
   try {
     if (typeof WebAssembly !== 'object') return;
-    install(new WebAssembly.Instance(new WebAssembly.Module(bytes() as BufferSource), {}));
+    const imports = plainImports();
+    install(new WebAssembly.Instance(new WebAssembly.Module(bytes(WASM_BASE64) as BufferSource), imports), imports.env.memory);
   } catch {
     // No SIMD, or synchronous compilation refused: initWasm() may still succeed.
   }
@@ -47,17 +70,154 @@ export async function initWasm(): Promise<boolean> {
   if (loaded) return true;
   try {
     if (typeof WebAssembly !== 'object') return false;
-    const module = await WebAssembly.compile(bytes() as BufferSource);
-    install(await WebAssembly.instantiate(module, {}));
+    const module = await WebAssembly.compile(bytes(WASM_BASE64) as BufferSource);
+    const imports = plainImports();
+    install(await WebAssembly.instantiate(module, imports), imports.env.memory);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Bytes of the module's memory (for tests that check repeated calls do not grow it). */
+/** Bytes of the single-threaded module's memory (for tests that check repeated calls do not grow it). */
 export function wasmMemoryBytes(): number {
   return arena?.bytes ?? 0;
+}
+
+// ---- threads ---------------------------------------------------------------------------------
+
+let pool: Pool | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Whether this thread may block in Atomics.wait (Node's main thread and workers: yes; a browser's main thread: no). */
+function canBlock(): boolean {
+  try {
+    if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // 'not-equal' where allowed, TypeError where not
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type WorkerThreads = typeof import('node:worker_threads');
+
+/** node:worker_threads, or null where there is none. The specifier is a variable so that bundlers leave it alone. */
+async function workerThreads(): Promise<WorkerThreads | null> {
+  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+  if (!isNode) return null;
+  try {
+    const specifier = 'node:worker_threads';
+    return (await import(/* @vite-ignore */ specifier)) as WorkerThreads;
+  } catch {
+    return null;
+  }
+}
+
+async function spawn(wt: WorkerThreads, index: number, module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: Int32Array): Promise<WorkerLike> {
+  const worker = new wt.Worker(WORKER_SOURCE, { eval: true, name: `kindling-wasm-${index + 1}` });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`kindling: wasm worker exited during startup (code ${code})`)));
+      worker.postMessage({ module, memory, ctl: ctl.buffer, index });
+    });
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  worker.removeAllListeners();
+  worker.on('error', () => stopThreads()); // should not happen: the worker catches its own errors
+  worker.unref(); // an idle worker (blocked in Atomics.wait) must not keep the process alive
+  return worker;
+}
+
+/** Drops the pool at once (calls go single-threaded) and terminates its workers. */
+function stopThreads(): Promise<void> {
+  const p = pool;
+  if (!p) return Promise.resolve();
+  pool = null;
+  impl = single;
+  p.quit();
+  return Promise.all(p.workers.map((w) => w.terminate())).then(() => undefined);
+}
+
+async function startThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`enableThreads: expected a positive integer thread count, got ${String(n)}`);
+  if (pool?.size === n) return n;
+  await stopThreads();
+  if (n === 1 || !(await initWasm()) || !canBlock()) return 1;
+  const wt = await workerThreads();
+  if (!wt) return 1;
+  let module: WebAssembly.Module;
+  let memory: WebAssembly.Memory;
+  let instance: WebAssembly.Instance;
+  try {
+    module = await WebAssembly.compile(bytes(WASM_SHARED_BASE64) as BufferSource);
+    memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch {
+    return 1; // no WebAssembly threads (shared memory) here
+  }
+  const sharedArena = new Arena(instance.exports as unknown as WasmExports, memory);
+  const workers: WorkerLike[] = [];
+  const next = new Pool(workers, () => void stopThreads());
+  try {
+    for (let i = 0; i < n - 1; i++) workers.push(await spawn(wt, i, module, memory, next.ctl));
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+  pool = next;
+  impl = makeThreadedKernels(sharedArena, next);
+  return n;
+}
+
+/**
+ * Lets the 'wasm' backend's float32 conv1d kernels (forward, backward input, backward weight)
+ * and gemm use `n` threads: the calling thread plus `n - 1` worker threads that share the
+ * module's memory. Calls too small to gain (under about 4 MFLOP) stay on the calling thread;
+ * results are bit-identical to the single-threaded kernels either way.
+ *
+ * Off by default. Threads need node:worker_threads, SharedArrayBuffer, shared WebAssembly
+ * memory, and a calling thread that may block in `Atomics.wait` (ops are synchronous, so the
+ * caller waits for its workers): Node (main thread or a worker), not a browser's main thread.
+ * Where any is missing this resolves to 1 and nothing changes. The workers do not keep the
+ * process alive; `disableThreads()` ends them. Calling again with another `n` replaces them.
+ *
+ * @param n threads in all, the calling thread included (default 2)
+ * @returns the number of threads now in use (1 where threads are unavailable)
+ * @example
+ * ```ts
+ * import { enableThreads, disableThreads, setBackend } from '@kindling/core';
+ * setBackend('wasm');
+ * const threads = await enableThreads(2); // 2 in Node, 1 where threads are unavailable
+ * // ... train as usual: big float32 conv1d / matmul calls now use both threads
+ * await disableThreads();
+ * ```
+ */
+export function enableThreads(n = 2): Promise<number> {
+  const run = queue.then(() => startThreads(n));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Ends the worker threads started by enableThreads(); once it resolves the kernels are single-threaded again. */
+export function disableThreads(): Promise<void> {
+  const run = queue.then(() => stopThreads());
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Threads the 'wasm' backend's big float32 kernels use now: 1 unless enableThreads() started workers. */
+export function getThreads(): number {
+  return pool?.size ?? 1;
+}
+
+/** For tests: items (batch elements, panel ranges, column ranges) computed by worker threads so far. */
+export function workerItems(): number {
+  return pool?.worked ?? 0;
 }
 
 loadSync();

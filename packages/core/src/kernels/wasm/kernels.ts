@@ -21,11 +21,11 @@ import type { Arena } from './arena.js';
  * copied out without them.
  */
 
-const up = (x: number, m: number) => Math.ceil(x / m) * m;
-const isF32 = (...s: (Storage | null)[]) => s.every((a) => a === null || a instanceof Float32Array);
+export const up = (x: number, m: number) => Math.ceil(x / m) * m;
+export const isF32 = (...s: (Storage | null)[]) => s.every((a) => a === null || a instanceof Float32Array);
 
 /** Copies rows x rCols of a (strided) into 4-row panels at f[at..]: panel p, column r, row i -> at + (p*cols + r)*4 + i. */
-function packPanels(
+export function packPanels(
   f: Float32Array, at: number, rows: number, cols: number,
   src: Storage, off: number, rowStride: number, colStride: number,
 ): void {
@@ -45,56 +45,69 @@ function validRange(offset: number, stride: number, length: number, outLength: n
   return [lo, Math.max(lo, hi)];
 }
 
-export function makeWasmKernels(arena: Arena): Kernels {
-  const ex = arena.exports;
-
-  /**
-   * Where the conv's "input rows" (c, k) live: stride 1 uses padded input rows (pitch P) and
-   * shifted offsets; otherwise an im2col buffer (pitch P, row c*K + k). Fills the table (one
-   * byte offset per (c, k) of one group) and returns a function that loads batch element n.
-   */
-  function inputRows(x: Float32Array, g: Conv1dGeometry, rowsNeeded: number) {
-    const { inChannels: Cin, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
-    const cinG = Cin / groups;
-    const span = d * (K - 1);
-    if (s === 1) {
-      const Lpad = Lo + span;
-      const P = up(Math.max(Lpad, rowsNeeded + span) + 8, 4);
-      return {
-        P, rows: Cin, groupStride: cinG * P,
-        table: (t: Int32Array, at: number) => {
-          for (let c = 0; c < cinG; c++) for (let k = 0; k < K; k++) t[at + c * K + k] = (c * P + k * d) * 4;
-        },
-        fill: (f: Float32Array, at: number, n: number) => {
-          const i0 = Math.max(0, -padLeft);
-          const i1 = Math.min(L, Lpad - padLeft);
-          if (i1 <= i0) return;
-          for (let c = 0; c < Cin; c++) {
-            const src = (n * Cin + c) * L;
-            f.set(x.subarray(src + i0, src + i1), at + c * P + padLeft + i0);
-          }
-        },
-      };
-    }
-    const P = up(Math.max(Lo, rowsNeeded) + 8, 4);
+/**
+ * Where the conv's "input rows" (c, k) live: stride 1 uses padded input rows (pitch P) and
+ * shifted offsets; otherwise an im2col buffer (pitch P, row c*K + k). Fills the table (one
+ * byte offset per (c, k) of one group) and returns a function that loads batch element n.
+ */
+export function inputRows(x: Float32Array, g: Conv1dGeometry, rowsNeeded: number) {
+  const { inChannels: Cin, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
+  const cinG = Cin / groups;
+  const span = d * (K - 1);
+  if (s === 1) {
+    const Lpad = Lo + span;
+    const P = up(Math.max(Lpad, rowsNeeded + span) + 8, 4);
     return {
-      P, rows: Cin * K, groupStride: cinG * K * P,
+      P, rows: Cin, groupStride: cinG * P,
       table: (t: Int32Array, at: number) => {
-        for (let r = 0; r < cinG * K; r++) t[at + r] = r * P * 4;
+        for (let c = 0; c < cinG; c++) for (let k = 0; k < K; k++) t[at + c * K + k] = (c * P + k * d) * 4;
+      },
+      /** Zeroes the cells of the rows at `at` that fill() does not write (the padding). */
+      clear: (f: Float32Array, at: number) => {
+        const i0 = Math.max(0, -padLeft);
+        const i1 = Math.min(L, Lpad - padLeft);
+        for (let c = 0, row = at; c < Cin; c++, row += P) {
+          if (i1 <= i0) f.fill(0, row, row + P);
+          else {
+            f.fill(0, row, row + padLeft + i0);
+            f.fill(0, row + padLeft + i1, row + P);
+          }
+        }
       },
       fill: (f: Float32Array, at: number, n: number) => {
+        const i0 = Math.max(0, -padLeft);
+        const i1 = Math.min(L, Lpad - padLeft);
+        if (i1 <= i0) return;
         for (let c = 0; c < Cin; c++) {
           const src = (n * Cin + c) * L;
-          for (let k = 0; k < K; k++) {
-            const off = k * d - padLeft;
-            const [lo, hi] = validRange(off, s, L, Lo);
-            const row = at + (c * K + k) * P;
-            for (let l = lo, p = src + lo * s + off; l < hi; l++, p += s) f[row + l] = x[p]!;
-          }
+          f.set(x.subarray(src + i0, src + i1), at + c * P + padLeft + i0);
         }
       },
     };
   }
+  const P = up(Math.max(Lo, rowsNeeded) + 8, 4);
+  return {
+    P, rows: Cin * K, groupStride: cinG * K * P,
+    table: (t: Int32Array, at: number) => {
+      for (let r = 0; r < cinG * K; r++) t[at + r] = r * P * 4;
+    },
+    clear: (f: Float32Array, at: number) => void f.fill(0, at, at + Cin * K * P),
+    fill: (f: Float32Array, at: number, n: number) => {
+      for (let c = 0; c < Cin; c++) {
+        const src = (n * Cin + c) * L;
+        for (let k = 0; k < K; k++) {
+          const off = k * d - padLeft;
+          const [lo, hi] = validRange(off, s, L, Lo);
+          const row = at + (c * K + k) * P;
+          for (let l = lo, p = src + lo * s + off; l < hi; l++, p += s) f[row + l] = x[p]!;
+        }
+      }
+    },
+  };
+}
+
+export function makeWasmKernels(arena: Arena): Kernels {
+  const ex = arena.exports;
 
   function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void {
     if (!isF32(x, w, bias, y)) return jsKernels.conv1dForward(x, w, bias, y, g);

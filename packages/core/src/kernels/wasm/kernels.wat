@@ -19,8 +19,15 @@
 ;; All sizes must be padded by the caller: M % 4 == 0; for nn N % 8 == 0 and R >= 1; for nt
 ;; N % 2 == 0 and L % 4 == 0. Addresses and strides are in bytes. With accum = 0 C is
 ;; overwritten, with accum = 1 it is added to.
+;;
+;; Memory is imported ("env" "memory"), so one memory can be shared by several instances: the
+;; threaded path (threads.ts) instantiates this module on the main thread and in each worker
+;; with the same shared WebAssembly.Memory. build-wasm.mjs emits two binaries from this text:
+;; this one (shared memory, maximum 65536 pages = 4 GiB, needs the threads feature) and a
+;; single-threaded one whose import line is rewritten to an ordinary growable memory
+;; `(memory 1)`, because a shared memory cannot be created where SharedArrayBuffer is off.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func (export "gemm_nn_f32")
     (param $M i32) (param $N i32) (param $R i32)

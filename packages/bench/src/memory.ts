@@ -1,0 +1,226 @@
+/**
+ * Memory of Kindling's M training step (kindling-f32, wasm backend when available), run as its
+ * own process so nothing else lives in the heap:
+ *
+ *   node --expose-gc --import tsx packages/bench/src/memory.ts [--json] [--steps=1000] [--backend=js]
+ *   tsx packages/bench/src/memory.ts           (works too: gc is then enabled through v8 flags)
+ *
+ * Counted as "the step's tensors" (float32, bytes): x [N,Cin,L], y (target) [N,Cout,Lout],
+ * W [Cout,Cin,K], b [Cout], the conv output [N,Cout,Lout], and the gradients dX, dW, db.
+ *
+ * Peak: the kernel's resident-set high-water mark (VmHWM in /proc/self/status), reset right
+ * before the measured step by writing 5 to /proc/self/clear_refs (Linux); without that it falls
+ * back to the RSS sampled after the step. Baseline: RSS after gc with modules loaded and the
+ * workload's raw arrays generated, before any Kindling tensor exists. Reported:
+ *  - first step: peak RSS during setup + the first step, minus the baseline (includes the wasm
+ *    backend's memory growing to its working size and V8 compiling the code);
+ *  - steady step: peak during step 11 (after 10 warm steps, gc before it), minus the baseline;
+ *  - RSS / heapUsed / arrayBuffers / external (+ wasm memory) after 10, 100 and 1,000 steps
+ *    (gc before each reading), and the peak over the whole run.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { makeWorkload, SPEC_M } from './data.js';
+import { createKindlingPeer } from './peers/kindling.js';
+import type { KindlingBackendChoice } from './peers/kindling.js';
+import { wasmMemoryBytes } from './kindling.js';
+
+export interface MemorySnapshot {
+  steps: number;
+  rss: number;
+  heapUsed: number;
+  arrayBuffers: number;
+  external: number;
+  wasm: number;
+}
+
+export interface MemoryReport {
+  backend: string;
+  dtype: string;
+  /** How the peak was measured: 'VmHWM reset via clear_refs' or 'rss sampled after steps'. */
+  peakMethod: string;
+  tensorBytes: number;
+  tensorParts: Record<string, number>;
+  baselineRss: number;
+  firstPeakOverBaseline: number;
+  steadyPeakOverBaseline: number;
+  /** steadyPeakOverBaseline / tensorBytes (target <= 2). */
+  peakRatio: number;
+  snapshots: MemorySnapshot[];
+  /** Peak RSS over the whole 1,000-step run, minus the baseline. */
+  runPeakOverBaseline: number;
+  noGrowth: boolean;
+  growthSummary: string;
+  msPerStep: number;
+  loadavg: { start: number[]; end: number[] };
+  lines: string[];
+}
+
+function getGc(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function procStatus(field: string): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Resets the RSS high-water mark to the current RSS; false where the kernel does not allow it. */
+function resetPeak(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return procStatus('VmHWM') !== null;
+  } catch {
+    return false;
+  }
+}
+
+const MiB = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const loadavg = (): number[] => (process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : []);
+
+export async function measureMemory(opts: { steps?: number; backend?: KindlingBackendChoice } = {}): Promise<MemoryReport> {
+  const total = opts.steps ?? 1000;
+  const load0 = loadavg();
+  const gc = getGc();
+  const wl = makeWorkload(SPEC_M);
+  const { n: N, cin: C, cout: O, l: L, k: K, lout: T } = wl;
+  const B = 4; // float32
+  const tensorParts = {
+    x: N * C * L * B,
+    y: N * O * T * B,
+    W: O * C * K * B,
+    b: O * B,
+    output: N * O * T * B,
+    dX: N * C * L * B,
+    dW: O * C * K * B,
+    db: O * B,
+  };
+  const tensorBytes = Object.values(tensorParts).reduce((a, b) => a + b, 0);
+
+  gc();
+  gc();
+  const canReset = resetPeak();
+  const baselineRss = process.memoryUsage().rss;
+  const peakNow = (): number => (canReset ? procStatus('VmHWM')! : process.memoryUsage().rss);
+
+  const peer = await createKindlingPeer(wl, { dtype: 'float32', backend: opts.backend ?? 'auto' });
+  peer.before?.();
+  peer.step();
+  const firstPeakOverBaseline = peakNow() - baselineRss;
+
+  const snap = (steps: number): MemorySnapshot => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return { steps, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, external: m.external, wasm: wasmMemoryBytes() };
+  };
+  let done = 1;
+  for (; done < 10; done++) peer.step();
+  const snapshots: MemorySnapshot[] = [snap(10)];
+
+  // One steady-state step, peak measured around it alone.
+  gc();
+  gc();
+  if (canReset) resetPeak();
+  peer.step();
+  done++;
+  const steadyPeakOverBaseline = peakNow() - baselineRss;
+
+  // Long run: peak over all of it, snapshots at 100 and 1,000.
+  if (canReset) resetPeak();
+  let maxRss = 0;
+  const t0 = performance.now();
+  const t0Steps = done;
+  for (; done < total; ) {
+    peer.step();
+    done++;
+    if (!canReset && done % 10 === 0) maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    if (done === 100 || done % 100 === 0 || done === total) snapshots.push(snap(done));
+  }
+  const msPerStep = (performance.now() - t0) / Math.max(1, done - t0Steps);
+  const runPeakOverBaseline = (canReset ? procStatus('VmHWM')! : maxRss) - baselineRss;
+  await peer.close();
+
+  // Growth from step 100 on: least-squares slope of the gc'd readings (every 100 steps), times
+  // the steps run, so that RSS jitter (the allocator returning pages, or not) does not read as
+  // growth but a steady leak does. "No growth": JS-visible memory (heapUsed + external, which
+  // includes arrayBuffers) and wasm memory grow by less than 1 MiB, RSS by less than 25% of the
+  // step's tensors.
+  const late = snapshots.filter((s) => s.steps >= 100);
+  const a = late[0] ?? snapshots[0];
+  const z = snapshots[snapshots.length - 1];
+  const trend = (f: (s: MemorySnapshot) => number): number => {
+    if (late.length < 2) return f(z) - f(a);
+    const mx = late.reduce((t, s) => t + s.steps, 0) / late.length;
+    const my = late.reduce((t, s) => t + f(s), 0) / late.length;
+    let sxy = 0;
+    let sxx = 0;
+    for (const s of late) {
+      sxy += (s.steps - mx) * (f(s) - my);
+      sxx += (s.steps - mx) ** 2;
+    }
+    return (sxy / sxx) * (z.steps - a.steps);
+  };
+  const dHeap = trend((s) => s.heapUsed + s.external);
+  const dRss = trend((s) => s.rss);
+  const dWasm = z.wasm - a.wasm;
+  const rssRange = late.length ? `${MiB(Math.min(...late.map((s) => s.rss)))}..${MiB(Math.max(...late.map((s) => s.rss)))}` : '-';
+  const noGrowth = dHeap < 2 ** 20 && dWasm === 0 && dRss < 0.25 * tensorBytes;
+  const sign = (v: number): string => (v >= 0 ? '+' : '');
+  const growthSummary = `steps ${a.steps}->${z.steps} (trend): rss ${sign(dRss)}${MiB(dRss)} (range ${rssRange}), heapUsed+external ${sign(dHeap)}${MiB(dHeap)}, wasm ${sign(dWasm)}${MiB(dWasm)}`;
+
+  const peakRatio = steadyPeakOverBaseline / tensorBytes;
+  const lines: string[] = [];
+  lines.push(`memory of the M step: kindling-f32 on ${peer.backend}, ${total} steps, ${msPerStep.toFixed(1)} ms/step`);
+  lines.push(`  tensors counted (float32): ${Object.entries(tensorParts).map(([k, v]) => `${k} ${MiB(v)}`).join(', ')}; sum ${MiB(tensorBytes)}`);
+  lines.push(`  peak method: ${canReset ? 'VmHWM, reset via /proc/self/clear_refs before the measured step' : 'rss sampled between steps (no VmHWM reset available)'}`);
+  lines.push(`  baseline RSS (gc'd, modules + raw workload arrays, no tensors): ${MiB(baselineRss)}`);
+  lines.push(`  peak over baseline: first step (incl. setup) ${MiB(firstPeakOverBaseline)}; steady step ${MiB(steadyPeakOverBaseline)} = ${peakRatio.toFixed(2)}x tensors -> ${peakRatio <= 2 ? 'PASS' : 'FAIL'} (target <= 2x); whole ${total}-step run ${MiB(runPeakOverBaseline)}`);
+  lines.push('  after steps (gc first):  rss        heapUsed   arrayBuffers  external   wasm memory');
+  for (const s of snapshots.filter((x) => x.steps === 10 || x.steps === 100 || x.steps === total)) {
+    lines.push(`    ${String(s.steps).padStart(5)}                 ${MiB(s.rss).padEnd(10)} ${MiB(s.heapUsed).padEnd(10)} ${MiB(s.arrayBuffers).padEnd(13)} ${MiB(s.external).padEnd(10)} ${MiB(s.wasm)}`);
+  }
+  lines.push(`  growth ${growthSummary} -> ${noGrowth ? 'PASS' : 'FAIL'} (no growth: trend < 1 MiB JS/wasm, < 25% of the tensors RSS)`);
+  const load1 = loadavg();
+  lines.push(`  loadavg start ${load0.join(' ')}, end ${load1.join(' ')}`);
+
+  return {
+    backend: peer.backend,
+    dtype: 'float32',
+    peakMethod: canReset ? 'VmHWM reset via clear_refs' : 'rss sampled after steps',
+    tensorBytes,
+    tensorParts,
+    baselineRss,
+    firstPeakOverBaseline,
+    steadyPeakOverBaseline,
+    peakRatio,
+    snapshots,
+    runPeakOverBaseline,
+    noGrowth,
+    growthSummary,
+    msPerStep,
+    loadavg: { start: load0, end: load1 },
+    lines,
+  };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isMain) {
+  const args = process.argv.slice(2);
+  const steps = Number(args.find((a) => a.startsWith('--steps='))?.slice(8) ?? 1000);
+  const backend = (args.find((a) => a.startsWith('--backend='))?.slice(10) ?? 'auto') as KindlingBackendChoice;
+  const rep = await measureMemory({ steps, backend });
+  if (args.includes('--json')) process.stdout.write(JSON.stringify(rep) + '\n');
+  else for (const l of rep.lines) console.log(l);
+}

@@ -1,0 +1,322 @@
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { conv1d, disableThreads, enableThreads, getThreads, initWasm, jsKernels, setBackend, tensor } from '../src/index.js';
+import { kernels as activeKernels } from '../src/kernels/backend.js';
+import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
+import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
+import { workerItems } from '../src/kernels/wasm/index.js';
+import { makeWasmKernels } from '../src/kernels/wasm/kernels.js';
+import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
+import { setThreadThreshold } from '../src/kernels/wasm/threads.js';
+import type { Storage } from '../src/storage/dtype.js';
+
+/*
+ * The threaded float32 kernels (enableThreads) against the JS reference (within float32
+ * rounding) and against the single-threaded wasm kernels (bit for bit: every output element is
+ * computed by the same micro-kernel calls in the same order, only on another thread).
+ * Random geometries run with the threading threshold at 0, so that even tiny calls are split;
+ * bench-like sizes run with the default threshold.
+ */
+
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 50) });
+
+let threaded: Kernels;
+/** A separate single-threaded instance with its own memory: the bit-exact reference. */
+let single: Kernels;
+
+beforeAll(async () => {
+  expect(await initWasm()).toBe(true);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const bin = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } });
+  single = makeWasmKernels(new Arena(instance.exports as unknown as WasmExports, memory));
+  expect(await enableThreads(2)).toBe(2);
+  setBackend('wasm');
+  threaded = activeKernels;
+  setBackend('js');
+});
+
+afterEach(() => {
+  setBackend('js');
+  setThreadThreshold();
+});
+
+afterAll(async () => {
+  await disableThreads();
+  expect(getThreads()).toBe(1);
+});
+
+/** Deterministic values in [-1, 1) (a few exact zeros and ones too). */
+function fill<T extends Storage>(out: T, seed: number): T {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < out.length; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    const r = s / 2 ** 32;
+    out[i] = r < 0.02 ? 0 : r < 0.04 ? 1 : r * 2 - 1;
+  }
+  return out;
+}
+
+const abs = <T extends Storage>(a: T): T => a.map(Math.abs) as T;
+
+function expectSame(got: Storage, want: Storage, what: string): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) throw new Error(`${what}[${i}]: threaded ${got[i]} vs single-threaded ${want[i]}`);
+  }
+}
+
+function expectClose(got: Storage, want: Storage, bound: Storage, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= 1e-5 * bound[i]! + 1e-30)) throw new Error(`${what}[${i}]: wasm ${got[i]} vs js ${want[i]}`);
+  }
+}
+
+const geometry = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 6 }),
+    groups: fc.integer({ min: 1, max: 3 }),
+    cinG: fc.integer({ min: 1, max: 5 }),
+    coutG: fc.integer({ min: 1, max: 10 }),
+    length: fc.integer({ min: 1, max: 40 }),
+    kernelSize: fc.integer({ min: 1, max: 6 }),
+    stride: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
+    dilation: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
+    padLeft: fc.integer({ min: 0, max: 5 }),
+    padRight: fc.integer({ min: 0, max: 5 }),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  })
+  .map((r) => {
+    const span = r.dilation * (r.kernelSize - 1);
+    const outLength = Math.floor((r.length + r.padLeft + r.padRight - span - 1) / r.stride) + 1;
+    const g: Conv1dGeometry = {
+      batch: r.batch, inChannels: r.cinG * r.groups, outChannels: r.coutG * r.groups, length: r.length,
+      kernelSize: r.kernelSize, outLength, stride: r.stride, padLeft: r.padLeft, dilation: r.dilation, groups: r.groups,
+    };
+    return { g, seed: r.seed };
+  })
+  .filter(({ g }) => g.outLength >= 1);
+
+function convBuffers(g: Conv1dGeometry, seed: number) {
+  return {
+    x: fill(new Float32Array(g.batch * g.inChannels * g.length), seed),
+    w: fill(new Float32Array(g.outChannels * (g.inChannels / g.groups) * g.kernelSize), seed + 1),
+    b: fill(new Float32Array(g.outChannels), seed + 2),
+    gy: fill(new Float32Array(g.batch * g.outChannels * g.outLength), seed + 3),
+  };
+}
+
+/** Runs all three conv kernels on k; outputs start as NaN so every element must be written. */
+function convAll(k: Kernels, g: Conv1dGeometry, f: ReturnType<typeof convBuffers>, withBias = true) {
+  const y = new Float32Array(f.gy.length).fill(NaN);
+  const gx = new Float32Array(f.x.length).fill(NaN);
+  const gw = new Float32Array(f.w.length).fill(NaN);
+  k.conv1dForward(f.x, f.w, withBias ? f.b : null, y, g);
+  k.conv1dBackwardInput(f.gy, f.w, gx, g);
+  k.conv1dBackwardWeight(f.gy, f.x, gw, g);
+  return [y, gx, gw] as const;
+}
+
+function checkConv(g: Conv1dGeometry, f: ReturnType<typeof convBuffers>, withBias = true): void {
+  const got = convAll(threaded, g, f, withBias);
+  const same = convAll(single, g, f, withBias);
+  const want = convAll(jsKernels, g, f, withBias);
+  const a = { x: abs(f.x), w: abs(f.w), b: abs(f.b), gy: abs(f.gy) };
+  const bound = convAll(jsKernels, g, a, withBias);
+  ['y', 'gx', 'gw'].forEach((what, i) => {
+    expectSame(got[i]!, same[i]!, what);
+    expectClose(got[i]!, want[i]!, bound[i]!, what);
+  });
+}
+
+describe('enableThreads / disableThreads', () => {
+  it('reports the thread count and can be switched off and on again', async () => {
+    expect(getThreads()).toBe(2);
+    expect(await enableThreads(2)).toBe(2); // no-op
+    await disableThreads();
+    expect(getThreads()).toBe(1);
+    expect(await enableThreads(1)).toBe(1);
+    expect(await enableThreads()).toBe(2);
+    expect(getThreads()).toBe(2);
+    await expect(enableThreads(0)).rejects.toThrow(/positive integer/);
+    expect(getThreads()).toBe(2);
+  });
+
+  it('workers do not keep the Node process alive', async () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const script = join(tmpdir(), `kindling-threads-exit-${process.pid}.mts`);
+    const index = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    await writeFile(script, [
+      `import { enableThreads, getThreads, setBackend, tensor, conv1d } from ${JSON.stringify(index)};`,
+      'setBackend("wasm");',
+      'console.log(await enableThreads(2), getThreads());',
+      'const x = tensor(new Float32Array(8 * 8 * 512).fill(1), { shape: [8, 8, 512], dtype: "float32" });',
+      'const w = tensor(new Float32Array(16 * 8 * 5).fill(1), { shape: [16, 8, 5], dtype: "float32" });',
+      'console.log(conv1d(x, w, null, { padding: 2 }).tensorData.storage[100]);',
+    ].join('\n'));
+    const t0 = performance.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 30_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    }).finally(() => rm(script, { force: true }));
+    expect(out.trim().split('\n')).toEqual(['2 2', '40']);
+    expect(performance.now() - t0).toBeLessThan(20_000); // exits by itself (a hang would hit the timeout)
+  });
+});
+
+describe('threaded wasm conv1d kernels (float32)', () => {
+  it('random geometries, every call split (threshold 0): equal to single-threaded wasm, close to JS', () => {
+    setThreadThreshold(0);
+    const before = workerItems();
+    fc.assert(
+      fc.property(geometry, fc.boolean(), ({ g, seed }, withBias) => checkConv(g, convBuffers(g, seed), withBias)),
+    );
+    expect(workerItems()).toBeGreaterThan(before); // the worker really computed some of it
+  });
+
+  it('bench-like sizes above the default threshold (M with batch 4, L-shaped with batch 2, strided, grouped)', () => {
+    const cases: Conv1dGeometry[] = [
+      { batch: 4, inChannels: 16, outChannels: 32, length: 1024, kernelSize: 5, outLength: 1024, stride: 1, padLeft: 2, dilation: 1, groups: 1 },
+      { batch: 2, inChannels: 64, outChannels: 64, length: 512, kernelSize: 9, outLength: 512, stride: 1, padLeft: 4, dilation: 1, groups: 1 },
+      { batch: 3, inChannels: 24, outChannels: 36, length: 701, kernelSize: 4, outLength: 350, stride: 2, padLeft: 1, dilation: 2, groups: 3 },
+    ];
+    const before = workerItems();
+    cases.forEach((g, i) => checkConv(g, convBuffers(g, 100 + i)));
+    expect(workerItems()).toBeGreaterThan(before);
+  });
+
+  it('writes only its output inside larger buffers, and repeated calls agree', () => {
+    setThreadThreshold(0);
+    const g: Conv1dGeometry = { batch: 5, inChannels: 6, outChannels: 10, length: 77, kernelSize: 3, outLength: 39, stride: 2, padLeft: 1, dilation: 1, groups: 2 };
+    const f = convBuffers(g, 9);
+    const big = fill(new Float32Array(f.gy.length + 10), 3);
+    const before = big.slice();
+    const y = big.subarray(5, 5 + f.gy.length);
+    threaded.conv1dForward(f.x, f.w, f.b, y, g);
+    expect(Array.from(big.subarray(0, 5))).toEqual(Array.from(before.subarray(0, 5)));
+    expect(Array.from(big.subarray(5 + f.gy.length))).toEqual(Array.from(before.subarray(5 + f.gy.length)));
+    const first = convAll(threaded, g, f);
+    for (let r = 0; r < 20; r++) convAll(threaded, g, f).forEach((a, i) => expectSame(a, first[i]!, `run ${r}`));
+  });
+
+  it('float64 falls back to the JS kernels', () => {
+    setThreadThreshold(0);
+    const g: Conv1dGeometry = { batch: 3, inChannels: 4, outChannels: 8, length: 30, kernelSize: 3, outLength: 30, stride: 1, padLeft: 1, dilation: 1, groups: 1 };
+    const f = convBuffers(g, 4);
+    const d = { x: Float64Array.from(f.x), w: Float64Array.from(f.w), b: Float64Array.from(f.b), gy: Float64Array.from(f.gy) };
+    const run = (k: Kernels) => {
+      const y = new Float64Array(d.gy.length);
+      const gw = new Float64Array(d.w.length);
+      k.conv1dForward(d.x, d.w, d.b, y, g);
+      k.conv1dBackwardWeight(d.gy, d.x, gw, g);
+      return [...y, ...gw];
+    };
+    expect(run(threaded)).toEqual(run(jsKernels));
+  });
+});
+
+describe('threaded wasm gemm (float32)', () => {
+  const problem = fc.record({
+    M: fc.integer({ min: 1, max: 40 }),
+    N: fc.integer({ min: 1, max: 90 }),
+    K: fc.integer({ min: 1, max: 30 }),
+    transA: fc.boolean(),
+    bCol: fc.integer({ min: 1, max: 2 }),
+    cOff: fc.integer({ min: 0, max: 3 }),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  });
+
+  it('random sizes and layouts (threshold 0): equal to single-threaded wasm, close to JS', () => {
+    setThreadThreshold(0);
+    fc.assert(
+      fc.property(problem, ({ M, N, K, transA, bCol, cOff, seed }) => {
+        const A = fill(new Float32Array(M * K), seed);
+        const [aRow, aCol] = transA ? [1, M] : [K, 1];
+        const B = fill(new Float32Array(K * N * bCol), seed + 1);
+        const run = (k: Kernels, a: Float32Array, b: Float32Array) => {
+          const c = fill(new Float32Array(cOff + M * N + 2), seed + 2);
+          k.gemm(M, N, K, a, 0, aRow, aCol, b, 0, N * bCol, bCol, c, cOff);
+          return c;
+        };
+        const got = run(threaded, A, B);
+        expectSame(got, run(single, A, B), 'C');
+        const want = run(jsKernels, A, B);
+        const bound = run(jsKernels, abs(A), abs(B)).map(Math.abs);
+        expectClose(got, want, bound, 'C');
+      }),
+    );
+  });
+
+  it('a large product above the default threshold', () => {
+    const [M, N, K] = [96, 200, 130];
+    const A = fill(new Float32Array(M * K), 1);
+    const B = fill(new Float32Array(K * N), 2);
+    const run = (k: Kernels) => {
+      const c = new Float32Array(M * N);
+      k.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, c, 0);
+      return c;
+    };
+    const before = workerItems();
+    expectSame(run(threaded), run(single), 'C');
+    expect(workerItems()).toBeGreaterThan(before);
+  });
+});
+
+describe('three threads (more than the cores here: correctness only)', () => {
+  it('random geometries and gemm agree bit for bit with single-threaded wasm', async () => {
+    expect(await enableThreads(3)).toBe(3);
+    setBackend('wasm');
+    threaded = activeKernels; // the same object: the registered backend never changes
+    setThreadThreshold(0);
+    try {
+      fc.assert(
+        fc.property(geometry, ({ g, seed }) => {
+          const f = convBuffers(g, seed);
+          convAll(threaded, g, f).forEach((a, i) => expectSame(a, convAll(single, g, f)[i]!, ['y', 'gx', 'gw'][i]!));
+        }),
+        { numRuns: Math.max(1, Math.ceil(Number(process.env.FC_NUM_RUNS ?? 50) / 2)) },
+      );
+      const A = fill(new Float32Array(33 * 21), 5);
+      const B = fill(new Float32Array(21 * 77), 6);
+      const run = (k: Kernels) => {
+        const c = new Float32Array(33 * 77);
+        k.gemm(33, 77, 21, A, 0, 21, 1, B, 0, 77, 1, c, 0);
+        return c;
+      };
+      expectSame(run(threaded), run(single), 'C');
+    } finally {
+      expect(await enableThreads(2)).toBe(2);
+    }
+  });
+});
+
+describe('threaded end to end through Tensor ops', () => {
+  it('conv1d forward + backward give the same output and grads with 1 and 2 threads', async () => {
+    const [N, Cin, Cout, L, K] = [4, 8, 16, 300, 5];
+    const xs = fill(new Float32Array(N * Cin * L), 11);
+    const ws = fill(new Float32Array(Cout * Cin * K), 12);
+    const bs = fill(new Float32Array(Cout), 13);
+    const run = () => {
+      setBackend('wasm');
+      const x = tensor(xs, { shape: [N, Cin, L], dtype: 'float32', requiresGrad: true });
+      const w = tensor(ws, { shape: [Cout, Cin, K], dtype: 'float32', requiresGrad: true });
+      const b = tensor(bs, { shape: [Cout], dtype: 'float32', requiresGrad: true });
+      const y = conv1d(x, w, b, { padding: 2 });
+      y.sub(y.detach().mul(0.5).add(0.25)).pow(2).mean().backward();
+      return [y, x.grad!, w.grad!, b.grad!].map((t) => t.tensorData.contiguousStorage());
+    };
+    setThreadThreshold(0);
+    const two = run();
+    await disableThreads();
+    const one = run();
+    expect(await enableThreads(2)).toBe(2);
+    two.forEach((a, i) => expectSame(a, one[i]!, ['y', 'gx', 'gw', 'gb'][i]!));
+  });
+});
