@@ -77,13 +77,18 @@ export function naiveJsFactory(skip?: PeerFactory['skip']): PeerFactory {
  * (S is float64 already; M/L are float32 and run as float64 for 'kindling-f64').
  * The created peer's `backend` says which backend it really used ('auto' falls back to js).
  */
-export function kindlingFactory(dtype: DType, backend: KindlingBackendChoice = 'auto', skip?: PeerFactory['skip']): PeerFactory & { backend(): Promise<string> } {
+export function kindlingFactory(
+  dtype: DType,
+  backend: KindlingBackendChoice = 'auto',
+  skip?: PeerFactory['skip'],
+  threads = 1,
+): PeerFactory & { backend(): Promise<string> } {
   return {
-    name: kindlingPeerName(dtype, backend),
+    name: kindlingPeerName(dtype, backend, threads),
     ...(skip ? { skip } : {}),
     backend: () => resolveBackend(backend),
     async create(wl) {
-      const p = await createKindlingPeer(wl, { dtype, backend });
+      const p = await createKindlingPeer(wl, { dtype, backend, threads });
       return { name: p.name, backend: p.backend, before: p.before, sample: (s) => p.sample(s), readState: () => p.readState(), close: () => p.close() };
     },
   };

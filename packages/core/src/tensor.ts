@@ -353,8 +353,21 @@ export class Tensor {
   }
 
   /** @internal Adds g into .grad, keeping .grad a dense tensor of this tensor's dtype and shape. */
-  _accumulateGrad(g: Tensor): void {
+  _accumulateGrad(g: Tensor, adoptable?: WeakSet<Storage>): void {
     if (this.grad === null) {
+      const td = g.tensorData;
+      // A dense buffer that only this backward pass has seen can become .grad as it is.
+      if (
+        adoptable?.has(td.storage) &&
+        td.dtype === this.dtype &&
+        td.offset === 0 &&
+        td.storage.length === this.size &&
+        td.isContiguous()
+      ) {
+        adoptable.delete(td.storage);
+        this.grad = new Tensor(new TensorData(td.storage, this.shape));
+        return;
+      }
       const own = allocate(this.dtype, this.size);
       g.tensorData.copyTo(own);
       this.grad = new Tensor(new TensorData(own, this.shape));

@@ -448,3 +448,46 @@ describe('broadcasting gradients are summed back to each input shape', () => {
     expect(x.grad!.shape).toEqual([0, 3]);
   });
 });
+
+// The engine lets a leaf take a gradient buffer that its own backward pass allocated instead of
+// copying it; these pin down that no two tensors ever end up sharing one.
+describe('.grad buffers are never shared', () => {
+  it('two leaves fed the same gradient tensor (add) get separate buffers', () => {
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const b = tensor([4, 5, 6], { requiresGrad: true });
+    const y = a.add(b).mul(tensor([1, 10, 100]));
+    y.sum().backward();
+    expect(a.grad!.tensorData.storage).not.toBe(b.grad!.tensorData.storage);
+    y.sum().backward();
+    expect(a.grad!.toArray()).toEqual([2, 20, 200]);
+    expect(b.grad!.toArray()).toEqual([2, 20, 200]);
+    a.grad!.tensorData.storage[0] = 99;
+    expect(b.grad!.toArray()).toEqual([2, 20, 200]);
+  });
+
+  it('a user-supplied gradient is copied, not adopted: later passes leave it untouched', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const g = tensor([3, 4]);
+    x.clone().backward(g); // clone's backward passes g straight through to the leaf
+    expect(x.grad!.tensorData.storage).not.toBe(g.tensorData.storage);
+    x.clone().backward(g);
+    expect(x.grad!.toArray()).toEqual([6, 8]);
+    expect(g.toArray()).toEqual([3, 4]);
+  });
+
+  it('a leaf used twice in one graph gets the summed gradient, and the next pass adds to it', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const f = () => x.mul(x).add(x.mul(3)).sum(); // d/dx = 2x + 3
+    f().backward();
+    expect(x.grad!.toArray()).toEqual([5, 7]);
+    f().backward();
+    expect(x.grad!.toArray()).toEqual([10, 14]);
+  });
+
+  it('a float32 leaf whose gradient arrives as float64 gets a float32 .grad', () => {
+    const x = tensor([1, 2], { requiresGrad: true, dtype: 'float32' });
+    x.mul(tensor([0.5, 0.25])).sum().backward(); // mixing gives a float64 gradient
+    expect(x.grad!.dtype).toBe('float32');
+    expect(x.grad!.toArray()).toEqual([0.5, 0.25]);
+  });
+});

@@ -147,6 +147,24 @@ describe('enableThreads / disableThreads', () => {
     expect(getThreads()).toBe(2);
   });
 
+  it('enableThreads(1) parks the workers: going back to 2 reuses them and they still compute', async () => {
+    expect(getThreads()).toBe(2);
+    expect(await enableThreads(1)).toBe(1);
+    expect(getThreads()).toBe(1);
+    setBackend('wasm');
+    setThreadThreshold(0);
+    const before = workerItems(); // parked: no pool, so 0
+    const x = tensor(Float32Array.from({ length: 4 * 3 * 40 }, (_, i) => Math.sin(i)), { shape: [4, 3, 40] });
+    const w = tensor(Float32Array.from({ length: 5 * 3 * 3 }, (_, i) => Math.cos(i)), { shape: [5, 3, 3] });
+    const one = conv1d(x, w).dataSync();
+    expect(workerItems()).toBe(before);
+    expect(await enableThreads(2)).toBe(2);
+    const itemsAfterRestore = workerItems();
+    const two = conv1d(x, w).dataSync();
+    expect(workerItems()).toBeGreaterThan(itemsAfterRestore); // the restored workers took work
+    expect(Array.from(two)).toEqual(Array.from(one)); // bit-identical to single-threaded
+  });
+
   it('workers do not keep the Node process alive', async () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
     const script = join(tmpdir(), `kindling-threads-exit-${process.pid}.mts`);

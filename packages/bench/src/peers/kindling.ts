@@ -26,6 +26,8 @@ export interface KindlingOptions {
   dtype: DType;
   /** 'auto' (default): wasm when it loads (initWasm), else js. */
   backend?: KindlingBackendChoice;
+  /** Threads for the wasm float32 kernels (core's enableThreads); 1 = single-threaded. */
+  threads?: number;
   name?: string;
 }
 
@@ -52,17 +54,19 @@ export async function resolveBackend(choice: KindlingBackendChoice): Promise<'wa
   return 'js';
 }
 
-export function kindlingPeerName(dtype: DType, backend: KindlingBackendChoice): string {
-  return `kindling-${dtype === 'float32' ? 'f32' : 'f64'}${backend === 'js' ? '-js' : ''}`;
+export function kindlingPeerName(dtype: DType, backend: KindlingBackendChoice, threads = 1): string {
+  return `kindling-${dtype === 'float32' ? 'f32' : 'f64'}${backend === 'js' ? '-js' : ''}${threads > 1 ? `-${threads}t` : ''}`;
 }
 
 export async function createKindlingPeer(workload: ConvWorkload, opts: KindlingOptions): Promise<KindlingPeer> {
   const dtype = opts.dtype;
   const backend = await resolveBackend(opts.backend ?? 'auto');
-  const name = opts.name ?? kindlingPeerName(dtype, opts.backend ?? 'auto');
+  const threads = opts.threads ?? 1;
+  const name = opts.name ?? kindlingPeerName(dtype, opts.backend ?? 'auto', threads);
   const wl = castWorkload(workload, dtype);
   const { n: N, cin: C, cout: O, l: L, k: K, lout: T, padding: P, stride: S } = wl;
   core.setBackend(backend);
+  await core.enableThreads(threads);
 
   const x = core.tensor(wl.x, { shape: [N, C, L], dtype, requiresGrad: true });
   const y = core.tensor(wl.target, { shape: [N, O, T], dtype });
@@ -86,7 +90,11 @@ export async function createKindlingPeer(workload: ConvWorkload, opts: KindlingO
     opt.step();
     lastLoss = loss.item();
   }
-  const before = (): void => core.setBackend(backend);
+  // Backend and thread count are global in core: each peer sets its own before a sample.
+  const before = async (): Promise<void> => {
+    core.setBackend(backend);
+    await core.enableThreads(threads);
+  };
 
   return {
     name,

@@ -1,3 +1,4 @@
+import { type Storage, recordAllocations } from '../storage/dtype.js';
 import { shapesEqual, fmt } from '../storage/shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
@@ -23,6 +24,18 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
 export function runBackward(root: Tensor, seed: Tensor): void {
   const order = topoSort(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  // Buffers allocated by this pass's backward rules belong to it alone: a leaf may take one as
+  // its .grad instead of copying it (taking it removes it from the set, so no two leaves share).
+  const own = new WeakSet<Storage>();
+  recordAllocations(own);
+  try {
+    sweep(order, grads, own);
+  } finally {
+    recordAllocations(null);
+  }
+}
+
+function sweep(order: Tensor[], grads: Map<Tensor, Tensor>, own: WeakSet<Storage>): void {
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
@@ -31,7 +44,7 @@ export function runBackward(root: Tensor, seed: Tensor): void {
       grads.delete(t); // frees intermediate gradients as soon as they are consumed
       const node = t._node;
       if (!node) {
-        t._accumulateGrad(g);
+        t._accumulateGrad(g, own);
         continue;
       }
       const inputGrads = node.op.backward(g, node.ctx);

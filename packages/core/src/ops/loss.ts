@@ -9,47 +9,60 @@ export type Reduction = 'mean' | 'sum' | 'none';
 
 /**
  * Mean squared error as one primitive. Composed from sub, pow and mean it would be three
- * forward passes and five backward ones over the prediction; fused, forward is one pass
- * (the difference, kept for backward, and the sum of its squares) and backward is one
- * scaling pass.
+ * forward passes and five backward ones over the prediction, with their intermediates kept
+ * alive by the graph; fused, forward is one reading pass and backward one writing pass, and
+ * nothing is saved: backward recomputes p - t from the inputs, which the graph holds anyway.
  * On the blog's tiny model the saved graph nodes matter even more than the passes.
  */
 export const MseLoss: Op<Reduction> = {
   name: 'mseLoss',
-  forward: ([p, t], reduction, ctx) => {
+  forward: ([p, t], reduction) => {
     const dtype = promote(p!.dtype, t!.dtype);
     const pd = p!.contiguousStorage();
     const td = t!.contiguousStorage();
     const n = p!.size;
-    const diff = allocate(dtype, n);
-    ctx.saved = diff;
-    const sq = reduction === 'none' ? allocate(dtype, n) : null;
-    // One pass: the difference (kept for backward) and its square. Squares are taken of the
-    // stored, dtype-rounded difference so float32 and float64 follow their own arithmetic.
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      diff[i] = pd[i]! - td[i]!;
-      const d = diff[i]!;
-      acc += d * d;
-      if (sq) sq[i] = d * d;
+    // The difference is rounded to the op's dtype before squaring, so float32 follows float32
+    // arithmetic as the composed ops would; a sum is kept in float64. (Two loops rather than a
+    // rounding callback: a call per element would cost more than the arithmetic.)
+    const f32 = dtype === 'float32';
+    if (reduction === 'none') {
+      const sq = allocate(dtype, n);
+      for (let i = 0; i < n; i++) {
+        const d = f32 ? Math.fround(pd[i]! - td[i]!) : pd[i]! - td[i]!;
+        sq[i] = d * d;
+      }
+      return new TensorData(sq, p!.shape);
     }
-    if (sq) return new TensorData(sq, p!.shape);
+    let acc = 0;
+    if (f32) {
+      for (let i = 0; i < n; i++) {
+        const d = Math.fround(pd[i]! - td[i]!);
+        acc += d * d;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const d = pd[i]! - td[i]!;
+        acc += d * d;
+      }
+    }
     const out = allocate(dtype, 1);
     out[0] = reduction === 'mean' ? acc / n : acc;
     return new TensorData(out, []);
   },
   // d/dp = 2 (p - t) · g (· 1/n for the mean); d/dt is its negative. One pass either way.
   backward: (g, ctx) => {
-    const diff = ctx.saved as Float32Array | Float64Array;
-    const shape = ctx.inputs[0]!.shape;
-    const out = new TensorData(allocate(diff instanceof Float32Array ? 'float32' : 'float64', diff.length), shape);
+    const [p, t] = ctx.inputs;
+    const pd = p!.tensorData.contiguousStorage();
+    const td = t!.tensorData.contiguousStorage();
+    const n = p!.size;
+    const out = new TensorData(allocate(ctx.output.dtype, n), p!.shape);
     const o = out.storage;
     if (ctx.params === 'none') {
       const gd = g.tensorData.contiguousStorage();
-      for (let i = 0; i < diff.length; i++) o[i] = 2 * diff[i]! * gd[i]!;
+      for (let i = 0; i < n; i++) o[i] = 2 * (pd[i]! - td[i]!) * gd[i]!;
     } else {
-      const scale = (ctx.params === 'mean' ? 2 / diff.length : 2) * g.item();
-      for (let i = 0; i < diff.length; i++) o[i] = diff[i]! * scale;
+      const scale = (ctx.params === 'mean' ? 2 / n : 2) * g.item();
+      for (let i = 0; i < n; i++) o[i] = (pd[i]! - td[i]!) * scale;
     }
     const gp = new Tensor(out);
     return [ctx.needsGrad(0) ? gp : null, ctx.needsGrad(1) ? gp.neg() : null];

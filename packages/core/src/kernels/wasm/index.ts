@@ -133,19 +133,37 @@ async function spawn(wt: WorkerThreads, index: number, module: WebAssembly.Modul
   return worker;
 }
 
-/** Drops the pool at once (calls go single-threaded) and terminates its workers. */
+/**
+ * A pool set aside by enableThreads(1): its workers stay alive (idle in Atomics.wait) so that
+ * going back to the same thread count is instant and runs code V8 has already optimised;
+ * a freshly spawned worker starts on baseline-compiled WebAssembly.
+ */
+let parked: { pool: Pool; impl: Kernels } | null = null;
+
+/** Drops the pool at once (calls go single-threaded) and terminates its workers, parked ones included. */
 function stopThreads(): Promise<void> {
-  const p = pool;
-  if (!p) return Promise.resolve();
+  const pools = [pool, parked?.pool].filter((p): p is Pool => p !== null && p !== undefined);
   pool = null;
+  parked = null;
   impl = single;
-  p.quit();
-  return Promise.all(p.workers.map((w) => w.terminate())).then(() => undefined);
+  for (const p of pools) p.quit();
+  return Promise.all(pools.flatMap((p) => p.workers.map((w) => w.terminate()))).then(() => undefined);
 }
 
 async function startThreads(n: number): Promise<number> {
   if (!Number.isInteger(n) || n < 1) throw new Error(`enableThreads: expected a positive integer thread count, got ${String(n)}`);
   if (pool?.size === n) return n;
+  if (n === 1 && pool) {
+    parked = { pool, impl: impl! };
+    pool = null;
+    impl = single;
+    return 1;
+  }
+  if (parked && parked.pool.size === n) {
+    ({ pool, impl } = parked);
+    parked = null;
+    return n;
+  }
   await stopThreads();
   if (n === 1 || !(await initWasm()) || !canBlock()) return 1;
   const wt = await workerThreads();
