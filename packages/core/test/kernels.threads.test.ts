@@ -153,16 +153,17 @@ describe('enableThreads / disableThreads', () => {
     expect(getThreads()).toBe(1);
     setBackend('wasm');
     setThreadThreshold(0);
-    const before = workerItems(); // parked: no pool, so 0
+    const before = workerItems(); // parked: no active pool
     const x = tensor(Float32Array.from({ length: 4 * 3 * 40 }, (_, i) => Math.sin(i)), { shape: [4, 3, 40] });
     const w = tensor(Float32Array.from({ length: 5 * 3 * 3 }, (_, i) => Math.cos(i)), { shape: [5, 3, 3] });
     const one = conv1d(x, w).dataSync();
     expect(workerItems()).toBe(before);
     expect(await enableThreads(2)).toBe(2);
-    const itemsAfterRestore = workerItems();
+    expect(getThreads()).toBe(2);
+    // Which thread takes which item is a race (the caller may take them all), so the check is
+    // on the result: the restored pool computes it bit-identically to the single thread.
     const two = conv1d(x, w).dataSync();
-    expect(workerItems()).toBeGreaterThan(itemsAfterRestore); // the restored workers took work
-    expect(Array.from(two)).toEqual(Array.from(one)); // bit-identical to single-threaded
+    expect(Array.from(two)).toEqual(Array.from(one));
   });
 
   it('workers do not keep the Node process alive', async () => {
