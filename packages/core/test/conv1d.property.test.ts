@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Tensor, conv1d, gradcheck, tensor } from '../src/index.js';
 import type { DType } from '../src/index.js';
-import { expectClose, flatOf } from './arbitraries.js';
+import { expectClose, flatOf, prng } from './arbitraries.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 100) });
 
@@ -98,17 +98,6 @@ function cfgArb(o: { maxGroups?: number; maxC?: number; maxK?: number; maxExtra?
     });
 }
 
-/** mulberry32: deterministic test data from a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function values(n: number, rnd: () => number, dtype: DType = 'float64'): number[] {
   const out: number[] = [];

@@ -12,6 +12,7 @@ import { initWasm } from '../src/kernels/wasm/index.js';
 import type { BinaryOp, Conv1dGeometry, Kernels, ReduceOp, UnaryOp } from '../src/kernels/kernels.js';
 import type { DType, Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
+import { prng } from './arbitraries.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 150) });
 
@@ -27,17 +28,6 @@ if (await initWasm()) {
 
 const alloc = (dtype: DType, n: number): Storage => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type ValueKind = 'quarters' | 'mixed' | 'small';
 
