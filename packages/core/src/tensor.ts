@@ -31,6 +31,15 @@ export class Tensor {
   private _requiresGrad: boolean;
   /** @internal how this tensor was computed (null for leaves and untracked results). */
   _node: Node | null = null;
+  /** @internal the gradient gathered for this tensor during a backward pass. */
+  _pending: Tensor | null = null;
+  /** @internal the number of the last backward pass that visited this tensor. */
+  _mark = 0;
+  /**
+   * @internal Set on gradients that a backward rule computed into a new buffer no other tensor
+   * shares: a leaf may adopt the buffer as its .grad instead of copying it (once: adopting clears it).
+   */
+  _fresh = false;
 
   constructor(
     readonly tensorData: TensorData,
@@ -353,18 +362,12 @@ export class Tensor {
   }
 
   /** @internal Adds g into .grad, keeping .grad a dense tensor of this tensor's dtype and shape. */
-  _accumulateGrad(g: Tensor, adoptable?: WeakSet<Storage>): void {
+  _accumulateGrad(g: Tensor): void {
     if (this.grad === null) {
       const td = g.tensorData;
       // A dense buffer that only this backward pass has seen can become .grad as it is.
-      if (
-        adoptable?.has(td.storage) &&
-        td.dtype === this.dtype &&
-        td.offset === 0 &&
-        td.storage.length === this.size &&
-        td.isContiguous()
-      ) {
-        adoptable.delete(td.storage);
+      if (g._fresh && td.dtype === this.dtype && td.offset === 0 && td.storage.length === this.size && td.isContiguous()) {
+        g._fresh = false;
         this.grad = new Tensor(new TensorData(td.storage, this.shape));
         return;
       }

@@ -491,3 +491,21 @@ describe('.grad buffers are never shared', () => {
     expect(x.grad!.toArray()).toEqual([0.5, 0.25]);
   });
 });
+
+describe('backward inside a backward rule', () => {
+  it('is refused with a clear error, and the engine recovers for the next pass', () => {
+    const inner = tensor([1, 2], { requiresGrad: true });
+    const Nested: Op = {
+      name: 'nested',
+      forward: ([x]) => x!,
+      backward: (g) => {
+        inner.mul(2).sum().backward();
+        return [g];
+      },
+    };
+    const x = tensor([3, 4], { requiresGrad: true });
+    expect(() => apply(Nested, [x], undefined).sum().backward()).toThrow(/backward: cannot start a backward pass inside another one/);
+    x.mul(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([6, 8]);
+  });
+});

@@ -1,4 +1,3 @@
-import { type Storage, recordAllocations } from '../storage/dtype.js';
 import { shapesEqual, fmt } from '../storage/shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
@@ -15,55 +14,63 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   return summed.reshape(shape);
 }
 
+/** True while a backward pass runs its rules: results of ops made then are the pass's own buffers. */
+let sweeping = false;
+
+export function inBackwardPass(): boolean {
+  return sweeping;
+}
+
+/** Numbers the passes; a tensor whose `_mark` equals the current pass has been visited. */
+let passes = 0;
+
 /**
  * Reverse-mode sweep from `root`: order the graph topologically with an explicit stack
  * (a recursive walk overflows on deep graphs such as long RNN unrolls), then hand each
  * node's gradient to its op's backward in reverse order. Gradients of leaves that require
- * them are added into `.grad`; intermediate gradients live only for this pass.
+ * them are added into `.grad`; intermediate gradients live only for this pass, parked on the
+ * tensors themselves (`_pending`) rather than in a map: on small models the hashing showed.
  */
 export function runBackward(root: Tensor, seed: Tensor): void {
+  if (sweeping) throw new Error('backward: cannot start a backward pass inside another one');
   const order = topoSort(root);
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  // Buffers allocated by this pass's backward rules belong to it alone: a leaf may take one as
-  // its .grad instead of copying it (taking it removes it from the set, so no two leaves share).
-  const own = new WeakSet<Storage>();
-  recordAllocations(own);
+  root._pending = seed;
+  sweeping = true;
   try {
-    sweep(order, grads, own);
+    noGrad(() => sweep(order));
   } finally {
-    recordAllocations(null);
+    sweeping = false;
+    for (const t of order) t._pending = null;
   }
 }
 
-function sweep(order: Tensor[], grads: Map<Tensor, Tensor>, own: WeakSet<Storage>): void {
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i]!;
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t); // frees intermediate gradients as soon as they are consumed
-      const node = t._node;
-      if (!node) {
-        t._accumulateGrad(g, own);
-        continue;
-      }
-      const inputGrads = node.op.backward(g, node.ctx);
-      const inputs = node.ctx.inputs;
-      for (let k = 0; k < inputs.length; k++) {
-        const input = inputs[k]!;
-        let ig = inputGrads[k];
-        if (!input.requiresGrad || !ig) continue;
-        // Checked before summing: sumToShape ends in a reshape, which would silently accept a
-        // gradient of the right size but the wrong shape (e.g. [3, 2] or [6] for a [2, 3] input).
-        if (!reducesTo(ig.shape, input.shape)) {
-          throw new Error(`backward: ${node.op.name} produced a gradient of shape ${fmt(ig.shape)} for an input of shape ${fmt(input.shape)}`);
-        }
-        ig = sumToShape(ig, input.shape);
-        const prev = grads.get(input);
-        grads.set(input, prev ? prev.add(ig) : ig);
-      }
+function sweep(order: Tensor[]): void {
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i]!;
+    const g = t._pending;
+    if (!g) continue;
+    t._pending = null; // frees intermediate gradients as soon as they are consumed
+    const node = t._node;
+    if (!node) {
+      t._accumulateGrad(g);
+      continue;
     }
-  });
+    const inputGrads = node.op.backward(g, node.ctx);
+    const inputs = node.ctx.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k]!;
+      let ig = inputGrads[k];
+      if (!input.requiresGrad || !ig) continue;
+      // Checked before summing: sumToShape ends in a reshape, which would silently accept a
+      // gradient of the right size but the wrong shape (e.g. [3, 2] or [6] for a [2, 3] input).
+      if (!reducesTo(ig.shape, input.shape)) {
+        throw new Error(`backward: ${node.op.name} produced a gradient of shape ${fmt(ig.shape)} for an input of shape ${fmt(input.shape)}`);
+      }
+      ig = sumToShape(ig, input.shape);
+      const prev = input._pending;
+      input._pending = prev ? prev.add(ig) : ig;
+    }
+  }
 }
 
 /** Whether a gradient of shape `from` is the input's shape `to` broadcast (so summing recovers it). */
@@ -75,23 +82,27 @@ function reducesTo(from: readonly number[], to: readonly number[]): boolean {
 }
 
 function topoSort(root: Tensor): Tensor[] {
+  const pass = ++passes;
   const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
-  // Each stack entry is a tensor and how many of its inputs were already pushed.
-  const stack: [Tensor, number][] = [[root, 0]];
-  visited.add(root);
+  // Parallel stacks: a tensor and how many of its inputs were already pushed.
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
+  root._mark = pass;
   while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top[0]._node?.ctx.inputs ?? [];
-    if (top[1] < inputs.length) {
-      const next = inputs[top[1]++]!;
-      if (next.requiresGrad && !visited.has(next)) {
-        visited.add(next);
-        stack.push([next, 0]);
+    const top = stack.length - 1;
+    const t = stack[top]!;
+    const inputs = t._node?.ctx.inputs;
+    if (inputs && next[top]! < inputs.length) {
+      const input = inputs[next[top]!++]!;
+      if (input.requiresGrad && input._mark !== pass) {
+        input._mark = pass;
+        stack.push(input);
+        next.push(0);
       }
     } else {
-      order.push(top[0]);
+      order.push(t);
       stack.pop();
+      next.pop();
     }
   }
   return order;

@@ -1,5 +1,6 @@
 import type { TensorData } from '../storage/tensor-data.js';
 import { Tensor } from '../tensor.js';
+import { inBackwardPass } from './backward.js';
 import { isGradEnabled } from './grad-mode.js';
 
 /**
@@ -54,5 +55,15 @@ export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tenso
   if (isGradEnabled()) for (const t of inputs) if (t.requiresGrad) needsGrad = true;
   const result = new Tensor(output);
   if (needsGrad) result._setNode({ op, ctx });
+  // During a backward pass an op that allocated its result (not a view of an input) made a
+  // buffer nobody else holds: a leaf may take it as .grad without copying.
+  else if (inBackwardPass() && !datas.some((d) => d.storage === output.storage)) result._fresh = true;
   return result;
+}
+
+/** A gradient tensor over a buffer a backward rule just allocated for it (see Tensor._fresh). */
+export function freshGrad(data: TensorData): Tensor {
+  const t = new Tensor(data);
+  t._fresh = true;
+  return t;
 }

@@ -1,4 +1,4 @@
-import { type Op, apply } from '../autograd/function.js';
+import { type Op, apply, freshGrad } from '../autograd/function.js';
 import { kernels } from '../kernels/backend.js';
 import type { Conv1dGeometry } from '../kernels/kernels.js';
 import { type DType, type Storage, allocate, promote } from '../storage/dtype.js';
@@ -31,18 +31,18 @@ export const Conv1d: Op<Conv1dGeometry> = {
     if (x!.requiresGrad) {
       const out = allocate(dtype, x!.size);
       kernels.conv1dBackwardInput(gyS, dense(w!.tensorData, dtype), out, g);
-      gx = new Tensor(new TensorData(out, x!.shape));
+      gx = freshGrad(new TensorData(out, x!.shape));
     }
     if (w!.requiresGrad) {
       const out = allocate(dtype, w!.size);
       kernels.conv1dBackwardWeight(gyS, dense(x!.tensorData, dtype), out, g);
-      gw = new Tensor(new TensorData(out, w!.shape));
+      gw = freshGrad(new TensorData(out, w!.shape));
     }
     let gb: Tensor | null = null;
     if (b?.requiresGrad) {
       const out = allocate(dtype, g.outChannels);
       kernels.conv1dBackwardBias(gyS, out, g);
-      gb = new Tensor(new TensorData(out, b.shape));
+      gb = freshGrad(new TensorData(out, b.shape));
     }
     return [gx, gw, gb];
   },

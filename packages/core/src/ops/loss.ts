@@ -1,4 +1,4 @@
-import { type Op, apply } from '../autograd/function.js';
+import { type Op, apply, freshGrad } from '../autograd/function.js';
 import { allocate, promote } from '../storage/dtype.js';
 import { fmt, shapesEqual } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
@@ -64,7 +64,7 @@ export const MseLoss: Op<Reduction> = {
       const scale = (ctx.params === 'mean' ? 2 / n : 2) * g.item();
       for (let i = 0; i < n; i++) o[i] = (pd[i]! - td[i]!) * scale;
     }
-    const gp = new Tensor(out);
+    const gp = freshGrad(out);
     return [ctx.needsGrad(0) ? gp : null, ctx.needsGrad(1) ? gp.neg() : null];
   },
 };

@@ -1,7 +1,6 @@
-import { type Op } from '../autograd/function.js';
+import { type Op, freshGrad } from '../autograd/function.js';
 import { type DType, allocate } from '../storage/dtype.js';
 import { TensorData } from '../storage/tensor-data.js';
-import { Tensor } from '../tensor.js';
 
 /*
  * Movement ops: views that re-index the same storage (reshape of viewable data, permute,
@@ -47,7 +46,7 @@ export const Narrow: Op<NarrowParams> = {
     const window = full.narrow(dim, start, length);
     const src = g.tensorData.contiguousStorage();
     for (let i = 0; i < window.size; i++) full.storage[window.locate(i)] = src[i]!;
-    return [new Tensor(full)];
+    return [freshGrad(full)];
   },
 };
 

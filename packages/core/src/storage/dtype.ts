@@ -9,22 +9,8 @@ export function isDType(x: unknown): x is DType {
   return x === 'float64' || x === 'float32';
 }
 
-/** Storages allocated while a backward pass records them (see autograd/backward.ts). */
-let fresh: WeakSet<Storage> | null = null;
-
 export function allocate(dtype: DType, size: number): Storage {
-  const s = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  if (fresh) fresh.add(s);
-  return s;
-}
-
-/**
- * Makes allocate() note every storage it creates in `set` (null stops it). The backward pass
- * uses this to know which gradient buffers are its own, nobody else's, and so may become a
- * leaf's `.grad` without a copy.
- */
-export function recordAllocations(set: WeakSet<Storage> | null): void {
-  fresh = set;
+  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
 }
 
 export function dtypeOf(storage: Storage): DType {
