@@ -495,11 +495,12 @@ describe('.grad buffers are never shared', () => {
 describe('backward inside a backward rule', () => {
   it('is refused with a clear error, and the engine recovers for the next pass', () => {
     const inner = tensor([1, 2], { requiresGrad: true });
+    const innerLoss = inner.mul(2).sum(); // recorded outside: rules run with recording off
     const Nested: Op = {
       name: 'nested',
       forward: ([x]) => x!,
       backward: (g) => {
-        inner.mul(2).sum().backward();
+        innerLoss.backward();
         return [g];
       },
     };
