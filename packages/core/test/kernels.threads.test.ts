@@ -14,6 +14,7 @@ import { makeWasmKernels } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import { setThreadThreshold } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
+import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
 
 /*
  * The threaded float32 kernels (enableThreads) against the JS reference (within float32
@@ -51,18 +52,7 @@ afterAll(async () => {
   expect(getThreads()).toBe(1);
 });
 
-/** Deterministic values in [-1, 1) (a few exact zeros and ones too). */
-function fill<T extends Storage>(out: T, seed: number): T {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    const r = s / 2 ** 32;
-    out[i] = r < 0.02 ? 0 : r < 0.04 ? 1 : r * 2 - 1;
-  }
-  return out;
-}
 
-const abs = <T extends Storage>(a: T): T => a.map(Math.abs) as T;
 
 function expectSame(got: Storage, want: Storage, what: string): void {
   expect(got.length).toBe(want.length);
@@ -77,39 +67,8 @@ function expectClose(got: Storage, want: Storage, bound: Storage, what: string):
   }
 }
 
-const geometry = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 6 }),
-    groups: fc.integer({ min: 1, max: 3 }),
-    cinG: fc.integer({ min: 1, max: 5 }),
-    coutG: fc.integer({ min: 1, max: 10 }),
-    length: fc.integer({ min: 1, max: 40 }),
-    kernelSize: fc.integer({ min: 1, max: 6 }),
-    stride: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
-    dilation: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
-    padLeft: fc.integer({ min: 0, max: 5 }),
-    padRight: fc.integer({ min: 0, max: 5 }),
-    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  })
-  .map((r) => {
-    const span = r.dilation * (r.kernelSize - 1);
-    const outLength = Math.floor((r.length + r.padLeft + r.padRight - span - 1) / r.stride) + 1;
-    const g: Conv1dGeometry = {
-      batch: r.batch, inChannels: r.cinG * r.groups, outChannels: r.coutG * r.groups, length: r.length,
-      kernelSize: r.kernelSize, outLength, stride: r.stride, padLeft: r.padLeft, dilation: r.dilation, groups: r.groups,
-    };
-    return { g, seed: r.seed };
-  })
-  .filter(({ g }) => g.outLength >= 1);
+const geometry = arbConvGeometry(6, 10);
 
-function convBuffers(g: Conv1dGeometry, seed: number) {
-  return {
-    x: fill(new Float32Array(g.batch * g.inChannels * g.length), seed),
-    w: fill(new Float32Array(g.outChannels * (g.inChannels / g.groups) * g.kernelSize), seed + 1),
-    b: fill(new Float32Array(g.outChannels), seed + 2),
-    gy: fill(new Float32Array(g.batch * g.outChannels * g.outLength), seed + 3),
-  };
-}
 
 /** Runs all three conv kernels on k; outputs start as NaN so every element must be written. */
 function convAll(k: Kernels, g: Conv1dGeometry, f: ReturnType<typeof convBuffers>, withBias = true) {
