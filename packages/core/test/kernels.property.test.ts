@@ -13,12 +13,14 @@ import type { BinaryOp, Conv1dGeometry, Kernels, ReduceOp, UnaryOp } from '../sr
 import type { DType, Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
 import { prng } from './arbitraries.js';
+import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 150) });
 
 /** Every backend runs the same tests; 'wasm' joins when WebAssembly SIMD loads here. */
 const backends: Kernels[] = [jsKernels];
 if (await initWasm()) {
+  setWasmMinWork(0); // small random shapes must still run the WebAssembly kernels
   setBackend('wasm');
   backends.push(active.kernels);
   setBackend('js');

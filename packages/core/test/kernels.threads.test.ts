@@ -10,7 +10,7 @@ import { kernels as activeKernels } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { workerItems } from '../src/kernels/wasm/index.js';
-import { makeWasmKernels } from '../src/kernels/wasm/kernels.js';
+import { makeWasmKernels, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import { setThreadThreshold } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
@@ -32,6 +32,7 @@ let single: Kernels;
 
 beforeAll(async () => {
   expect(await initWasm()).toBe(true);
+  setWasmMinWork(0); // every call, however small, takes the WebAssembly path
   const memory = new WebAssembly.Memory({ initial: 1 });
   const bin = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } });

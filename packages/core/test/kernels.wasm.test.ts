@@ -8,6 +8,7 @@ import { wasmMemoryBytes } from '../src/kernels/wasm/index.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { generate, generatedPath } from '../scripts/build-wasm.mjs';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
+import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 50) });
 
@@ -15,6 +16,7 @@ let wasm: Kernels;
 
 beforeAll(async () => {
   expect(await initWasm()).toBe(true);
+  setWasmMinWork(0); // every call, however small, takes the WebAssembly path
   setBackend('wasm');
   wasm = activeKernels;
   setBackend('js');

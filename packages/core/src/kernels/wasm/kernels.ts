@@ -106,11 +106,25 @@ export function inputRows(x: Float32Array, g: Conv1dGeometry, rowsNeeded: number
   };
 }
 
+/**
+ * Calls with fewer multiply-adds than this run on the JS kernels: below it, copying operands
+ * into WebAssembly memory and back costs more than the SIMD saves (the blog's 3-tap model
+ * ran 2.5x slower in float32 on 'wasm' than on 'js' without it).
+ */
+let minWork = 2048;
+
+/** Sets the small-call cut-over (tests pass 0 so that every call exercises the WebAssembly path). */
+export function setWasmMinWork(n = 2048): void {
+  minWork = n;
+}
+
+const convWork = (g: Conv1dGeometry): number => g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
+
 export function makeWasmKernels(arena: Arena): Kernels {
   const ex = arena.exports;
 
   function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void {
-    if (!isF32(x, w, bias, y)) return jsKernels.conv1dForward(x, w, bias, y, g);
+    if (!isF32(x, w, bias, y) || convWork(g) < minWork) return jsKernels.conv1dForward(x, w, bias, y, g);
     const { batch, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
     const cinG = Cin / groups;
     const coutG = Cout / groups;
@@ -141,7 +155,7 @@ export function makeWasmKernels(arena: Arena): Kernels {
   }
 
   function conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): void {
-    if (!isF32(gy, w, gx)) return jsKernels.conv1dBackwardInput(gy, w, gx, g);
+    if (!isF32(gy, w, gx) || convWork(g) < minWork) return jsKernels.conv1dBackwardInput(gy, w, gx, g);
     const { batch, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
     const cinG = Cin / groups;
     const coutG = Cout / groups;
@@ -197,7 +211,7 @@ export function makeWasmKernels(arena: Arena): Kernels {
   }
 
   function conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): void {
-    if (!isF32(gy, x, gw)) return jsKernels.conv1dBackwardWeight(gy, x, gw, g);
+    if (!isF32(gy, x, gw) || convWork(g) < minWork) return jsKernels.conv1dBackwardWeight(gy, x, gw, g);
     const { batch, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
     const cinG = Cin / groups;
     const coutG = Cout / groups;
@@ -243,7 +257,7 @@ export function makeWasmKernels(arena: Arena): Kernels {
     b: Storage, bOff: number, bRow: number, bCol: number,
     c: Storage, cOff: number,
   ): void {
-    if (!isF32(a, b, c)) return jsKernels.gemm(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff);
+    if (!isF32(a, b, c) || M * N * K < minWork) return jsKernels.gemm(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff);
     if (M === 0 || N === 0) return;
     if (K === 0) return void c.fill(0, cOff, cOff + M * N);
     const Mr = up(M, 4);
