@@ -107,6 +107,28 @@ export function inputRows(x: Float32Array, g: Conv1dGeometry, rowsNeeded: number
 }
 
 /**
+ * The weights of conv1dBackwardInput as gemm panels, one set per group: row c of a group's
+ * panel matrix, column co*K + k', holds w[g*coutG + co, c, K-1-k'] (transposed and flipped),
+ * in the 4-row interleaved layout packPanels produces.
+ */
+export function packFlippedPanels(f: Float32Array, aAt: number, w: Float32Array, g: Conv1dGeometry, Mr: number, R: number): void {
+  const { groups, kernelSize: K } = g;
+  const cinG = g.inChannels / groups;
+  const coutG = g.outChannels / groups;
+  for (let gi = 0; gi < groups; gi++) {
+    const at = aAt + gi * Mr * R;
+    f.fill(0, at, at + Mr * R);
+    for (let c = 0; c < cinG; c++) {
+      const base = at + (c >> 2) * R * 4 + (c & 3);
+      for (let co = 0; co < coutG; co++) {
+        const wRow = ((gi * coutG + co) * cinG + c) * K;
+        for (let k = 0; k < K; k++) f[base + (co * K + k) * 4] = w[wRow + K - 1 - k]!;
+      }
+    }
+  }
+}
+
+/**
  * Calls with fewer multiply-adds than this run on the JS kernels: below it, copying operands
  * into WebAssembly memory and back costs more than the SIMD saves (the blog's 3-tap model
  * ran 2.5x slower in float32 on 'wasm' than on 'js' without it).
@@ -174,18 +196,7 @@ export function makeWasmKernels(arena: Arena): Kernels {
     const cAt = arena.alloc(Mr * Nr);
     arena.commit();
     const { f32: f, i32: t } = arena;
-    for (let gi = 0; gi < groups; gi++) {
-      // Row c of the panel matrix, column co*K + k' = w[gi*coutG + co, c, K-1-k'].
-      const at = aAt + gi * Mr * R;
-      f.fill(0, at, at + Mr * R);
-      for (let c = 0; c < cinG; c++) {
-        const base = at + (c >> 2) * R * 4 + (c & 3);
-        for (let co = 0; co < coutG; co++) {
-          const wRow = ((gi * coutG + co) * cinG + c) * K;
-          for (let k = 0; k < K; k++) f[base + (co * K + k) * 4] = w[wRow + K - 1 - k]!;
-        }
-      }
-    }
+    packFlippedPanels(f, aAt, w as Float32Array, g, Mr, R);
     for (let co = 0; co < coutG; co++) for (let k = 0; k < K; k++) t[tAt + co * K + k] = (co * P + k * d) * 4;
     // gy positions l that land in [0, L + span): j = l*s + Q.
     const lo = Q >= 0 ? 0 : Math.ceil(-Q / s);

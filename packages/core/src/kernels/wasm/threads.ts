@@ -1,7 +1,7 @@
 import type { Storage } from '../../storage/dtype.js';
 import type { Conv1dGeometry, Kernels } from '../kernels.js';
 import type { Arena } from './arena.js';
-import { inputRows, isF32, makeWasmKernels, packPanels, up } from './kernels.js';
+import { inputRows, isF32, makeWasmKernels, packFlippedPanels, packPanels, up } from './kernels.js';
 
 /*
  * The threaded float32 kernels: the main thread and n-1 workers run kernels.wat's micro-kernels
@@ -355,17 +355,7 @@ export function makeThreadedKernels(arena: Arena, pool: Pool): Kernels {
     const fAt = arena.alloc(T);
     if (!commit()) return serial.conv1dBackwardInput(gy, w, gx, g);
     const { f32: f, i32: t } = arena;
-    for (let gi = 0; gi < groups; gi++) {
-      const at = aAt + gi * Mr * R;
-      f.fill(0, at, at + Mr * R);
-      for (let c = 0; c < cinG; c++) {
-        const base = at + (c >> 2) * R * 4 + (c & 3);
-        for (let co = 0; co < coutG; co++) {
-          const wRow = ((gi * coutG + co) * cinG + c) * K;
-          for (let k = 0; k < K; k++) f[base + (co * K + k) * 4] = w[wRow + K - 1 - k]!;
-        }
-      }
-    }
+    packFlippedPanels(f, aAt, w as Float32Array, g, Mr, R);
     for (let co = 0; co < coutG; co++) for (let k = 0; k < K; k++) t[tAt + co * K + k] = (co * Pp + k * d) * 4;
     const lo = Q >= 0 ? 0 : Math.ceil(-Q / s);
     const hi = Math.max(lo, Math.min(Lo, Math.floor((L + span - 1 - Q) / s) + 1));
