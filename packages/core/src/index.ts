@@ -27,6 +27,8 @@ export { conv1d, type Conv1dOptions } from './ops/conv1d.js';
 export { mseLoss, type Reduction } from './ops/loss.js';
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { apply, Context, type Op } from './autograd/function.js';
+export { bumpVersion } from './autograd/in-place.js';
+export { checkOptions, describeValue } from './util/options.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export { Generator, manualSeed } from './random/generator.js';
 export { setBackend, getBackend, registerBackend } from './kernels/backend.js';

@@ -7,6 +7,7 @@ import { Max, Sum } from './ops/reduce.js';
 import { type DType, type Storage, allocate, isDType } from './storage/dtype.js';
 import { fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
+import { versionOf } from './storage/version.js';
 
 /** A number or arbitrarily nested arrays of numbers: what `tensor()` takes and `toArray()` returns. */
 export type NestedArray = number | NestedArray[];
@@ -74,6 +75,10 @@ export class Tensor {
       throw new Error('requiresGrad: cannot turn off gradients of a non-leaf tensor; use detach()');
     }
     this._requiresGrad = v;
+  }
+  /** How many in-place writes this tensor's storage has seen (PyTorch's `_version`); see {@link bumpVersion}. */
+  get version(): number {
+    return versionOf(this.tensorData.storage);
   }
   /** Leaves are tensors not produced by a recorded op; only they receive `.grad`. */
   get isLeaf(): boolean {

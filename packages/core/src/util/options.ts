@@ -1,0 +1,53 @@
+/**
+ * Options objects are checked against the keys their owner accepts: a misspelled key
+ * (`weight_decay`, `requires_grad`) would otherwise be ignored at run time, silently changing
+ * what the call does. One helper for core, nn and the examples, so every message reads alike.
+ */
+
+/** snake_case to camelCase: `weight_decay` -> `weightDecay`. */
+function camel(key: string): string {
+  return key.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Throws unless `opts` is undefined or a plain object whose own keys are all in `allowed`.
+ * The message names the function, the unknown key and the accepted ones, and suggests the
+ * camelCase spelling of a snake_case key. Returns `opts` (or `{}` when undefined) typed as `T`.
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from '@kindling/core';
+ * checkOptions('Adam', { lr: 0.01 }, ['lr', 'betas', 'eps', 'weightDecay']);  // ok
+ * // checkOptions('Adam', { weight_decay: 0.1 }, ['lr', 'weightDecay']) throws:
+ * // "Adam: unknown option 'weight_decay' (did you mean 'weightDecay'?); accepted options: lr, weightDecay"
+ * ```
+ */
+export function checkOptions<T extends object>(op: string, opts: T | undefined | null, allowed: readonly string[]): T {
+  if (opts === undefined) return {} as T;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
+    throw new Error(`${op}: options must be an object, got ${describeValue(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (allowed.includes(key)) continue;
+    const fix = camel(key);
+    const hint = fix !== key && allowed.includes(fix) ? ` (did you mean '${fix}'?)` : '';
+    const list = allowed.length ? allowed.join(', ') : 'none';
+    throw new Error(`${op}: unknown option '${key}'${hint}; accepted options: ${list}`);
+  }
+  return opts;
+}
+
+/** A short description of a value for error messages: `null`, `an array`, `"text"`, `a number (NaN)`. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'object') {
+    const name = (v as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return `${typeof v} ${String(v)}`;
+}
