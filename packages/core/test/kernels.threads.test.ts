@@ -12,7 +12,7 @@ import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { workerItems } from '../src/kernels/wasm/index.js';
 import { makeWasmKernels, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
-import { setThreadThreshold } from '../src/kernels/wasm/threads.js';
+import { MAX_THREADS, Pool, setThreadThreshold } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
 
@@ -297,5 +297,109 @@ describe('threaded end to end through Tensor ops', () => {
     const one = run();
     expect(await enableThreads(2)).toBe(2);
     two.forEach((a, i) => expectSame(a, one[i]!, ['y', 'gx', 'gw', 'gb'][i]!));
+  });
+});
+
+describe('thread count limits', () => {
+  /** A gemm just big enough to split (threshold 0): the worker's column block is static, so it always computes. */
+  function smallGemm(): void {
+    setThreadThreshold(0);
+    const [M, N, K] = [8, 24, 6];
+    const A = fill(new Float32Array(M * K), 21);
+    const B = fill(new Float32Array(K * N), 22);
+    const run = (k: Kernels) => {
+      const c = new Float32Array(M * N).fill(NaN);
+      k.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, c, 0);
+      return c;
+    };
+    expectSame(run(threaded), run(single), 'C');
+  }
+
+  // Before the cap was enforced, 66 threads gave 65 workers while the control block had ACK
+  // slots for 64: worker 64's ACK landed on worker 0's range and its own range fell off the end.
+  it('rejects counts outside 1..MAX_THREADS with a message naming enableThreads, and keeps the threads in use', async () => {
+    expect(MAX_THREADS).toBe(64); // the documented cap
+    expect(getThreads()).toBe(2);
+    smallGemm();
+    const worked = workerItems();
+    expect(worked).toBeGreaterThan(0);
+    const bad: [unknown, RegExp][] = [
+      [MAX_THREADS + 1, /^enableThreads: at most 64 threads are supported \(1 to 64\), got 65$/],
+      [66, /^enableThreads: at most 64 threads .*got 66$/],
+      [1000, /^enableThreads: at most 64 threads .*got 1000$/],
+      [0, /^enableThreads: .*positive integer \(1 to 64\), got 0$/],
+      [-2, /^enableThreads: .*positive integer.*got -2$/],
+      [1.5, /^enableThreads: .*must be an integer from 1 to 64, got 1.5$/],
+      [Infinity, /^enableThreads: .*integer from 1 to 64, got Infinity$/],
+      [NaN, /^enableThreads: expected a thread count \(an integer from 1 to 64\), got NaN$/],
+      ['4', /^enableThreads: .*got a string: 4$/],
+    ];
+    for (const [n, message] of bad) {
+      await expect(enableThreads(n as number)).rejects.toThrow(message);
+      expect(getThreads()).toBe(2);
+    }
+    // The same pool (a new one would count worker items from 0), and it still computes.
+    expect(workerItems()).toBe(worked);
+    smallGemm();
+    expect(workerItems()).toBeGreaterThan(worked);
+
+    // A parked pool (enableThreads(1)) survives a rejected call too, and comes back as it was.
+    const parked = workerItems();
+    expect(await enableThreads(1)).toBe(1);
+    await expect(enableThreads(MAX_THREADS + 2)).rejects.toThrow(/enableThreads/);
+    expect(getThreads()).toBe(1);
+    expect(await enableThreads(2)).toBe(2);
+    expect(workerItems()).toBe(parked);
+  });
+
+  it('a Pool refuses more workers than the control block has slots for, and will not start a job short of workers', () => {
+    expect(() => new Pool(MAX_THREADS + 2, () => undefined)).toThrow(/^kindling: Pool: at most 64 threads .*got 66$/);
+    const idle = { postMessage: () => undefined, terminate: () => undefined };
+    const p = new Pool(3, () => undefined);
+    p.add(idle);
+    expect(() => p.start(3, [])).toThrow(/1 of 2 workers added/);
+    p.add(idle);
+    expect(() => p.add(idle)).toThrow(/more than 2 workers/);
+    expect(p.size).toBe(3);
+  });
+
+  it('at MAX_THREADS every worker computes its share of a matmul and a conv1d weight gradient, equal to the JS reference', async () => {
+    expect(await enableThreads(MAX_THREADS)).toBe(MAX_THREADS);
+    try {
+      expect(getThreads()).toBe(MAX_THREADS);
+      const workers = MAX_THREADS - 1;
+      // Shapes just over the default threshold (4 MFLOP), with exactly one static unit per
+      // thread: 64 column blocks of 8 (gemm) and 64 four-row panels of output channels (conv1d
+      // backward weight), so the counts below show that each worker ran from its own slots.
+      const [M, N, K] = [16, 8 * MAX_THREADS, 256];
+      const A = fill(new Float32Array(M * K), 31);
+      const B = fill(new Float32Array(K * N), 32);
+      const mm = (k: Kernels, a: Float32Array, b: Float32Array) => {
+        const c = new Float32Array(M * N).fill(NaN);
+        k.gemm(M, N, K, a, 0, K, 1, b, 0, N, 1, c, 0);
+        return c;
+      };
+      let before = workerItems();
+      const C = mm(threaded, A, B);
+      expect(workerItems() - before).toBe(workers);
+      expectSame(C, mm(single, A, B), 'C');
+      expectClose(C, mm(jsKernels, A, B), mm(jsKernels, abs(A), abs(B)), 'C');
+
+      const g: Conv1dGeometry = { batch: 2, inChannels: 8, outChannels: 4 * MAX_THREADS, length: 700, kernelSize: 3, outLength: 700, stride: 1, padLeft: 1, dilation: 1, groups: 4 };
+      const f = convBuffers(g, 41);
+      const gw = (k: Kernels, gy: Float32Array, x: Float32Array) => {
+        const out = new Float32Array(f.w.length).fill(NaN);
+        k.conv1dBackwardWeight(gy, x, out, g);
+        return out;
+      };
+      before = workerItems();
+      const got = gw(threaded, f.gy, f.x);
+      expect(workerItems() - before).toBe(workers * g.batch);
+      expectSame(got, gw(single, f.gy, f.x), 'gw');
+      expectClose(got, gw(jsKernels, f.gy, f.x), gw(jsKernels, abs(f.gy), abs(f.x)), 'gw');
+    } finally {
+      await disableThreads();
+    }
+    expect(getThreads()).toBe(1);
   });
 });

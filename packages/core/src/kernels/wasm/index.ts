@@ -4,7 +4,7 @@ import { jsKernels } from '../js/index.js';
 import { Arena, type WasmExports } from './arena.js';
 import { makeWasmKernels } from './kernels.js';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from './module.generated.js';
-import { makeThreadedKernels, Pool, WORKER_SOURCE, type WorkerLike } from './threads.js';
+import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, type WorkerLike } from './threads.js';
 
 /*
  * Loads kernels.wat's module and registers the 'wasm' backend. Importing this file tries a
@@ -151,7 +151,7 @@ function stopThreads(): Promise<void> {
 }
 
 async function startThreads(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`enableThreads: expected a positive integer thread count, got ${String(n)}`);
+  checkThreadCount(n, 'enableThreads');
   if (pool?.size === n) return n;
   if (n === 1 && pool) {
     parked = { pool, impl: impl! };
@@ -164,10 +164,22 @@ async function startThreads(n: number): Promise<number> {
     parked = null;
     return n;
   }
+  const started = n === 1 ? null : await newPool(n);
   await stopThreads();
-  if (n === 1 || !(await initWasm()) || !canBlock()) return 1;
+  if (!started) return 1;
+  pool = started.pool;
+  impl = started.impl;
+  return n;
+}
+
+/**
+ * Starts a complete pool of n threads without touching the current one, so that a failed
+ * start leaves the threads in use as they were; null where threads are unavailable here.
+ */
+async function newPool(n: number): Promise<{ pool: Pool; impl: Kernels } | null> {
+  if (!(await initWasm()) || !canBlock()) return null;
   const wt = await workerThreads();
-  if (!wt) return 1;
+  if (!wt) return null;
   let module: WebAssembly.Module;
   let memory: WebAssembly.Memory;
   let instance: WebAssembly.Instance;
@@ -176,20 +188,17 @@ async function startThreads(n: number): Promise<number> {
     memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
     instance = await WebAssembly.instantiate(module, { env: { memory } });
   } catch {
-    return 1; // no WebAssembly threads (shared memory) here
+    return null; // no WebAssembly threads (shared memory) here
   }
   const sharedArena = new Arena(instance.exports as unknown as WasmExports, memory);
-  const workers: WorkerLike[] = [];
-  const next = new Pool(workers, () => void stopThreads());
+  const next = new Pool(n, () => void stopThreads());
   try {
-    for (let i = 0; i < n - 1; i++) workers.push(await spawn(wt, i, module, memory, next.ctl));
+    for (let i = 0; i < n - 1; i++) next.add(await spawn(wt, i, module, memory, next.ctl));
   } catch (e) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(next.workers.map((w) => w.terminate()));
     throw e;
   }
-  pool = next;
-  impl = makeThreadedKernels(sharedArena, next);
-  return n;
+  return { pool: next, impl: makeThreadedKernels(sharedArena, next) };
 }
 
 /**
@@ -204,7 +213,8 @@ async function startThreads(n: number): Promise<number> {
  * Where any is missing this resolves to 1 and nothing changes. The workers do not keep the
  * process alive; `disableThreads()` ends them. Calling again with another `n` replaces them.
  *
- * @param n threads in all, the calling thread included (default 2)
+ * @param n threads in all, the calling thread included (default 2): an integer from 1 to
+ *   64; anything else rejects, leaving the threads in use as they were
  * @returns the number of threads now in use (1 where threads are unavailable)
  * @example
  * ```ts

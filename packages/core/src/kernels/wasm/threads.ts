@@ -25,18 +25,41 @@ import { inputRows, isF32, makeWasmKernels, packFlippedPanels, packPanels, up } 
  * loop is the JavaScript in WORKER_SOURCE.
  */
 
-// Control block slots.
+/** Threads in all, the calling thread included: the control block has one ACK slot and one RANGE pair per worker. */
+export const MAX_THREADS = 64;
+const MAX_WORKERS = MAX_THREADS - 1;
+
+// Control block slots. Each per-worker region's offset is derived from the cap, so that no
+// worker index the Pool accepts can reach into the next region.
 const SEQ = 0; // job number; workers wait on it
 const READY = 1; // items the main thread has copied in
 const NEXT = 2; // next unclaimed item (dynamic jobs)
 const ERR = 3; // set by a worker that threw
 const ABORT = 4; // set by the main thread when it threw mid-job
 const WORKED = 5; // items (or item-ranges) computed by workers, for tests
-const P = 8; // job parameters P .. P+19; P = kind
-const ACK = 32; // ACK + w: the last job worker w finished
-const RANGE = 96; // RANGE + 2w, +1: worker w's static range
-const MAX_WORKERS = 63;
-const CTL_INTS = RANGE + 2 * MAX_WORKERS + 2;
+const P = 8; // job parameters: P = kind, P+1 .. P+PARAMS-1 the rest
+const PARAMS = 20;
+const ACK = P + PARAMS; // ACK + w: the last job worker w finished
+const RANGE = ACK + MAX_WORKERS; // RANGE + 2w, +1: worker w's static range
+const CTL_INTS = RANGE + 2 * MAX_WORKERS;
+
+/** Throws at load time if an edit to the slots above makes two regions of the control block overlap. */
+function checkLayout(): void {
+  const regions: [string, number, number][] = [
+    ['scalars', SEQ, WORKED + 1],
+    ['params', P, P + PARAMS],
+    ['acks', ACK, ACK + MAX_WORKERS],
+    ['ranges', RANGE, RANGE + 2 * MAX_WORKERS],
+  ];
+  for (let i = 0; i < regions.length; i++) {
+    const [name, lo, hi] = regions[i]!;
+    const prev = regions[i - 1];
+    if (lo > hi || hi > CTL_INTS || (prev && lo < prev[2])) {
+      throw new Error(`kindling: control block region ${name} [${lo}, ${hi}) overlaps another or exceeds ${CTL_INTS} slots`);
+    }
+  }
+}
+checkLayout();
 
 const NN = 1; // batched gemm_nn: items claimed dynamically
 const NT = 2; // batched gemm_nt over static panel ranges
@@ -125,11 +148,22 @@ export interface WorkerLike {
 /** The main thread's side of the control block. */
 export class Pool {
   readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
+  readonly workers: WorkerLike[] = [];
   private seq = 0;
   private broken = false;
 
-  constructor(readonly workers: WorkerLike[], private readonly onBroken: () => void) {
-    if (workers.length > MAX_WORKERS) throw new Error(`kindling: at most ${MAX_WORKERS + 1} threads`);
+  /**
+   * `threads` is checked here, not when workers arrive, because the workers are given the
+   * control block (and their index into it) while they are being added.
+   */
+  constructor(readonly threads: number, private readonly onBroken: () => void) {
+    checkThreadCount(threads, 'kindling: Pool');
+  }
+
+  /** Adds the next worker, whose index into the control block is the number added before it. */
+  add(worker: WorkerLike): void {
+    if (this.workers.length >= this.threads - 1) throw new Error(`kindling: Pool: more than ${this.threads - 1} workers added`);
+    this.workers.push(worker);
   }
 
   /** Threads in all, the main thread included. */
@@ -145,6 +179,10 @@ export class Pool {
   /** Starts a job: kind, parameters P+1.., and per-worker ranges already set by the caller. */
   start(kind: number, params: number[], ranges?: [number, number][]): void {
     if (this.broken) throw new Error('kindling: the worker threads stopped responding; call disableThreads()');
+    // A range or parameter that does not land in its slot would leave part of the output unwritten.
+    if (this.workers.length !== this.threads - 1) throw new Error(`kindling: Pool: ${this.workers.length} of ${this.threads - 1} workers added`);
+    if (ranges && ranges.length !== this.threads) throw new Error(`kindling: Pool: ${ranges.length} ranges for ${this.threads} threads`);
+    if (params.length >= PARAMS) throw new Error(`kindling: ${params.length} job parameters, the control block holds ${PARAMS - 1}`);
     const c = this.ctl;
     c[READY] = 0;
     c[NEXT] = 0;
@@ -208,6 +246,15 @@ export class Pool {
     Atomics.store(this.ctl, SEQ, ++this.seq);
     Atomics.notify(this.ctl, SEQ);
   }
+}
+
+/** Throws unless `n` is a thread count the control block has room for; `who` names the caller in the message. */
+export function checkThreadCount(n: number, who: string): void {
+  if (typeof n !== 'number') throw new Error(`${who}: expected a thread count (an integer from 1 to ${MAX_THREADS}), got a ${typeof n}: ${String(n)}`);
+  if (Number.isNaN(n)) throw new Error(`${who}: expected a thread count (an integer from 1 to ${MAX_THREADS}), got NaN`);
+  if (!Number.isInteger(n)) throw new Error(`${who}: the thread count must be an integer from 1 to ${MAX_THREADS}, got ${n}`);
+  if (n < 1) throw new Error(`${who}: the thread count must be a positive integer (1 to ${MAX_THREADS}), got ${n}`);
+  if (n > MAX_THREADS) throw new Error(`${who}: at most ${MAX_THREADS} threads are supported (1 to ${MAX_THREADS}), got ${n}`);
 }
 
 /** Below this many floating-point operations a call stays on one thread (waking a worker costs ~10-50 µs). */
