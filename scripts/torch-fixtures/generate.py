@@ -1,0 +1,44 @@
+"""Writes packages/core/test/fixtures/torch/<area>.json from PyTorch. Run through
+`pnpm fixtures:torch` (generate.sh finds a python3 with torch)."""
+
+import os
+import sys
+
+import common
+import compositions
+import conv
+import elementwise
+import linalg
+import losses
+import movement
+import reductions
+
+AREAS = [
+    ("elementwise", elementwise.build),
+    ("reductions", reductions.build),
+    ("linalg", linalg.build),
+    ("conv", conv.build),
+    ("conv_transpose", conv.build_transpose),
+    ("losses", losses.build),
+    ("movement", movement.build),
+    ("compositions", compositions.build),
+]
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out_dir = os.path.join(root, "packages", "core", "test", "fixtures", "torch")
+    os.makedirs(out_dir, exist_ok=True)
+    only = set(sys.argv[1:])
+    total = 0
+    for area, build in AREAS:
+        if only and area not in only:
+            continue
+        path, count, size = common.write(area, build(), out_dir)
+        total += size
+        print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+    print(f"total {total / 1024:.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()
