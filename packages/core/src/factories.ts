@@ -1,8 +1,9 @@
-import { Generator, defaultGenerator } from './random/generator.js';
-import { type DType, type Storage, allocate, isDType } from './storage/dtype.js';
-import { checkShape, fmt, sizeOf } from './storage/shape.js';
+import { Generator, checkSeed, defaultGenerator } from './random/generator.js';
+import { type DType, type Storage, isDType } from './storage/dtype.js';
+import { MAX_DIMS, allocateFor, checkShape, fmt, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { type NestedArray, Tensor } from './tensor.js';
+import { checkOptions, describeValue } from './util/options.js';
 
 /** Options of the tensor factories (`tensor`, `zeros`, `rand`, ...). */
 export interface TensorOptions {
@@ -14,22 +15,26 @@ export interface TensorOptions {
   shape?: readonly number[];
 }
 
+// The options each factory reads: any other key (a typo, `requires_grad`) throws rather than
+// being ignored, and `seed` or `shape` where the factory has no use for them would mislead.
+const PLAIN = ['requiresGrad', 'dtype'] as const;
+const SEEDED = ['requiresGrad', 'dtype', 'seed'] as const;
+const SHAPED = ['requiresGrad', 'dtype', 'shape'] as const;
+
 function dtypeFrom(op: string, opts: TensorOptions, fallback: DType = 'float64'): DType {
   const d = opts.dtype ?? fallback;
-  if (!isDType(d)) throw new Error(`${op}: unknown dtype '${String(d)}' (expected 'float64' or 'float32')`);
+  if (!isDType(d)) throw new Error(`${op}: unknown dtype '${typeof d === 'string' ? d : describeValue(d)}' (expected 'float64' or 'float32')`);
   return d;
 }
 
 function make(op: string, storage: Storage, shape: readonly number[], opts: TensorOptions): Tensor {
   const rg = opts.requiresGrad ?? false;
-  if (typeof rg !== 'boolean') throw new Error(`${op}: requiresGrad must be a boolean, got ${String(rg)}`);
+  if (typeof rg !== 'boolean') throw new Error(`${op}: requiresGrad must be a boolean, got ${describeValue(rg)}`);
   return new Tensor(new TensorData(storage, shape), rg);
 }
 
 function shapeArg(op: string, shape: readonly number[] | number): number[] {
-  const list = typeof shape === 'number' ? [shape] : shape;
-  if (!Array.isArray(list)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
-  return checkShape(op, list).slice();
+  return checkShape(op, typeof shape === 'number' ? [shape] : shape).slice();
 }
 
 /**
@@ -47,21 +52,23 @@ function shapeArg(op: string, shape: readonly number[] | number): number[] {
  * ```
  */
 export function tensor(data: NestedArray | Float32Array | Float64Array | readonly number[] | Tensor, opts: TensorOptions = {}): Tensor {
+  opts = checkOptions('tensor', opts, SHAPED);
   if (data instanceof Tensor) {
+    if (opts.shape !== undefined) throw new Error(`tensor: opts.shape applies to flat array data, not to a Tensor (use reshape)`);
     const dtype = dtypeFrom('tensor', opts, data.dtype);
-    return make('tensor', data.tensorData.copyTo(allocate(dtype, data.size)), data.shape, opts);
+    return make('tensor', data.tensorData.copyTo(allocateFor('tensor', dtype, data.shape)), data.shape, opts);
   }
   if (ArrayBuffer.isView(data) || (opts.shape !== undefined && Array.isArray(data))) {
     const flat = data as ArrayLike<number>;
     if (!(data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data))) {
-      throw new Error(`tensor: typed array data must be a Float32Array or Float64Array, got ${(data as object).constructor.name}`);
+      throw new Error(`tensor: typed array data must be a Float32Array or Float64Array, got ${describeValue(data)}`);
     }
-    const shape = opts.shape === undefined ? [flat.length] : checkShape('tensor', opts.shape as number[]).slice();
+    const shape = opts.shape === undefined ? [flat.length] : checkShape('tensor', opts.shape).slice();
     if (sizeOf(shape) !== flat.length) {
       throw new Error(`tensor: data has ${flat.length} elements but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
     }
     const dtype = dtypeFrom('tensor', opts, data instanceof Float32Array ? 'float32' : 'float64');
-    const storage = allocate(dtype, flat.length);
+    const storage = allocateFor('tensor', dtype, shape);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
       if (typeof v !== 'number') throw new Error(`tensor: element ${i} is ${typeof v}, expected a number`);
@@ -69,18 +76,27 @@ export function tensor(data: NestedArray | Float32Array | Float64Array | readonl
     }
     return make('tensor', storage, shape, opts);
   }
+  if (opts.shape !== undefined) throw new Error(`tensor: opts.shape applies to flat array or typed array data, got ${describeValue(data)}`);
   const dtype = dtypeFrom('tensor', opts);
   if (typeof data === 'number') {
-    const s = allocate(dtype, 1);
+    const s = allocateFor('tensor', dtype, []);
     s[0] = data;
     return make('tensor', s, [], opts);
   }
   if (!Array.isArray(data)) throw new Error(`tensor: expected a number, nested arrays or a typed array, got ${data === null ? 'null' : typeof data}`);
-  // Infer the shape from the first element at each depth, then insist every row agrees.
+  // Infer the shape from the first element at each depth, then insist every row agrees. The
+  // walk is a loop with a depth cap, so an array nested 20,000 deep (or one that contains
+  // itself) is an error here rather than a stack overflow or an endless loop.
   const shape: number[] = [];
-  for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
-  const storage = allocate(dtype, sizeOf(shape));
+  for (let level: unknown = data; Array.isArray(level); level = level[0]) {
+    if (shape.length === MAX_DIMS) {
+      throw new Error(`tensor: data is nested more than ${MAX_DIMS} arrays deep; a tensor can have at most ${MAX_DIMS} dimensions`);
+    }
+    shape.push(level.length);
+  }
+  const storage = allocateFor('tensor', dtype, shape);
   let pos = 0;
+  // Recursion depth is at most shape.length <= MAX_DIMS.
   const fill = (node: unknown, depth: number, path: number[]): void => {
     if (depth === shape.length) {
       if (typeof node !== 'number') {
@@ -100,9 +116,10 @@ export function tensor(data: NestedArray | Float32Array | Float64Array | readonl
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[] | number, value: number, opts: TensorOptions = {}): Tensor {
+  opts = checkOptions('full', opts, PLAIN);
   if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
   const s = shapeArg('full', shape);
-  return make('full', allocate(dtypeFrom('full', opts), sizeOf(s)).fill(value), s, opts);
+  return make('full', allocateFor('full', dtypeFrom('full', opts), s).fill(value), s, opts);
 }
 
 /**
@@ -116,69 +133,91 @@ export function full(shape: readonly number[] | number, value: number, opts: Ten
  * ```
  */
 export function zeros(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  opts = checkOptions('zeros', opts, PLAIN);
   const s = shapeArg('zeros', shape);
-  return make('zeros', allocate(dtypeFrom('zeros', opts), sizeOf(s)), s, opts);
+  return make('zeros', allocateFor('zeros', dtypeFrom('zeros', opts), s), s, opts);
 }
 
 /** A tensor of `shape` filled with ones. */
 export function ones(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  opts = checkOptions('ones', opts, PLAIN);
   const s = shapeArg('ones', shape);
-  return make('ones', allocate(dtypeFrom('ones', opts), sizeOf(s)).fill(1), s, opts);
+  return make('ones', allocateFor('ones', dtypeFrom('ones', opts), s).fill(1), s, opts);
+}
+
+function likeArg(op: string, t: Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${describeValue(t)}`);
+  return t;
 }
 
 /** Zeros with `t`'s shape and dtype (`opts` may override the dtype). */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return zeros(t.shape, { dtype: t.dtype, ...opts });
+  opts = checkOptions('zerosLike', opts, PLAIN);
+  const like = likeArg('zerosLike', t);
+  const dtype = dtypeFrom('zerosLike', opts, like.dtype);
+  return make('zerosLike', allocateFor('zerosLike', dtype, like.shape), like.shape.slice(), opts);
 }
 
 /** Ones with `t`'s shape and dtype (`opts` may override the dtype). */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return ones(t.shape, { dtype: t.dtype, ...opts });
+  opts = checkOptions('onesLike', opts, PLAIN);
+  const like = likeArg('onesLike', t);
+  const dtype = dtypeFrom('onesLike', opts, like.dtype);
+  return make('onesLike', allocateFor('onesLike', dtype, like.shape).fill(1), like.shape.slice(), opts);
 }
 
 /** [0, 1, ..., n-1]. */
 export function arange(n: number, opts: TensorOptions = {}): Tensor {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`arange: n must be a non-negative integer, got ${String(n)}`);
-  const s = allocate(dtypeFrom('arange', opts), n);
+  opts = checkOptions('arange', opts, PLAIN);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`arange: n must be a non-negative integer, got ${describeValue(n)}`);
+  const s = allocateFor('arange', dtypeFrom('arange', opts), [n]);
   for (let i = 0; i < n; i++) s[i] = i;
   return make('arange', s, [n], opts);
 }
 
 function generatorFor(op: string, opts: TensorOptions): Generator {
   if (opts.seed === undefined) return defaultGenerator;
-  if (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed)) throw new Error(`${op}: seed must be a finite number, got ${String(opts.seed)}`);
-  return new Generator(opts.seed);
+  return new Generator(checkSeed(op, opts.seed));
 }
 
-/** Uniform on [0, 1); the same `seed` gives the same values on every platform. */
+/** Uniform on [0, 1); the same `seed` (a safe integer) gives the same values on every platform. */
 export function rand(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
-  const s = shapeArg('rand', shape);
-  const gen = generatorFor('rand', opts);
-  const out = allocate(dtypeFrom('rand', opts), sizeOf(s));
+  opts = checkOptions('rand', opts, SEEDED);
+  return randInto('rand', shape, opts);
+}
+
+function randInto(op: string, shape: readonly number[] | number, opts: TensorOptions): Tensor {
+  const s = shapeArg(op, shape);
+  const dtype = dtypeFrom(op, opts);
+  const gen = generatorFor(op, opts);
+  const out = allocateFor(op, dtype, s);
   for (let i = 0; i < out.length; i++) {
     let v = gen.uniform();
     // Rounding to float32 can reach 1.0; keep the interval half-open.
     if (out instanceof Float32Array && Math.fround(v) === 1) v = 0.9999999403953552;
     out[i] = v;
   }
-  return make('rand', out, s, opts);
+  return make(op, out, s, opts);
 }
 
-/** Standard normal; the same `seed` gives the same values on every platform. */
+/** Standard normal; the same `seed` (a safe integer) gives the same values on every platform. */
 export function randn(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
+  opts = checkOptions('randn', opts, SEEDED);
   const s = shapeArg('randn', shape);
+  const dtype = dtypeFrom('randn', opts);
   const gen = generatorFor('randn', opts);
-  const out = allocate(dtypeFrom('randn', opts), sizeOf(s));
+  const out = allocateFor('randn', dtype, s);
   for (let i = 0; i < out.length; i++) out[i] = gen.normal();
   return make('randn', out, s, opts);
 }
 
 /** Uniform on [low, high): what layer initialisers need. */
 export function uniform(shape: readonly number[] | number, low: number, high: number, opts: TensorOptions = {}): Tensor {
+  opts = checkOptions('uniform', opts, SEEDED);
   if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
-    throw new Error(`uniform: bounds must be finite with low <= high, got [${low}, ${high})`);
+    throw new Error(`uniform: bounds must be finite numbers with low <= high, got [${describeValue(low)}, ${describeValue(high)})`);
   }
-  const t = rand(shape, opts);
+  const t = randInto('uniform', shape, opts);
   const st = t.tensorData.storage;
   for (let i = 0; i < st.length; i++) st[i] = low + (high - low) * st[i]!;
   return t;

@@ -3,6 +3,7 @@ import { allocate } from './storage/dtype.js';
 import { fmt } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { Tensor } from './tensor.js';
+import { checkOptions } from './util/options.js';
 
 /** Tolerances of {@link gradcheck}: an element passes when |analytic - numeric| <= atol + rtol * |numeric|. */
 export interface GradcheckOptions {
@@ -29,6 +30,7 @@ export interface GradcheckOptions {
  * ```
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
+  opts = checkOptions('gradcheck', opts, ['eps', 'atol', 'rtol']);
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;

@@ -5,9 +5,10 @@ import { Matmul } from './ops/matmul.js';
 import { Cast, Contiguous, Expand, Narrow, Permute, Reshape } from './ops/movement.js';
 import { Max, Sum } from './ops/reduce.js';
 import { type DType, type Storage, allocate, isDType } from './storage/dtype.js';
-import { fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
+import { checkNdim, fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { versionOf } from './storage/version.js';
+import { describeValue } from './util/options.js';
 
 /** A number or arbitrarily nested arrays of numbers: what `tensor()` takes and `toArray()` returns. */
 export type NestedArray = number | NestedArray[];
@@ -195,27 +196,33 @@ export class Tensor {
 
   /** Sum over `axis` (a number or a list; negative counts from the end; all axes when omitted, giving a 0-d tensor). `keepdim` keeps the reduced dims with size 1. */
   sum(axis?: number | readonly number[], keepdim = false): Tensor {
-    return apply(Sum, [this], { axes: this.axes('sum', axis), keepdim });
+    return apply(Sum, [this], { axes: this.axes('sum', axis, keepdim), keepdim });
   }
   /** Mean over `axis`, with the same axis rules as {@link Tensor.sum}. */
   mean(axis?: number | readonly number[], keepdim = false): Tensor {
-    const axes = this.axes('mean', axis);
+    const axes = this.axes('mean', axis, keepdim);
     let count = 1;
     for (const a of axes) count *= this.shape[a]!;
     return apply(Sum, [this], { axes, keepdim }).div(count);
   }
   /** Maximum values over the axes (no indices); ties share the gradient equally. */
   max(axis?: number | readonly number[], keepdim = false): Tensor {
-    const axes = this.axes('max', axis);
+    const axes = this.axes('max', axis, keepdim);
     for (const a of axes) {
       if (this.shape[a] === 0) throw new Error(`max: cannot reduce over axis ${a} of size 0 (shape ${fmt(this.shape)})`);
     }
     return apply(Max, [this], { axes, keepdim });
   }
 
-  private axes(op: string, axis: number | readonly number[] | undefined): number[] {
+  private axes(op: string, axis: number | readonly number[] | undefined, keepdim: boolean): number[] {
+    // keepdim 'yes' or 1 would otherwise be taken as truthy and change the result's shape silently.
+    if (typeof keepdim !== 'boolean') throw new Error(`${op}: keepdim must be a boolean, got ${describeValue(keepdim)}`);
     if (axis === undefined || axis === null) return this.shape.map((_, i) => i);
-    const list = typeof axis === 'number' ? [axis] : Array.from(axis);
+    // Array.from would turn '12' into axes 1 and 2 and true or {} into no axes at all.
+    if (typeof axis !== 'number' && !Array.isArray(axis)) {
+      throw new Error(`${op}: axis must be an integer or an array of integers, got ${describeValue(axis)}`);
+    }
+    const list: readonly number[] = typeof axis === 'number' ? [axis] : axis;
     const out = list.map((a) => normalizeAxis(op, a, this.ndim));
     if (new Set(out).size !== out.length) throw new Error(`${op}: axis [${list.join(', ')}] repeats an axis`);
     return out.sort((a, b) => a - b);
@@ -273,6 +280,7 @@ export class Tensor {
   }
   /** Inserts a size-1 dim at position d (negative d counts from the end of the result). */
   unsqueeze(d: number): Tensor {
+    checkNdim('unsqueeze', this.ndim + 1);
     const pos = normalizeAxis('unsqueeze', d, this.ndim + 1);
     const shape = this.shape.slice();
     shape.splice(pos, 0, 1);
@@ -288,8 +296,9 @@ export class Tensor {
   /** Broadcasts size-1 dims to `shape` without copying (-1 keeps a dim). */
   expand(shape: readonly number[]): Tensor {
     if (!Array.isArray(shape) || shape.length < this.ndim) {
-      throw new Error(`expand: cannot expand shape ${fmt(this.shape)} to ${Array.isArray(shape) ? fmt(shape) : String(shape)}`);
+      throw new Error(`expand: cannot expand shape ${fmt(this.shape)} to ${Array.isArray(shape) ? fmt(shape) : describeValue(shape)}`);
     }
+    checkNdim('expand', shape.length);
     const lead = shape.length - this.ndim;
     const target = shape.map((d, i) => {
       const own = i < lead ? undefined : this.shape[i - lead]!;
@@ -394,7 +403,8 @@ export class Tensor {
 
 /** Resolves one -1 and checks the element count, as torch.reshape does. */
 export function resolveShape(op: string, shape: readonly number[], size: number, from: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${describeValue(shape)}`);
+  checkNdim(op, shape.length);
   let infer = -1;
   let known = 1;
   shape.forEach((d, i) => {

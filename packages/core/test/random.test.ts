@@ -22,19 +22,27 @@ class RefXoshiro {
   constructor(state: bigint[]) {
     this.s = state.slice();
   }
-  /** Seeded as documented in generator.ts: one 32-bit word (low ^ high half of the seed) expanded by SplitMix32. */
+  /**
+   * Seeded as documented in generator.ts: seed = hi * 2^32 + lo (floor division, so -1 is
+   * hi = -1, lo = 2^32 - 1); SplitMix32 from lo gives four words, and the second is XORed
+   * with the murmur3 finaliser of hi (two's complement, 32 bits).
+   */
   static seeded(seed: number): RefXoshiro {
-    const lo = BigInt.asUintN(32, BigInt(Math.trunc(seed)));
-    const hi = BigInt.asUintN(32, BigInt(Math.trunc(seed / 2 ** 32)));
-    let x = lo ^ hi;
-    const next = () => {
-      x = (x + 0x9e3779b9n) & M32;
-      let z = x;
+    const big = BigInt(seed);
+    let x = BigInt.asUintN(32, big);
+    const hi = BigInt.asUintN(32, big >> 32n);
+    const fmix = (z: bigint) => {
       z = ((z ^ (z >> 16n)) * 0x85ebca6bn) & M32;
       z = ((z ^ (z >> 13n)) * 0xc2b2ae35n) & M32;
       return z ^ (z >> 16n);
     };
-    return new RefXoshiro([next(), next(), next(), next()]);
+    const next = () => {
+      x = (x + 0x9e3779b9n) & M32;
+      return fmix(x);
+    };
+    const s0 = next();
+    const s1 = next() ^ fmix(hi);
+    return new RefXoshiro([s0, s1, next(), next()]);
   }
   nextU32(): number {
     const s = this.s;
@@ -73,7 +81,7 @@ class RefXoshiro {
   }
 }
 
-const SEEDS = [0, 1, 2, 42, -1, -12345, 0x7fffffff, 0xffffffff, 2 ** 32, 2 ** 32 + 5, 2 ** 40 + 3, -(2 ** 40), 2 ** 53, 1.75, -2.5, 1e300];
+const SEEDS = [0, 1, 2, 42, -1, -12345, 0x7fffffff, 0xffffffff, 2 ** 32, 2 ** 32 + 5, 2 ** 40 + 3, -(2 ** 40), -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1)];
 
 const closeRel = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300);
 
@@ -92,9 +100,9 @@ describe('Generator matches the reference', () => {
     for (let i = 0; i < 200; i++) expect(g.nextUint32()).toBe(r.nextU32());
   });
 
-  it('any integer seed (property)', () => {
+  it('any safe integer seed (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double({ min: -1e18, max: 1e18, noNaN: true })), (seed) => {
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })), (seed) => {
         const g = new Generator(seed);
         const r = RefXoshiro.seeded(seed);
         for (let i = 0; i < 8; i++) expect(g.nextUint32()).toBe(r.nextU32());

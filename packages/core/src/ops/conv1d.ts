@@ -4,6 +4,7 @@ import type { Conv1dGeometry } from '../kernels/kernels.js';
 import { type DType, type Storage, allocate, promote } from '../storage/dtype.js';
 import { TensorData } from '../storage/tensor-data.js';
 import { Tensor } from '../tensor.js';
+import { checkOptions } from '../util/options.js';
 
 /**
  * conv1d as one primitive: forward and both backward passes are dedicated kernels
@@ -91,6 +92,7 @@ const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new Error('conv1d: input and weight must be Tensors');
   if (bias !== undefined && bias !== null && !(bias instanceof Tensor)) throw new Error('conv1d: bias must be a Tensor, null or undefined');
+  opts = checkOptions('conv1d', opts, ['stride', 'padding', 'dilation', 'groups']);
   const stride = positiveInt('stride', opts.stride ?? 1);
   const dilation = positiveInt('dilation', opts.dilation ?? 1);
   const groups = positiveInt('groups', opts.groups ?? 1);

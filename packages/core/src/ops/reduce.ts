@@ -2,6 +2,7 @@ import { type Op } from '../autograd/function.js';
 import { kernels } from '../kernels/backend.js';
 import { allocate } from '../storage/dtype.js';
 import { TensorData } from '../storage/tensor-data.js';
+import type { Tensor } from '../tensor.js';
 import { fused } from './elementwise.js';
 
 /** Which axes to reduce (sorted, non-negative) and whether to keep them as size-1 dims. */
@@ -46,8 +47,25 @@ export const Max: Op<ReduceParams> = {
   backward: (g, ctx) => {
     const x = ctx.inputs[0]!;
     const shape = keepdimShape(x.shape, ctx.params.axes);
-    const mask = fused('eq', x, ctx.out().reshape(shape));
+    const out = ctx.out().reshape(shape);
+    let mask = fused('eq', x, out);
+    // NaN wins the forward pass, but NaN == NaN is false: eq alone would leave a NaN slice with
+    // an empty mask, and 0 * (g / 0) would put NaN on every element of it, finite ones included.
+    // The NaN elements are what chose the result, so they share its gradient (torch.max()'s
+    // rule, evenly_distribute_backward). Only outputs that hold a NaN pay for the extra passes.
+    if (hasNaN(out)) mask = mask.add(isNaNMask(x).mul(isNaNMask(out)));
     const count = mask.sum(ctx.params.axes as number[], true);
     return [mask.mul(g.reshape(shape).div(count))];
   },
 };
+
+/** 1 where t is NaN, else 0: 1 - [t == t], from the fused 'eq' kernel, so no backend needs a new op. */
+function isNaNMask(t: Tensor): Tensor {
+  return fused('eq', t, t).neg().add(1);
+}
+
+function hasNaN(t: Tensor): boolean {
+  const v = t.tensorData.contiguousStorage();
+  for (let i = 0; i < v.length; i++) if (v[i] !== v[i]) return true;
+  return false;
+}

@@ -1,8 +1,27 @@
+import { describeValue } from '../util/options.js';
+
 /**
  * A seeded generator whose streams are bit-identical on every JavaScript engine: xoshiro128**
  * on 32-bit integers (Math.imul and shifts are exact everywhere), and normals by Marsaglia's
  * polar method using only +, *, / and sqrt (IEEE correctly rounded) and a logarithm computed
  * here from those same operations, because Math.log may differ in the last bit between engines.
+ *
+ * Seeds are safe integers (|seed| <= 2^53 - 1); anything else (1.5, NaN, 2^53, a string) throws,
+ * because rounding it would quietly give two different seeds one stream. Every safe integer
+ * has its own stream: the seed is split as `seed = hi * 2^32 + lo` with `0 <= lo < 2^32`
+ * (so -1 is hi = -1, lo = 2^32 - 1); SplitMix32 started at `lo` expands it into the four
+ * state words, and the second word is XORed with the murmur3 finaliser of `hi` (a bijection
+ * of 32-bit words that maps 0 to 0). Seeds in [0, 2^32) therefore keep the plain SplitMix32
+ * expansion, and distinct seeds give distinct states: the first word fixes `lo`, and then the
+ * second fixes `hi`.
+ *
+ * @example
+ * ```ts
+ * import { Generator } from '@kindling/core';
+ * const a = new Generator(42), b = new Generator(42);
+ * console.log(a.uniform() === b.uniform()); // true
+ * console.log(new Generator(-1).nextUint32() === new Generator(2 ** 32 - 1).nextUint32()); // false
+ * ```
  */
 export class Generator {
   private s0 = 0;
@@ -11,28 +30,30 @@ export class Generator {
   private s3 = 0;
   private spare: number | null = null;
 
+  /** A generator seeded with `seed` (a safe integer; 0 by default). */
   constructor(seed = 0) {
-    this.manualSeed(seed);
+    this.reset(checkSeed('Generator', seed));
   }
 
-  /** Resets the generator's state from `seed`, so that the same draws follow. */
+  /** Resets the generator's state from `seed` (a safe integer), so that the same draws follow. */
   manualSeed(seed: number): this {
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${String(seed)}`);
+    this.reset(checkSeed('manualSeed', seed));
+    return this;
+  }
+
+  private reset(seed: number): void {
+    const hi = Math.floor(seed / 0x100000000); // in [-2^21, 2^21) for safe integers: exact
+    let x = (seed - hi * 0x100000000) >>> 0; // lo, in [0, 2^32)
     // SplitMix32 expands one seed into four well-mixed state words (never all zero).
-    let x = (Math.trunc(seed) ^ Math.trunc(seed / 0x100000000)) >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return fmix32(x);
     };
     this.s0 = next();
-    this.s1 = next();
+    this.s1 = (next() ^ fmix32(hi >>> 0)) >>> 0;
     this.s2 = next();
     this.s3 = next();
     this.spare = null;
-    return this;
   }
 
   /** Next 32 random bits as an unsigned integer. */
@@ -74,6 +95,24 @@ export class Generator {
   }
 }
 
+/** murmur3's 32-bit finaliser: a bijection on 32-bit words with fmix32(0) = 0. */
+function fmix32(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * Returns `seed` if it is a safe integer, else throws naming `op` and the value. Rounding or
+ * truncating instead would make 1, 1.5 and 1.9999 one stream without a word.
+ */
+export function checkSeed(op: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new Error(`${op}: seed must be a safe integer (|seed| <= 2^53 - 1), got ${describeValue(seed)}`);
+  }
+  return seed;
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
@@ -108,7 +147,7 @@ export function portableLog(x: number): number {
 /** The generator behind rand/randn calls that pass no seed; reset with manualSeed. */
 export const defaultGenerator = new Generator(0);
 
-/** Reseeds the default generator (like torch.manual_seed). */
+/** Reseeds the default generator (like torch.manual_seed); `seed` must be a safe integer. */
 export function manualSeed(seed: number): void {
   defaultGenerator.manualSeed(seed);
 }

@@ -1,5 +1,5 @@
 import { type DType, type Storage, allocate, dtypeOf } from './dtype.js';
-import { type Shape, contiguousStrides, fmt, sizeOf } from './shape.js';
+import { type Shape, checkNdim, contiguousStrides, fmt, sizeOf } from './shape.js';
 
 /**
  * The data half of a tensor: a flat typed array and the (shape, strides, offset) map from
@@ -15,6 +15,8 @@ export class TensorData {
     readonly strides: readonly number[] = contiguousStrides(shape),
     readonly offset = 0,
   ) {
+    // The backstop for ops that do not check their own result's rank (the public ones do, by name).
+    checkNdim('TensorData', shape.length);
     this.size = sizeOf(shape);
   }
 
