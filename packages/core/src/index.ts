@@ -18,18 +18,23 @@
  * @module @kindling/core
  */
 export { Scalar } from './scalar.js';
-export { Tensor, type NestedArray } from './tensor.js';
+export { Tensor, type NestedArray, type BackwardOptions } from './tensor.js';
 export {
   tensor, zeros, ones, full, arange, rand, randn, uniform, zerosLike, onesLike,
   type TensorOptions,
 } from './factories.js';
 export { conv1d, type Conv1dOptions } from './ops/conv1d.js';
+export { convTranspose1d, type ConvTranspose1dOptions } from './ops/conv-transpose1d.js';
+export { cat, stack } from './ops/join.js';
 export { mseLoss, type Reduction } from './ops/loss.js';
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { apply, Context, type Op } from './autograd/function.js';
 export { bumpVersion } from './autograd/in-place.js';
-export { checkOptions, describeValue } from './util/options.js';
+export { checkOptions, describeValue, intOption } from './util/options.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
+export { gradgradcheck, type GradgradcheckOptions } from './gradgradcheck.js';
+export { grad, type GradOptions } from './autograd/grad.js';
+export { vjp, jvp, jacobian, hessian, hvp, type FunctionalOptions } from './autograd/functional.js';
 export { Generator, manualSeed } from './random/generator.js';
 export { setBackend, getBackend, registerBackend } from './kernels/backend.js';
 export type { Kernels, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp } from './kernels/kernels.js';

@@ -1,6 +1,8 @@
 import { shapesEqual, fmt } from '../storage/shape.js';
-import { Tensor } from '../tensor.js';
-import { noGrad } from './grad-mode.js';
+import { writtenSince, writeEpoch } from '../storage/version.js';
+import type { Tensor } from '../tensor.js';
+import type { Context, Node } from './function.js';
+import { withGradMode } from './grad-mode.js';
 
 /** Sums a gradient over the dims that broadcasting expanded, back to `shape`. */
 export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
@@ -24,43 +26,84 @@ export function inBackwardPass(): boolean {
 /** Numbers the passes; a tensor whose `_mark` equals the current pass has been visited. */
 let passes = 0;
 
+/** How a pass runs: with `createGraph` the rules record a graph, so the gradients can be differentiated again. */
+export interface PassOptions {
+  createGraph: boolean;
+  /**
+   * Tensors whose gradients the caller wants returned (torch.autograd.grad). When given, no
+   * leaf's `.grad` changes, and only the part of the graph that leads to them is walked.
+   */
+  capture?: readonly Tensor[];
+}
+
 /**
- * Reverse-mode sweep from `root`: order the graph topologically with an explicit stack
- * (a recursive walk overflows on deep graphs such as long RNN unrolls), then hand each
- * node's gradient to its op's backward in reverse order. Gradients of leaves that require
- * them are added into `.grad`; intermediate gradients live only for this pass, parked on the
- * tensors themselves (`_pending`) rather than in a map: on small models the hashing showed.
+ * Reverse-mode sweep from `roots` seeded with `seeds`: order the graph topologically with an
+ * explicit stack (a recursive walk overflows on deep graphs such as long RNN unrolls), then
+ * hand each node's gradient to its op's backward in reverse order. Intermediate gradients live
+ * only for this pass, parked on the tensors themselves (`_pending`) rather than in a map: on
+ * small models the hashing showed.
+ *
+ * All or nothing: leaves' `.grad` are updated only after every rule has run, so a rule that
+ * throws half-way leaves every `.grad` as it was (and running the pass again does not double
+ * count). Returns the captured gradients (null where a captured tensor was not reached).
  */
-export function runBackward(root: Tensor, seed: Tensor): void {
+export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], opts: PassOptions): (Tensor | null)[] {
   if (sweeping) throw new Error('backward: cannot start a backward pass inside another one');
-  const order = topoSort(root);
-  root._pending = seed;
+  const capture = opts.capture;
+  const order = topoSort(roots);
+  let captureIndex: Map<Tensor, number> | null = null;
+  if (capture) {
+    captureIndex = new Map();
+    capture.forEach((t, i) => captureIndex!.set(t, i));
+    prune(order, captureIndex);
+  }
+  roots.forEach((r, i) => {
+    r._pending = r._pending ? r._pending.add(seeds[i]!) : seeds[i]!;
+  });
+  const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
+  const leafUpdates: [Tensor, Tensor][] = [];
   sweeping = true;
   try {
-    noGrad(() => sweep(order));
+    withGradMode(opts.createGraph, () => sweep(order, captureIndex, captured, leafUpdates));
   } finally {
     sweeping = false;
     for (const t of order) t._pending = null;
+    for (const r of roots) r._pending = null; // a root that leads to no captured tensor was pruned from order
   }
+  // Every rule succeeded: now, and only now, gradients reach the leaves.
+  for (const [leaf, g] of leafUpdates) leaf._accumulateGrad(g, opts.createGraph);
+  return captured;
 }
 
-function sweep(order: Tensor[]): void {
+function sweep(order: Tensor[], captureIndex: Map<Tensor, number> | null, captured: (Tensor | null)[], leafUpdates: [Tensor, Tensor][]): void {
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
     const g = t._pending;
     if (!g) continue;
     t._pending = null; // frees intermediate gradients as soon as they are consumed
+    if (captureIndex) {
+      const k = captureIndex.get(t);
+      if (k !== undefined) captured[k] = g;
+    }
     const node = t._node;
     if (!node) {
-      t._accumulateGrad(g);
+      if (!captureIndex) leafUpdates.push([t, g]);
       continue;
     }
+    checkSaved(node);
     const inputGrads = node.op.backward(g, node.ctx);
     const inputs = node.ctx.inputs;
+    if (!Array.isArray(inputGrads) || inputGrads.length !== inputs.length) {
+      const got = Array.isArray(inputGrads) ? `${inputGrads.length} gradient(s)` : inputGrads === null ? 'null' : typeof inputGrads;
+      throw new Error(`backward: ${node.op.name}'s backward returned ${got} for ${inputs.length} input(s); return one entry per input (null for no gradient)`);
+    }
     for (let k = 0; k < inputs.length; k++) {
       const input = inputs[k]!;
       let ig = inputGrads[k];
-      if (!input.requiresGrad || !ig) continue;
+      if (ig === null || ig === undefined || !input.requiresGrad) continue;
+      if (typeof (ig as Tensor).tensorData !== 'object') {
+        throw new Error(`backward: ${node.op.name}'s backward returned ${typeof ig} for input ${k}; expected a Tensor or null`);
+      }
       // Checked before summing: sumToShape ends in a reshape, which would silently accept a
       // gradient of the right size but the wrong shape (e.g. [3, 2] or [6] for a [2, 3] input).
       if (!reducesTo(ig.shape, input.shape)) {
@@ -73,6 +116,29 @@ function sweep(order: Tensor[]): void {
   }
 }
 
+/** Throws when a tensor the op's backward reads was modified in place after its forward pass. */
+function checkSaved(node: Node): void {
+  const ctx: Context<unknown> = node.ctx;
+  if (writeEpoch() === ctx.epoch) return; // nothing written anywhere since: the common case
+  const which = node.op.saved;
+  const check = (t: Tensor | null, what: string): void => {
+    if (!t) return;
+    const by = writtenSince(t.tensorData.storage, ctx.epoch);
+    if (by !== null) {
+      throw new Error(`backward: a tensor saved by ${node.op.name} (${what}, shape ${fmt(t.shape)}) was modified in place (${by}) after the forward pass; compute the loss again after modifying it`);
+    }
+  };
+  if (which === undefined) {
+    ctx.inputs.forEach((t, i) => check(t, `input ${i}`));
+    check(ctx.result, 'its output');
+    return;
+  }
+  for (const w of which) {
+    if (w === 'output') check(ctx.result, 'its output');
+    else check(ctx.inputs[w] ?? null, `input ${w}`);
+  }
+}
+
 /** Whether a gradient of shape `from` is the input's shape `to` broadcast (so summing recovers it). */
 function reducesTo(from: readonly number[], to: readonly number[]): boolean {
   const lead = from.length - to.length;
@@ -81,29 +147,55 @@ function reducesTo(from: readonly number[], to: readonly number[]): boolean {
   return true;
 }
 
-function topoSort(root: Tensor): Tensor[] {
+/** Post-order of everything reachable from the roots through tensors that require grad (inputs before their consumers). */
+function topoSort(roots: readonly Tensor[]): Tensor[] {
   const pass = ++passes;
   const order: Tensor[] = [];
   // Parallel stacks: a tensor and how many of its inputs were already pushed.
-  const stack: Tensor[] = [root];
-  const next: number[] = [0];
-  root._mark = pass;
-  while (stack.length) {
-    const top = stack.length - 1;
-    const t = stack[top]!;
-    const inputs = t._node?.ctx.inputs;
-    if (inputs && next[top]! < inputs.length) {
-      const input = inputs[next[top]!++]!;
-      if (input.requiresGrad && input._mark !== pass) {
-        input._mark = pass;
-        stack.push(input);
-        next.push(0);
+  const stack: Tensor[] = [];
+  const next: number[] = [];
+  for (const root of roots) {
+    if (root._mark === pass) continue;
+    root._mark = pass;
+    stack.push(root);
+    next.push(0);
+    while (stack.length) {
+      const top = stack.length - 1;
+      const t = stack[top]!;
+      const inputs = t._node?.ctx.inputs;
+      if (inputs && next[top]! < inputs.length) {
+        const input = inputs[next[top]!++]!;
+        if (input.requiresGrad && input._mark !== pass) {
+          input._mark = pass;
+          stack.push(input);
+          next.push(0);
+        }
+      } else {
+        order.push(t);
+        stack.pop();
+        next.pop();
       }
-    } else {
-      order.push(t);
-      stack.pop();
-      next.pop();
     }
   }
   return order;
+}
+
+/**
+ * Drops from `order` every tensor that does not lead to a captured one: torch.autograd.grad
+ * computes only what its inputs need, which also keeps an unrelated custom op's backward from
+ * running (and failing) when a Hessian is taken of a small part of a big graph.
+ */
+function prune(order: Tensor[], captureIndex: Map<Tensor, number>): void {
+  const needed = new Set<Tensor>();
+  for (const t of order) {
+    if (captureIndex.has(t)) {
+      needed.add(t);
+      continue;
+    }
+    const inputs = t._node?.ctx.inputs;
+    if (inputs) for (const i of inputs) if (needed.has(i)) { needed.add(t); break; }
+  }
+  let w = 0;
+  for (const t of order) if (needed.has(t)) order[w++] = t;
+  order.length = w;
 }

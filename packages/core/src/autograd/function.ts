@@ -1,20 +1,37 @@
-import type { TensorData } from '../storage/tensor-data.js';
+import { TensorData } from '../storage/tensor-data.js';
+import { fmt } from '../storage/shape.js';
+import { writeEpoch } from '../storage/version.js';
 import { Tensor } from '../tensor.js';
 import { inBackwardPass } from './backward.js';
 import { isGradEnabled } from './grad-mode.js';
 
 /**
  * An op in the minitorch style: a forward on raw data and a backward on gradient tensors,
- * side by side. Backward runs with recording off, so it may use any Tensor method; it returns
- * one gradient per tensor input, shaped like the op's output where the op broadcasts (the
- * engine sums it back to the input's shape) or like the input, or null for "no gradient".
+ * side by side.
+ *
+ * Backward rules are written with Tensor ops. The engine runs them with recording off for an
+ * ordinary backward pass, and with recording on for `backward({ createGraph: true })` and
+ * `grad(..., { createGraph: true })`: then the gradients they return carry their own graph
+ * and can be differentiated again. A rule that calls a raw kernel for speed must therefore
+ * wrap it in an op with a backward of its own (see conv1d's adjoints), or branch on
+ * `isGradEnabled()` to a composed form (see mseLoss).
  */
 export interface Op<P = undefined> {
   readonly name: string;
   /** Computes the output from the inputs' data; may save what backward needs on `ctx`. */
   forward(inputs: readonly TensorData[], params: P, ctx: Context<P>): TensorData;
-  /** Given d(loss)/d(output), returns d(loss)/d(input) for each input (null: no gradient), built from tensor ops so that it can itself be differentiated. */
+  /**
+   * Given d(loss)/d(output), returns d(loss)/d(input) for each input (null: no gradient), shaped
+   * like the input or like the output where the op broadcasts (the engine sums it back). Exactly
+   * one entry per input: a shorter list is an error, not a silent "no gradient".
+   */
   backward(grad: Tensor, ctx: Context<P>): readonly (Tensor | null)[];
+  /**
+   * What backward reads besides the incoming gradient: input positions and/or 'output'. The
+   * engine refuses to run backward when one of them was modified in place after the forward
+   * pass. Omitted: every input and the output (the safe default for custom ops).
+   */
+  readonly saved?: readonly (number | 'output')[];
 }
 
 /** What an op remembers between forward and backward. */
@@ -22,6 +39,10 @@ export class Context<P = undefined> {
   /** Anything else forward wants backward to have (e.g. a geometry it computed). */
   saved: unknown = undefined;
   output!: TensorData;
+  /** @internal the op's result tensor (so that rules using it are differentiable again). */
+  result: Tensor | null = null;
+  /** @internal the global in-place write count when forward ran (see storage/version.ts). */
+  epoch = 0;
 
   constructor(
     readonly inputs: readonly Tensor[],
@@ -33,9 +54,12 @@ export class Context<P = undefined> {
     return this.inputs[i]!.requiresGrad;
   }
 
-  /** The forward result as a tensor without history, for rules like d tanh = 1 - y². */
+  /**
+   * The forward result, for rules like d tanh = 1 - y². It is the result tensor itself, so
+   * under `createGraph` a rule that uses it stays connected to the inputs (d²tanh needs dy/dx).
+   */
   out(): Tensor {
-    return new Tensor(this.output);
+    return this.result ?? new Tensor(this.output);
   }
 }
 
@@ -50,15 +74,42 @@ export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tenso
   const ctx = new Context(inputs, params);
   const datas = inputs.map((t) => t.tensorData);
   const output = op.forward(datas, params, ctx);
+  checkOutput(op, output);
   ctx.output = output;
   let needsGrad = false;
   if (isGradEnabled()) for (const t of inputs) if (t.requiresGrad) needsGrad = true;
   const result = new Tensor(output);
-  if (needsGrad) result._setNode({ op, ctx });
+  if (needsGrad) {
+    ctx.result = result;
+    ctx.epoch = writeEpoch();
+    result._setNode({ op, ctx });
+  }
   // During a backward pass an op that allocated its result (not a view of an input) made a
   // buffer nobody else holds: a leaf may take it as .grad without copying.
   else if (inBackwardPass() && !datas.some((d) => d.storage === output.storage)) result._fresh = true;
   return result;
+}
+
+/**
+ * A custom op's forward may build its TensorData by hand; one whose strides reach outside its
+ * storage would read `undefined` (NaN) or neighbouring data silently. Checked once per call, in
+ * O(ndim).
+ */
+function checkOutput(op: Op<any>, out: unknown): void {
+  if (!(out instanceof TensorData)) {
+    throw new Error(`${op.name}: forward must return a TensorData, got ${out === null ? 'null' : typeof out}`);
+  }
+  if (out.size === 0) return;
+  let lo = out.offset;
+  let hi = out.offset;
+  for (let i = 0; i < out.ndim; i++) {
+    const reach = (out.shape[i]! - 1) * out.strides[i]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi >= out.storage.length) {
+    throw new Error(`${op.name}: forward returned a TensorData of shape ${fmt(out.shape)} (strides ${fmt(out.strides)}, offset ${out.offset}) that reaches element ${lo < 0 ? lo : hi} of a storage of length ${out.storage.length}`);
+  }
 }
 
 /** A gradient tensor over a buffer a backward rule just allocated for it (see Tensor._fresh). */

@@ -1,13 +1,26 @@
-/** Whether ops record the graph. Off inside noGrad and while a backward pass runs. */
+/** Whether ops record the graph. Off inside noGrad and during ordinary backward passes. */
 let enabled = true;
 
-/** Whether ops currently record the graph (false inside {@link noGrad} and during backward passes). */
+/** Whether ops currently record the graph (false inside {@link noGrad} and during backward passes without `createGraph`). */
 export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** @internal Runs fn with recording set to `mode`, restoring the previous mode afterwards. */
+export function withGradMode<T>(mode: boolean, fn: () => T): T {
+  const prev = enabled;
+  enabled = mode;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
+
 /**
  * Runs fn without recording a graph (like `with torch.no_grad()`), and returns its result.
+ * fn must be synchronous: recording would restart at an async function's first `await`, so a
+ * returned Promise is an error (run the awaited work first, then call noGrad on the rest).
  *
  * @example
  * ```ts
@@ -18,11 +31,16 @@ export function isGradEnabled(): boolean {
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
-  const prev = enabled;
-  enabled = false;
-  try {
-    return fn();
-  } finally {
-    enabled = prev;
+  if (typeof fn !== 'function') throw new Error(`noGrad: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  const result = withGradMode(false, fn);
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    // Keep the abandoned promise from surfacing as an unhandled rejection on top of this error.
+    (result as unknown as Promise<unknown>).then(undefined, () => undefined);
+    throw new Error(
+      'noGrad: fn returned a Promise (an async function?); recording would restart after its first await, ' +
+        'so only the code before it ran without a graph. Await the async work outside, then wrap the synchronous part: ' +
+        'const data = await load(); const y = noGrad(() => model.forward(data));',
+    );
   }
+  return result;
 }

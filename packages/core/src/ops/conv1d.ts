@@ -1,4 +1,5 @@
 import { type Op, apply, freshGrad } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { kernels } from '../kernels/backend.js';
 import type { Conv1dGeometry } from '../kernels/kernels.js';
 import { type DType, type Storage, allocate, promote } from '../storage/dtype.js';
@@ -11,12 +12,20 @@ import { checkOptions } from '../util/options.js';
  * (kernels/js/conv1d.ts), because composing it from unfold + matmul would materialise a
  * K-times larger buffer and three more graph nodes per call.
  * Inputs: x [N, Cin, L], w [Cout, Cin/groups, K], optional bias [Cout]; all validated by
- * the conv1d function in functional.ts before they get here.
+ * the conv1d function below before they get here.
+ *
+ * The three ops conv (F), its adjoint in x (BI, a transposed convolution) and its adjoint in w
+ * (BW) are each bilinear, and each one's derivatives are the other two:
+ *   F(x, w):   gx = BI(gy, w),     gw = BW(gy, x)
+ *   BI(gy, w): ggy = F(gx', w),    gw = BW(gy, gx')
+ *   BW(gy, x): ggy = F(x, gw'),    gx = BI(gy, gw')
+ * so gradients of any order stay within the three fast kernels.
  */
 export const Conv1d: Op<Conv1dGeometry> = {
   name: 'conv1d',
+  saved: [0, 1],
   forward: (inputs, g) => {
-    const dtype = inputs.reduce<DType>((d, t) => promote(d, t.dtype), inputs[0]!.dtype);
+    const dtype = dtypeOfAll(inputs);
     const [x, w, b] = inputs.map((t) => dense(t, dtype));
     const y = allocate(dtype, g.batch * g.outChannels * g.outLength);
     kernels.conv1dForward(x!, w!, b ?? null, y, g);
@@ -25,29 +34,62 @@ export const Conv1d: Op<Conv1dGeometry> = {
   backward: (gy, ctx) => {
     const g = ctx.params;
     const [x, w, b] = ctx.inputs;
-    const dtype = ctx.output.dtype;
-    const gyS = dense(gy.tensorData, dtype);
-    let gx: Tensor | null = null;
-    let gw: Tensor | null = null;
-    if (x!.requiresGrad) {
-      const out = allocate(dtype, x!.size);
-      kernels.conv1dBackwardInput(gyS, dense(w!.tensorData, dtype), out, g);
-      gx = freshGrad(new TensorData(out, x!.shape));
-    }
-    if (w!.requiresGrad) {
-      const out = allocate(dtype, w!.size);
-      kernels.conv1dBackwardWeight(gyS, dense(x!.tensorData, dtype), out, g);
-      gw = freshGrad(new TensorData(out, w!.shape));
-    }
+    const gx = x!.requiresGrad ? apply(Conv1dBackwardInput, [gy, w!], g) : null;
+    const gw = w!.requiresGrad ? apply(Conv1dBackwardWeight, [gy, x!], g) : null;
     let gb: Tensor | null = null;
     if (b?.requiresGrad) {
-      const out = allocate(dtype, g.outChannels);
-      kernels.conv1dBackwardBias(gyS, out, g);
-      gb = freshGrad(new TensorData(out, b.shape));
+      if (isGradEnabled()) gb = gy.sum([0, 2]);
+      else {
+        const out = allocate(ctx.output.dtype, g.outChannels);
+        kernels.conv1dBackwardBias(dense(gy.tensorData, ctx.output.dtype), out, g);
+        gb = freshGrad(new TensorData(out, b.shape));
+      }
     }
-    return [gx, gw, gb];
+    return b ? [gx, gw, gb] : [gx, gw];
   },
 };
+
+/** BI(gy, w) [N, Cin, L]: conv1d's adjoint in x, i.e. a transposed convolution of gy by w. */
+export const Conv1dBackwardInput: Op<Conv1dGeometry> = {
+  name: 'conv1dBackwardInput',
+  saved: [0, 1],
+  forward: (inputs, g) => {
+    const dtype = dtypeOfAll(inputs);
+    const out = allocate(dtype, g.batch * g.inChannels * g.length);
+    kernels.conv1dBackwardInput(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), out, g);
+    return new TensorData(out, [g.batch, g.inChannels, g.length]);
+  },
+  backward: (gx, ctx) => {
+    const [gy, w] = ctx.inputs;
+    return [
+      ctx.needsGrad(0) ? apply(Conv1d, [gx, w!], ctx.params) : null,
+      ctx.needsGrad(1) ? apply(Conv1dBackwardWeight, [gy!, gx], ctx.params) : null,
+    ];
+  },
+};
+
+/** BW(gy, x) [Cout, Cin/groups, K]: conv1d's adjoint in w, the correlation of x with gy. */
+export const Conv1dBackwardWeight: Op<Conv1dGeometry> = {
+  name: 'conv1dBackwardWeight',
+  saved: [0, 1],
+  forward: (inputs, g) => {
+    const dtype = dtypeOfAll(inputs);
+    const out = allocate(dtype, g.outChannels * (g.inChannels / g.groups) * g.kernelSize);
+    kernels.conv1dBackwardWeight(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), out, g);
+    return new TensorData(out, [g.outChannels, g.inChannels / g.groups, g.kernelSize]);
+  },
+  backward: (gw, ctx) => {
+    const [gy, x] = ctx.inputs;
+    return [
+      ctx.needsGrad(0) ? apply(Conv1d, [x!, gw], ctx.params) : null,
+      ctx.needsGrad(1) ? apply(Conv1dBackwardInput, [gy!, gw], ctx.params) : null,
+    ];
+  },
+};
+
+function dtypeOfAll(inputs: readonly TensorData[]): DType {
+  return inputs.reduce<DType>((d, t) => promote(d, t.dtype), inputs[0]!.dtype);
+}
 
 /** Dense storage in the op's dtype: the kernels index rows directly and want one type. */
 function dense(t: TensorData, dtype: DType): Storage {

@@ -29,36 +29,48 @@ function binaryForward(name: string, kop: BinaryOp) {
   };
 }
 
-/** A binary kernel on gradients, outside the graph (used by backward rules only). */
+/**
+ * A fused binary kernel used by backward rules (relu's mask, tanh's 1 - y², ...). Each is an
+ * op with a backward of its own, so a gradient computed with it can be differentiated again.
+ */
 export function fused(kop: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  let op = fusedOps.get(kop);
-  if (!op) fusedOps.set(kop, (op = { name: kop, forward: binaryForward(kop, kop), backward: () => [] }));
-  return apply(op, [a, b], undefined);
+  return apply(FUSED[kop], [a, b], undefined);
 }
-const fusedOps = new Map<BinaryOp, Op>();
 
+function fusedOp(kop: BinaryOp, backward: Op['backward'], saved: readonly (number | 'output')[]): Op {
+  return { name: kop, forward: binaryForward(kop, kop), backward, saved };
+}
+
+/** d/dx of g·mask(x) or g·sign(x) is 0 almost everywhere: only the upstream gradient gets one. */
+const maskedBackward = (kop: BinaryOp) => fusedOp(kop, (gg, ctx) => [ctx.needsGrad(0) ? fused(kop, gg, ctx.inputs[1]!) : null, null], [1]);
+
+// ---- binary --------------------------------------------------------------------------------
 // ---- binary --------------------------------------------------------------------------------
 
 export const Add: Op = {
   name: 'add',
+  saved: [],
   forward: binaryForward('add', 'add'),
   backward: (g) => [g, g],
 };
 
 export const Sub: Op = {
   name: 'sub',
+  saved: [],
   forward: binaryForward('sub', 'sub'),
   backward: (g, ctx) => [g, ctx.needsGrad(1) ? g.neg() : null],
 };
 
 export const Mul: Op = {
   name: 'mul',
+  saved: [0, 1],
   forward: binaryForward('mul', 'mul'),
   backward: (g, ctx) => [ctx.needsGrad(0) ? g.mul(ctx.inputs[1]!) : null, ctx.needsGrad(1) ? g.mul(ctx.inputs[0]!) : null],
 };
 
 export const Div: Op = {
   name: 'div',
+  saved: [1, 'output'],
   forward: binaryForward('div', 'div'),
   // d(a/b)/db = -a/b² = -(a/b)/b: reuses the quotient instead of squaring b.
   backward: (g, ctx) => [
@@ -71,30 +83,35 @@ export const Div: Op = {
 
 export const Neg: Op<number> = {
   name: 'neg',
+  saved: [],
   forward: unaryForward('neg'),
   backward: (g) => [g.neg()],
 };
 
 export const Exp: Op<number> = {
   name: 'exp',
+  saved: ['output'],
   forward: unaryForward('exp'),
   backward: (g, ctx) => [g.mul(ctx.out())],
 };
 
 export const Log: Op<number> = {
   name: 'log',
+  saved: [0],
   forward: unaryForward('log'),
   backward: (g, { inputs: [x] }) => [g.div(x!)],
 };
 
 export const Sqrt: Op<number> = {
   name: 'sqrt',
+  saved: ['output'],
   forward: unaryForward('sqrt'),
   backward: (g, ctx) => [g.div(ctx.out().mul(2))],
 };
 
 export const Abs: Op<number> = {
   name: 'abs',
+  saved: [0],
   forward: unaryForward('abs'),
   // sign(0) = 0: the subgradient PyTorch picks at the kink.
   backward: (g, { inputs: [x] }) => [fused('absBackward', g, x!)],
@@ -102,6 +119,7 @@ export const Abs: Op<number> = {
 
 export const Relu: Op<number> = {
   name: 'relu',
+  saved: [0],
   forward: unaryForward('relu'),
   backward: (g, { inputs: [x] }) => [fused('reluBackward', g, x!)],
 };
@@ -110,19 +128,45 @@ export const Relu: Op<number> = {
 // and more accurate in the tails than differentiating a composition of exp and div.
 export const Sigmoid: Op<number> = {
   name: 'sigmoid',
+  saved: ['output'],
   forward: unaryForward('sigmoid'),
   backward: (g, ctx) => [fused('sigmoidBackward', g, ctx.out())],
 };
 
 export const Tanh: Op<number> = {
   name: 'tanh',
+  saved: ['output'],
   forward: unaryForward('tanh'),
   backward: (g, ctx) => [fused('tanhBackward', g, ctx.out())],
 };
 
 export const Pow: Op<number> = {
   name: 'pow',
+  saved: [0],
   forward: unaryForward('pow'),
   // k = 0 is special-cased so that x = 0 gives 0, not 0 * 0^-1 = NaN (as PyTorch does).
   backward: (g, { inputs: [x], params: k }) => [k === 0 ? g.mul(0) : g.mul(x!.pow(k - 1).mul(k))],
+};
+
+// ---- the fused kernels as ops --------------------------------------------------------------
+
+const FUSED: Record<BinaryOp, Op> = {
+  add: Add,
+  sub: Sub,
+  mul: Mul,
+  div: Div,
+  // A 0/1 mask: piecewise constant, so no gradient flows through it.
+  eq: fusedOp('eq', () => [null, null], []),
+  reluBackward: maskedBackward('reluBackward'),
+  absBackward: maskedBackward('absBackward'),
+  // g·y(1-y): d/dg = y(1-y), d/dy = g(1-2y).
+  sigmoidBackward: fusedOp('sigmoidBackward', (gg, ctx) => {
+    const [g, y] = ctx.inputs;
+    return [ctx.needsGrad(0) ? fused('sigmoidBackward', gg, y!) : null, ctx.needsGrad(1) ? gg.mul(g!).mul(y!.mul(-2).add(1)) : null];
+  }, [0, 1]),
+  // g·(1-y²): d/dg = 1-y², d/dy = -2gy.
+  tanhBackward: fusedOp('tanhBackward', (gg, ctx) => {
+    const [g, y] = ctx.inputs;
+    return [ctx.needsGrad(0) ? fused('tanhBackward', gg, y!) : null, ctx.needsGrad(1) ? gg.mul(g!).mul(y!).mul(-2) : null];
+  }, [0, 1]),
 };

@@ -1,4 +1,5 @@
 import { type Op, apply, freshGrad } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { allocate, promote } from '../storage/dtype.js';
 import { fmt, shapesEqual } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
@@ -50,8 +51,16 @@ export const MseLoss: Op<Reduction> = {
     return new TensorData(out, []);
   },
   // d/dp = 2 (p - t) · g (· 1/n for the mean); d/dt is its negative. One pass either way.
+  saved: [0, 1],
   backward: (g, ctx) => {
     const [p, t] = ctx.inputs;
+    if (isGradEnabled()) {
+      // createGraph: the same formula from differentiable ops, so the gradient has a history.
+      const n = p!.size;
+      const scale = ctx.params === 'none' ? g.mul(2) : g.mul(ctx.params === 'mean' ? 2 / n : 2);
+      const gd = p!.sub(t!).mul(scale);
+      return [ctx.needsGrad(0) ? gd : null, ctx.needsGrad(1) ? gd.neg() : null];
+    }
     const pd = p!.tensorData.contiguousStorage();
     const td = t!.tensorData.contiguousStorage();
     const n = p!.size;

@@ -11,6 +11,7 @@ import { TensorData } from '../storage/tensor-data.js';
  */
 export const Matmul: Op = {
   name: 'matmul',
+  saved: [0, 1],
   forward: ([a0, b0]) => {
     const a = a0!;
     const b = b0!;

@@ -1,4 +1,4 @@
-import { type Op, freshGrad } from '../autograd/function.js';
+import { type Op, apply } from '../autograd/function.js';
 import { type DType, allocate } from '../storage/dtype.js';
 import { TensorData } from '../storage/tensor-data.js';
 
@@ -10,6 +10,7 @@ import { TensorData } from '../storage/tensor-data.js';
 
 export const Reshape: Op<readonly number[]> = {
   name: 'reshape',
+  saved: [],
   // Like torch.reshape: a view when the strides allow one, otherwise a copy.
   forward: ([x], shape) => x!.tryView(shape) ?? x!.contiguous().tryView(shape)!,
   backward: (g, { inputs: [x] }) => [g.reshape(x!.shape)],
@@ -17,6 +18,7 @@ export const Reshape: Op<readonly number[]> = {
 
 export const Permute: Op<readonly number[]> = {
   name: 'permute',
+  saved: [],
   forward: ([x], dims) => x!.permute(dims),
   backward: (g, { params: dims }) => {
     const inverse = new Array<number>(dims.length);
@@ -27,6 +29,7 @@ export const Permute: Op<readonly number[]> = {
 
 export const Expand: Op<readonly number[]> = {
   name: 'expand',
+  saved: [],
   forward: ([x], shape) => x!.expand(shape),
   backward: (g) => [g], // the engine sums it back over the expanded dims
 };
@@ -39,25 +42,40 @@ export interface NarrowParams {
 
 export const Narrow: Op<NarrowParams> = {
   name: 'narrow',
+  saved: [],
   forward: ([x], { dim, start, length }) => x!.narrow(dim, start, length),
-  // Scatter the gradient into zeros of the input's shape.
-  backward: (g, { inputs: [x], params: { dim, start, length } }) => {
-    const full = TensorData.zeros(x!.shape, g.dtype);
-    const window = full.narrow(dim, start, length);
-    const src = g.tensorData.contiguousStorage();
+  backward: (g, { inputs: [x], params }) => [apply(NarrowBackward, [g], { ...params, size: x!.shape[params.dim]! })],
+};
+
+/**
+ * narrow's adjoint: the gradient placed into zeros of the input's shape. An op of its own so
+ * that a gradient through narrow can be differentiated again (its adjoint is narrow).
+ */
+export const NarrowBackward: Op<NarrowParams & { size: number }> = {
+  name: 'narrowBackward',
+  saved: [],
+  forward: ([g], { dim, start, size }) => {
+    const shape = g!.shape.slice();
+    shape[dim] = size;
+    const full = TensorData.zeros(shape, g!.dtype);
+    const window = full.narrow(dim, start, g!.shape[dim]!);
+    const src = g!.contiguousStorage();
     for (let i = 0; i < window.size; i++) full.storage[window.locate(i)] = src[i]!;
-    return [freshGrad(full)];
+    return full;
   },
+  backward: (gg, { params: { dim, start, length } }) => [gg.narrow(dim, start, length)],
 };
 
 export const Contiguous: Op = {
   name: 'contiguous',
+  saved: [],
   forward: ([x]) => new TensorData(x!.copyTo(allocate(x!.dtype, x!.size)), x!.shape),
   backward: (g) => [g],
 };
 
 export const Cast: Op<DType> = {
   name: 'to',
+  saved: [],
   forward: ([x], dtype) => new TensorData(x!.copyTo(allocate(dtype, x!.size)), x!.shape),
   backward: (g, { inputs: [x] }) => [g.to(x!.dtype)],
 };

@@ -51,3 +51,12 @@ export function describeValue(v: unknown): string {
   }
   return `${typeof v} ${String(v)}`;
 }
+
+/** An integer option at least `min` (stride, padding, groups, ...), or an Error naming the op, the option and the value. */
+export function intOption(op: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    throw new Error(`${op}: ${name} must be ${what}, got ${describeValue(v)}`);
+  }
+  return v;
+}
