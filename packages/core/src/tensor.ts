@@ -1,5 +1,6 @@
 import { type Node, apply } from './autograd/function.js';
 import { runBackward } from './autograd/backward.js';
+import { checkOptions } from './util/options.js';
 import { Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh } from './ops/elementwise.js';
 import { Matmul } from './ops/matmul.js';
 import { Cast, Contiguous, Expand, Narrow, Permute, Reshape } from './ops/movement.js';
@@ -28,8 +29,9 @@ export type NestedArray = number | NestedArray[];
  * ```
  */
 export class Tensor {
-  /** The gradient accumulated by backward passes; null until one reaches this tensor. */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
+  /** Whether `_grad`'s storage belongs to this tensor alone, so a backward pass may add into it in place. */
+  private _gradOwned = false;
   private _requiresGrad: boolean;
   /** @internal how this tensor was computed (null for leaves and untracked results). */
   _node: Node | null = null;
@@ -65,6 +67,32 @@ export class Tensor {
   /** The element type, `'float64'` or `'float32'`. */
   get dtype(): DType {
     return this.tensorData.dtype;
+  }
+  /**
+   * The gradient accumulated by backward passes; null until one reaches this tensor. Assigning
+   * it (as PyTorch allows) takes a Tensor of this tensor's shape and dtype, or null; the engine
+   * never writes into an assigned gradient's storage (it copies on the next accumulation), so
+   * assigning a view of another tensor cannot corrupt that tensor.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(v: Tensor | null) {
+    if (v === null) {
+      this._grad = null;
+      return;
+    }
+    if (!(v instanceof Tensor)) {
+      throw new Error(`grad: assigned value must be a Tensor or null, got ${v === undefined ? 'undefined' : Array.isArray(v) ? 'an array' : typeof v}`);
+    }
+    if (!shapesEqual(v.shape, this.shape)) {
+      throw new Error(`grad: assigned gradient has shape ${fmt(v.shape)}, but the tensor has shape ${fmt(this.shape)}`);
+    }
+    if (v.dtype !== this.dtype) {
+      throw new Error(`grad: assigned gradient has dtype ${v.dtype}, but the tensor has dtype ${this.dtype}`);
+    }
+    this._grad = v;
+    this._gradOwned = false;
   }
   /** True when the tensor is a leaf that wants a gradient or depends on one. */
   get requiresGrad(): boolean {
@@ -351,54 +379,97 @@ export class Tensor {
   }
 
   /**
-   * Back-propagates from this tensor. Without `grad` the tensor must have one element (its
-   * gradient is 1); otherwise `grad` must have this tensor's shape. Gradients add into the
-   * `.grad` of every leaf that requires them.
+   * Back-propagates from this tensor: `backward()`, `backward(gradient)`, `backward({ createGraph })`
+   * or `backward(gradient, { createGraph })`. Without `gradient` the tensor must have one element
+   * (its gradient is 1); otherwise `gradient` must have this tensor's shape. Gradients add into
+   * the `.grad` of every leaf that requires them. With `createGraph: true` the pass records a
+   * graph, so each `.grad` can itself be differentiated (Hessian-vector products, gradient
+   * penalties). `retainGraph` is accepted for PyTorch compatibility: Kindling keeps a graph
+   * until it is garbage collected, so a graph can always be walked again.
    */
-  backward(grad?: Tensor): void {
+  backward(gradOrOpts?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
+    let grad: Tensor | null | undefined;
+    if (gradOrOpts instanceof Tensor || gradOrOpts === null || gradOrOpts === undefined) grad = gradOrOpts;
+    else if (typeof gradOrOpts === 'object' && !Array.isArray(gradOrOpts) && opts === undefined) {
+      opts = gradOrOpts;
+      grad = undefined;
+    } else throw new Error(`backward: expected a gradient Tensor or an options object, got ${Array.isArray(gradOrOpts) ? 'an array' : typeof gradOrOpts}`);
+    const { createGraph = false, retainGraph = false } = checkOptions('backward', opts, ['createGraph', 'retainGraph']);
+    if (typeof createGraph !== 'boolean') throw new Error(`backward: createGraph must be a boolean, got ${String(createGraph)}`);
+    if (typeof retainGraph !== 'boolean') throw new Error(`backward: retainGraph must be a boolean, got ${String(retainGraph)}`);
     if (!this.requiresGrad) {
       throw new Error(`backward: tensor of shape ${fmt(this.shape)} does not require grad and has no graph`);
     }
-    let seed: Tensor;
-    if (grad === undefined || grad === null) {
-      if (this.size !== 1) {
-        throw new Error(`backward: grad can be implicitly created only for a tensor with one element, got shape ${fmt(this.shape)}; pass a gradient of that shape`);
-      }
-      seed = new Tensor(new TensorData(allocate(this.dtype, 1).fill(1), this.shape));
-    } else {
-      if (!(grad instanceof Tensor)) throw new Error('backward: grad must be a Tensor');
-      if (!shapesEqual(grad.shape, this.shape)) {
-        throw new Error(`backward: grad of shape ${fmt(grad.shape)} does not match tensor of shape ${fmt(this.shape)}`);
-      }
-      seed = grad.detach();
-    }
-    runBackward(this, seed);
+    runBackward([this], [seedFor('backward', this, grad, createGraph)], { createGraph });
   }
 
-  /** @internal Adds g into .grad, keeping .grad a dense tensor of this tensor's dtype and shape. */
-  _accumulateGrad(g: Tensor): void {
-    if (this.grad === null) {
-      const td = g.tensorData;
-      // A dense buffer that only this backward pass has seen can become .grad as it is.
-      if (g._fresh && td.dtype === this.dtype && td.offset === 0 && td.storage.length === this.size && td.isContiguous()) {
-        g._fresh = false;
-        this.grad = new Tensor(new TensorData(td.storage, this.shape));
-        return;
-      }
-      const own = allocate(this.dtype, this.size);
-      g.tensorData.copyTo(own);
-      this.grad = new Tensor(new TensorData(own, this.shape));
+  /**
+   * @internal Adds g into .grad, keeping .grad a tensor of this tensor's dtype and shape. An
+   * ordinary pass adds in place into a buffer this tensor owns; a `createGraph` pass adds out of
+   * place, so the new .grad keeps the history of both terms.
+   */
+  _accumulateGrad(g: Tensor, createGraph = false): void {
+    if (createGraph && (g.requiresGrad || this._grad?.requiresGrad)) {
+      this._grad = this._grad === null ? g : this._grad.add(g);
+      this._gradOwned = false;
       return;
     }
-    const dst = this.grad.tensorData.storage;
-    const src = g.tensorData;
-    if (src.isContiguous()) {
-      for (let i = 0; i < dst.length; i++) dst[i] += src.storage[src.offset + i]!;
+    const td = g.tensorData;
+    if (this._grad === null || !this._gradOwned) {
+      let own: Storage;
+      // A dense buffer that only this backward pass has seen can become .grad as it is.
+      if (this._grad === null && g._fresh && td.dtype === this.dtype && td.offset === 0 && td.storage.length === this.size && td.isContiguous()) {
+        g._fresh = false;
+        own = td.storage;
+      } else {
+        own = allocate(this.dtype, this.size);
+        td.copyTo(own);
+        // An assigned gradient is read by logical index and never written: it may be a view of
+        // storage this tensor does not own (a transpose, a narrow of a bigger buffer).
+        if (this._grad !== null) {
+          const prev = this._grad.tensorData.copyTo(allocate(this.dtype, this.size));
+          for (let i = 0; i < own.length; i++) own[i] += prev[i]!;
+        }
+      }
+      this._grad = new Tensor(new TensorData(own, this.shape));
+      this._gradOwned = true;
+      return;
+    }
+    const dst = this._grad.tensorData.storage;
+    if (td.isContiguous()) {
+      const src = td.storage;
+      const off = td.offset;
+      for (let i = 0; i < dst.length; i++) dst[i] += src[off + i]!;
     } else {
-      const tmp = src.copyTo(allocate(src.dtype, src.size));
+      const tmp = td.copyTo(allocate(td.dtype, td.size));
       for (let i = 0; i < dst.length; i++) dst[i] += tmp[i]!;
     }
   }
+}
+
+/** Options of {@link Tensor.backward}, as torch.Tensor.backward's keyword arguments. */
+export interface BackwardOptions {
+  /** Record the backward pass as a graph, so the gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** Accepted for PyTorch compatibility; Kindling's graphs can always be walked again. */
+  retainGraph?: boolean;
+}
+
+/** The seed of a pass from `t`: 1 for a one-element tensor, else the given gradient (checked). */
+export function seedFor(op: string, t: Tensor, grad: Tensor | null | undefined, createGraph: boolean): Tensor {
+  if (grad === undefined || grad === null) {
+    if (t.size !== 1) {
+      throw new Error(`${op}: grad can be implicitly created only for a tensor with one element, got shape ${fmt(t.shape)}; pass a gradient of that shape`);
+    }
+    return new Tensor(new TensorData(allocate(t.dtype, 1).fill(1), t.shape));
+  }
+  if (!(grad instanceof Tensor)) throw new Error(`${op}: gradient must be a Tensor, got ${Array.isArray(grad) ? 'an array' : typeof grad}`);
+  if (!shapesEqual(grad.shape, t.shape)) {
+    throw new Error(`${op}: gradient of shape ${fmt(grad.shape)} does not match tensor of shape ${fmt(t.shape)}`);
+  }
+  // A gradient with history is kept as it is under createGraph, so that the result can be
+  // differentiated with respect to it too (the double-vjp trick behind jvp).
+  return createGraph ? grad : grad.detach();
 }
 
 /** Resolves one -1 and checks the element count, as torch.reshape does. */
