@@ -6,7 +6,7 @@ import { Matmul } from './ops/matmul.js';
 import { Cast, Contiguous, Expand, Narrow, Permute, Reshape } from './ops/movement.js';
 import { Max, Sum } from './ops/reduce.js';
 import { type DType, type Storage, allocate, isDType } from './storage/dtype.js';
-import { checkNdim, fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
+import { checkNdim, checkSize, fmt, normalizeAxis, shapesEqual, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { versionOf } from './storage/version.js';
 import { describeValue } from './util/options.js';
@@ -337,6 +337,8 @@ export class Tensor {
       return want;
     });
     if (shapesEqual(target, this.shape)) return this;
+    // A view costs nothing, but almost anything done with it allocates its full size.
+    checkSize('expand', target);
     return apply(Expand, [this], target);
   }
   /** The slice start..start+length-1 along dim, as a view. */
@@ -344,7 +346,7 @@ export class Tensor {
     const d = normalizeAxis('narrow', dim, this.ndim);
     const n = this.shape[d]!;
     if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > n) {
-      throw new Error(`narrow: start ${start} and length ${length} are out of range for dim ${dim} of size ${n} (shape ${fmt(this.shape)})`);
+      throw new Error(`narrow: start ${describeValue(start)} and length ${describeValue(length)} are out of range for dim ${dim} of size ${n} (shape ${fmt(this.shape)})`);
     }
     return apply(Narrow, [this], { dim: d, start, length });
   }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, Tensor, arange, conv1d, full, gradcheck, manualSeed, ones, onesLike, rand, randn, tensor, uniform, zeros, zerosLike,
+  Generator, Tensor, TensorData, arange, conv1d, full, gradcheck, manualSeed, ones, onesLike, rand, randn, tensor, uniform, zeros, zerosLike,
 } from '../src/index.js';
 import type { GradcheckOptions, TensorOptions } from '../src/index.js';
 import { flatOf } from './arbitraries.js';
@@ -88,6 +88,12 @@ describe('errors that used to come from JavaScript internals', () => {
     expect(zeros([2 ** 40, 0]).shape).toEqual([2 ** 40, 0]); // no elements: nothing to allocate
   });
 
+  it('broadcasting or expanding past 2^32 elements names the op, not "Invalid typed array length"', () => {
+    throwsWith(() => ones([2 ** 17, 1]).add(ones([1, 2 ** 17])), /^add: shape \[131072, 131072\] has 1\.718e10 elements/);
+    throwsWith(() => ones([2 ** 17, 1]).mul(ones([2 ** 17]).reshape([1, -1])), /^mul: shape \[131072, 131072\]/);
+    throwsWith(() => ones([1, 3]).expand([2 ** 20, 2 ** 20, 3]), /^expand: shape \[1048576, 1048576, 3\] has 3\.299e12 elements/);
+  });
+
   it("x.sum('1') says the axis must be an integer and shows the string", () => {
     const x = randn([2, 3], { seed: 1 });
     for (const op of ['sum', 'mean', 'max'] as const) {
@@ -121,6 +127,24 @@ describe('errors that used to come from JavaScript internals', () => {
     const x = randn([3], { seed: 1, requiresGrad: true });
     throwsWith(() => gradcheck((a) => a.tanh(), [x], bad(null)), /^gradcheck: options must be an object, got null/);
     throwsWith(() => gradcheck((a) => a.tanh(), [x], bad('fast')), /^gradcheck: options must be an object/, /"fast"/);
+  });
+});
+
+describe('TensorData (public, for custom ops) refuses layouts that read past its storage', () => {
+  // Out-of-range reads of a typed array give undefined, stored as NaN: a silent wrong answer.
+  it('shape, strides and offset must stay inside the storage', () => {
+    throwsWith(() => new TensorData(new Float64Array(3), [2, 2]), /^TensorData: shape \[2, 2\] with strides \[2, 1\] and offset 0 reaches elements 0\.\.3, but the storage has 3/);
+    throwsWith(() => new TensorData(new Float64Array(4), [2, 2], [2, 1], 1), /^TensorData: .*offset 1 reaches elements 1\.\.4/);
+    throwsWith(() => new TensorData(new Float64Array(4), [2, 2], [1]), /^TensorData: strides \[1\] do not match shape \[2, 2\]/);
+    throwsWith(() => new TensorData(new Float64Array(4), [2, 2], [2, 0.5]), /^TensorData: strides \[2, 0\.5\] must be integers/);
+    throwsWith(() => new TensorData(new Float64Array(4), [4], [1], -1), /^TensorData: offset must be a non-negative integer, got -1/);
+    throwsWith(() => new TensorData(bad([1, 2]), [2]), /^TensorData: storage must be a Float64Array or Float32Array, got an array/);
+    throwsWith(() => new TensorData(new Float64Array(4), bad('4')), /^TensorData: shape must be an array/);
+    throwsWith(() => new TensorData(new Float64Array(4), [-4]), /^TensorData: invalid shape \[-4\]/);
+    // Fine: broadcast (stride 0), a narrowed window, and an empty tensor anywhere.
+    expect(new TensorData(new Float64Array(3), [4, 3], [0, 1]).size).toBe(12);
+    expect(new TensorData(new Float64Array(6), [2, 2], [3, 1], 1).size).toBe(4);
+    expect(new TensorData(new Float64Array(0), [0, 5], [5, 1], 0).size).toBe(0);
   });
 });
 

@@ -31,7 +31,10 @@ export function fmt(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** NumPy broadcasting: align from the right; each pair of dims must match or one must be 1. */
+/**
+ * NumPy broadcasting: align from the right; each pair of dims must match or one must be 1.
+ * Throws naming the op when they do not, or when the result is too big to allocate.
+ */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
@@ -43,6 +46,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
+  // Two modest operands can broadcast to more elements than a typed array holds.
+  checkSize(op, out);
   return out;
 }
 
