@@ -1,0 +1,21 @@
+// The suite StrykerJS runs against each mutant (see stryker.config.mjs): the project's own
+// tests, less the ones that exercise something mutation testing leaves alone or cannot run in
+// its sandbox. WebAssembly and worker-thread tests cover kernels/wasm/** (not mutated); the
+// packaging and docs tests build tarballs and run TypeDoc (minutes each, and they test the
+// release, not the engine); the browser test drives a real browser.
+import { configDefaults, defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    exclude: [
+      ...configDefaults.exclude,
+      'packages/*/test/**/*wasm*.test.ts',
+      'packages/*/test/**/*threads*.test.ts',
+      'packages/*/test/**/packaging*.test.ts',
+      'packages/*/test/**/*docs*.test.ts',
+      'packages/*/test/**/browser*.test.ts',
+    ],
+    testTimeout: 60_000,
+  },
+});
