@@ -1,5 +1,5 @@
 import { Generator, checkSeed, defaultGenerator } from './random/generator.js';
-import { type DType, type Storage, isDType } from './storage/dtype.js';
+import { type DType, type Storage, isDType, getDefaultDtype } from './storage/dtype.js';
 import { MAX_DIMS, allocateFor, checkShape, fmt, sizeOf } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { type NestedArray, Tensor } from './tensor.js';
@@ -21,7 +21,7 @@ const PLAIN = ['requiresGrad', 'dtype'] as const;
 const SEEDED = ['requiresGrad', 'dtype', 'seed'] as const;
 const SHAPED = ['requiresGrad', 'dtype', 'shape'] as const;
 
-function dtypeFrom(op: string, opts: TensorOptions, fallback: DType = 'float64'): DType {
+function dtypeFrom(op: string, opts: TensorOptions, fallback: DType = getDefaultDtype()): DType {
   const d = opts.dtype ?? fallback;
   if (!isDType(d)) throw new Error(`${op}: unknown dtype '${typeof d === 'string' ? d : describeValue(d)}' (expected 'float64' or 'float32')`);
   return d;
@@ -67,7 +67,7 @@ export function tensor(data: NestedArray | Float32Array | Float64Array | readonl
     if (sizeOf(shape) !== flat.length) {
       throw new Error(`tensor: data has ${flat.length} elements but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
     }
-    const dtype = dtypeFrom('tensor', opts, data instanceof Float32Array ? 'float32' : 'float64');
+    const dtype = dtypeFrom('tensor', opts, data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : getDefaultDtype());
     const storage = allocateFor('tensor', dtype, shape);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
@@ -166,13 +166,58 @@ export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return make('onesLike', allocateFor('onesLike', dtype, like.shape).fill(1), like.shape.slice(), opts);
 }
 
-/** [0, 1, ..., n-1]. */
-export function arange(n: number, opts: TensorOptions = {}): Tensor {
-  opts = checkOptions('arange', opts, PLAIN);
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`arange: n must be a non-negative integer, got ${describeValue(n)}`);
-  const s = allocateFor('arange', dtypeFrom('arange', opts), [n]);
-  for (let i = 0; i < n; i++) s[i] = i;
-  return make('arange', s, [n], opts);
+/**
+ * Evenly spaced values in [start, end) with PyTorch's argument order (torch.arange):
+ * `arange(n)` is [0, 1, ..., n-1] (n a non-negative integer), `arange(start, end)` steps by 1,
+ * `arange(start, end, step)` by any nonzero finite step (negative counts down); options may
+ * follow any form. The length is `ceil((end - start) / step)` and element i is
+ * `start + i * step`, computed in float64, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * import { arange } from '@kindling/core';
+ * arange(3).toArray();           // [0, 1, 2]
+ * arange(2, 5).toArray();        // [2, 3, 4]
+ * arange(1, 0, -0.25).toArray(); // [1, 0.75, 0.5, 0.25]
+ * arange(0, 1, 0.5, { dtype: 'float32' }).dtype; // 'float32'
+ * ```
+ */
+export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, opts?: TensorOptions): Tensor {
+  // The numbers come first; the options object (if any) is the first argument that is not one.
+  const nums: unknown[] = [start];
+  let o: unknown;
+  const rest: unknown[] = [end, step, opts];
+  for (let k = 0; k < rest.length; k++) {
+    const a = rest[k];
+    if (a === undefined) continue;
+    if (o !== undefined) throw new Error(`arange: unexpected argument ${describeValue(a)} after the options object`);
+    if (typeof a === 'number' && k < 2) {
+      if (nums.length !== k + 1) throw new Error(`arange: step ${a} given without end`);
+      nums.push(a);
+    } else o = a;
+  }
+  const options = checkOptions('arange', o as TensorOptions | undefined, PLAIN);
+  if (nums.length === 1) {
+    const n = nums[0];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`arange: n must be a non-negative integer, got ${describeValue(n)}`);
+    const s = allocateFor('arange', dtypeFrom('arange', options), [n]);
+    for (let i = 0; i < n; i++) s[i] = i;
+    return make('arange', s, [n], options);
+  }
+  const [lo, hi, by = 1] = nums as number[];
+  (['start', 'end', 'step'] as const).forEach((name, i) => {
+    const v: unknown = [lo, hi, by][i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`arange: ${name} must be a finite number, got ${describeValue(v)}`);
+  });
+  if (by === 0) throw new Error('arange: step must be nonzero');
+  if ((hi! > lo! && by < 0) || (hi! < lo! && by > 0)) {
+    throw new Error(`arange: end ${hi} is on the wrong side of start ${lo} for step ${by} (the range would never end)`);
+  }
+  const n = Math.ceil((hi! - lo!) / by);
+  if (!Number.isSafeInteger(n)) throw new Error(`arange: [${lo}, ${hi}) with step ${by} would have ${n} elements`);
+  const s = allocateFor('arange', dtypeFrom('arange', options), [n]);
+  for (let i = 0; i < n; i++) s[i] = lo! + i * by;
+  return make('arange', s, [n], options);
 }
 
 function generatorFor(op: string, opts: TensorOptions): Generator {

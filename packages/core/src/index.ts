@@ -44,4 +44,5 @@ export { initWasm, wasmAvailable } from './kernels/wasm/index.js';
 // Opt-in worker threads for the 'wasm' backend's big float32 conv1d and gemm calls (documented there).
 export { enableThreads, disableThreads, getThreads } from './kernels/wasm/index.js';
 export type { DType, Storage } from './storage/dtype.js';
+export { setDefaultDtype, getDefaultDtype } from './storage/dtype.js';
 export { TensorData } from './storage/tensor-data.js';

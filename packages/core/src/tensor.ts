@@ -471,7 +471,8 @@ export function seedFor(op: string, t: Tensor, grad: Tensor | null | undefined, 
   }
   // A gradient with history is kept as it is under createGraph, so that the result can be
   // differentiated with respect to it too (the double-vjp trick behind jvp).
-  return createGraph ? grad : grad.detach();
+  const g = grad.dtype === t.dtype ? grad : grad.to(t.dtype);
+  return createGraph ? g : g.detach();
 }
 
 /** Resolves one -1 and checks the element count, as torch.reshape does. */

@@ -54,12 +54,12 @@ function cfgArb(o: { maxGroups?: number; maxC?: number; maxK?: number; maxExtra?
       padding: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant<'valid'>('valid'), fc.constant<'same'>('same')),
       extra: fc.integer({ min: 0, max: maxExtra }),
       bias: fc.boolean(),
+      // One dtype for x, w and b: conv1d refuses mixed dtypes, as PyTorch does (tested below).
       dx: dt,
-      dw: dt,
-      db: dt,
       seed: fc.integer({ min: 1, max: 0x7fffffff }),
     })
-    .map((r) => {
+    .map((r0) => {
+      const r = { ...r0, dw: r0.dx, db: r0.dx };
       const stride = r.padding === 'same' ? 1 : r.stride;
       const span = r.dilation * (r.K - 1);
       let padL: number;
@@ -187,6 +187,16 @@ function outDtype(c: Cfg): DType {
 }
 
 // ---- (a) forward ------------------------------------------------------------------------------
+
+describe('conv1d dtypes', () => {
+  it('mixed input / weight / bias dtypes throw naming all three, as in PyTorch', () => {
+    const x = tensor([[[1, 2, 3]]]);
+    const w32 = tensor([[[1, 1]]], { dtype: 'float32' });
+    expect(() => conv1d(x, w32)).toThrow(/^conv1d: input \(float64\), weight \(float32\) must have the same dtype; convert with \.to\('float32'\)$/);
+    expect(() => conv1d(x.to('float32'), w32, tensor([0]))).toThrow(/^conv1d: input \(float32\), weight \(float32\), bias \(float64\) must have the same dtype/);
+    expect(conv1d(x.to('float32'), w32, tensor([0], { dtype: 'float32' })).dtype).toBe('float32');
+  });
+});
 
 describe('conv1d forward = naive definition', () => {
   it('matches the zero-padded double loop for random configurations, dtypes and layouts', () => {

@@ -601,7 +601,10 @@ describe('dtypes', () => {
             rr.backward(tensor(up, { shape: rr.shape }));
             expect(x32.grad!.dtype).toBe('float32');
             expectClose(gradOf(x32), gradOf(xr), 1e-4, 1e-5, 'float32 grad');
-            if (fam.binary) {
+            if (fam.binary && fam.name === 'matmul') {
+              // As PyTorch: matmul refuses mixed dtypes instead of promoting.
+              expect(() => fam.run(x32.detach(), y64.detach())).toThrow(/^matmul: expected both operands to have the same dtype, got float32 \(shape \[\d, \d\]\) and float64/);
+            } else if (fam.binary) {
               expect(y32.grad!.dtype).toBe('float32');
               expectClose(gradOf(y32), gradOf(yr), 1e-4, 1e-5, 'float32 grad of second operand');
               // mixed: float64 either way round, float32 input's grad stays float32
@@ -622,16 +625,21 @@ describe('dtypes', () => {
     });
   }
 
-  it('number operands keep float32; float32 + float64 0-d tensor gives float64', () => {
+  it("PyTorch's promotion: numbers and 0-d tensors do not promote a dimensioned tensor; two dimensioned mix to float64", () => {
     const x = tensor([1, 2, 3], { dtype: 'float32' });
     for (const op of ['add', 'sub', 'mul', 'div'] as const) {
       expect(x[op](0.1).dtype).toBe('float32');
-      expect(x[op](tensor(0.1)).dtype).toBe('float64');
+      expect(x[op](tensor(0.1)).dtype).toBe('float32');
+      expect(tensor(0.1)[op](x).dtype).toBe('float32');
       expect(tensor(0.1, { dtype: 'float32' })[op](tensor([1, 2]))).toHaveProperty('dtype', 'float64');
+      expect(x[op](tensor([1, 2, 3])).dtype).toBe('float64');
+      expect(tensor(1, { dtype: 'float32' })[op](tensor(2)).dtype).toBe('float64');
     }
     expect(flatOf(x.add(0.1))).toEqual([1, 2, 3].map((v) => Math.fround(v + Math.fround(0.1))));
+    // The 0-d float64 value is rounded to float32, as torch does: (float32)0.1, not 0.1.
+    expect(flatOf(x.mul(tensor(0.1)))).toEqual([1, 2, 3].map((v) => Math.fround(v * Math.fround(0.1))));
     expect(x.pow(2).dtype).toBe('float32');
-    expect(tensor([1, 2], { dtype: 'float32' }).matmul(tensor([3, 4])).dtype).toBe('float64');
+    expect(() => tensor([1, 2], { dtype: 'float32' }).matmul(tensor([3, 4]))).toThrow(/^matmul: expected both operands to have the same dtype, got float32 \(shape \[1, 2\]\) and float64 \(shape \[2, 1\]\)/);
     const dts: DType[] = ['float32', 'float64'];
     for (const dt of dts) expect(tensor([[1, 2], [3, 4]], { dtype: dt }).max(0, true).dtype).toBe(dt);
   });

@@ -254,10 +254,11 @@ describe('gradient bookkeeping', () => {
     y.backward();
     expect(z.grad!.dtype).toBe('float32');
     expect(z.grad!.toArray()).toEqual([0.5, 0.25, 2]);
+    // A float64 upstream gradient given to backward() is cast to the output's dtype (as torch).
     const m = tensor([[1, 2]], { dtype: 'float32', requiresGrad: true });
-    m.matmul(tensor([[1], [3]])).sum().backward();
+    m.matmul(tensor([[1], [3]], { dtype: 'float32' })).backward(tensor([[2]]));
     expect(m.grad!.dtype).toBe('float32');
-    expect(m.grad!.toArray()).toEqual([[1, 3]]);
+    expect(m.grad!.toArray()).toEqual([[2, 6]]);
   });
 
   it('a 20,000-op deep tensor chain back-propagates without overflowing', () => {

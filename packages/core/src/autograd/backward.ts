@@ -50,12 +50,13 @@ export interface PassOptions {
 export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], opts: PassOptions): (Tensor | null)[] {
   if (sweeping) throw new Error('backward: cannot start a backward pass inside another one');
   const capture = opts.capture;
-  const order = topoSort(roots);
+  const reachable = topoSort(roots);
+  let order = reachable;
   let captureIndex: Map<Tensor, number> | null = null;
   if (capture) {
     captureIndex = new Map();
     capture.forEach((t, i) => captureIndex!.set(t, i));
-    prune(order, captureIndex);
+    order = prune(reachable.slice(), captureIndex);
   }
   roots.forEach((r, i) => {
     r._pending = r._pending ? r._pending.add(seeds[i]!) : seeds[i]!;
@@ -67,8 +68,10 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     withGradMode(opts.createGraph, () => sweep(order, captureIndex, captured, leafUpdates));
   } finally {
     sweeping = false;
-    for (const t of order) t._pending = null;
-    for (const r of roots) r._pending = null; // a root that leads to no captured tensor was pruned from order
+    // Every reachable tensor, not just the pruned order: a rule also hands gradients to inputs
+    // that lead to no captured tensor, and one left parked there would be added into the next
+    // pass that reaches that tensor (a wrong Hessian block after an unrelated grad() call).
+    for (const t of reachable) t._pending = null;
   }
   // Every rule succeeded: now, and only now, gradients reach the leaves.
   for (const [leaf, g] of leafUpdates) leaf._accumulateGrad(g, opts.createGraph);
@@ -110,6 +113,9 @@ function sweep(order: Tensor[], captureIndex: Map<Tensor, number> | null, captur
         throw new Error(`backward: ${node.op.name} produced a gradient of shape ${fmt(ig.shape)} for an input of shape ${fmt(input.shape)}`);
       }
       ig = sumToShape(ig, input.shape);
+      // A gradient has its input's dtype (PyTorch casts in validate_outputs), so float32
+      // parameters get float32 gradients even when a rule mixed in a float64 constant.
+      if (ig.dtype !== input.dtype) ig = ig.to(input.dtype);
       const prev = input._pending;
       input._pending = prev ? prev.add(ig) : ig;
     }
@@ -185,7 +191,7 @@ function topoSort(roots: readonly Tensor[]): Tensor[] {
  * computes only what its inputs need, which also keeps an unrelated custom op's backward from
  * running (and failing) when a Hessian is taken of a small part of a big graph.
  */
-function prune(order: Tensor[], captureIndex: Map<Tensor, number>): void {
+function prune(order: Tensor[], captureIndex: Map<Tensor, number>): Tensor[] {
   const needed = new Set<Tensor>();
   for (const t of order) {
     if (captureIndex.has(t)) {
@@ -198,4 +204,5 @@ function prune(order: Tensor[], captureIndex: Map<Tensor, number>): void {
   let w = 0;
   for (const t of order) if (needed.has(t)) order[w++] = t;
   order.length = w;
+  return order;
 }

@@ -3,7 +3,7 @@ import type { Conv1dGeometry } from '../kernels/kernels.js';
 import { fmt } from '../storage/shape.js';
 import { Tensor } from '../tensor.js';
 import { checkOptions, intOption } from '../util/options.js';
-import { Conv1dBackwardInput } from './conv1d.js';
+import { Conv1dBackwardInput, sameDtypes } from './conv1d.js';
 
 /** Options of {@link convTranspose1d}, as torch.nn.functional.conv_transpose1d's keyword arguments. */
 export interface ConvTranspose1dOptions {
@@ -58,6 +58,7 @@ export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | n
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
     throw new Error(`${op}: bias of shape ${fmt(bias.shape)} does not match ${outChannels} output channels (expected [${outChannels}])`);
   }
+  sameDtypes(op, input, weight, bias);
   const outLength = (inLength - 1) * stride - 2 * padding + dilation * (kernelSize - 1) + outputPadding + 1;
   if (outLength < 1) throw new Error(`${op}: output length ${outLength} is not positive (input shape ${fmt(input.shape)}, weight ${fmt(weight.shape)}, stride ${stride}, padding ${padding})`);
   // The conv1d whose input gradient this is: it maps [N, Cout, outLength] to [N, Cin, inLength].

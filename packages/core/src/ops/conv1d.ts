@@ -156,6 +156,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
     throw new Error(`conv1d: bias of shape ${shapeStr(bias.shape)} does not match ${outChannels} output channels (expected [${outChannels}])`);
   }
+  sameDtypes('conv1d', input, weight, bias);
   const padding = opts.padding ?? 0;
   let padLeft: number;
   let padTotal: number;
@@ -181,4 +182,12 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const y = apply(Conv1d, inputs, geometry);
   return batched ? y : y.squeeze(0);
+}
+
+/** conv1d and convTranspose1d refuse mixed dtypes as PyTorch does, rather than promote silently. */
+export function sameDtypes(op: string, input: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
+  if (weight.dtype !== input.dtype || (bias && bias.dtype !== input.dtype)) {
+    const b = bias ? `, bias (${bias.dtype})` : '';
+    throw new Error(`${op}: input (${input.dtype}), weight (${weight.dtype})${b} must have the same dtype; convert with .to('${weight.dtype}')`);
+  }
 }

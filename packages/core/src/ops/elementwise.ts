@@ -1,7 +1,7 @@
 import { type Op, apply } from '../autograd/function.js';
 import { kernels } from '../kernels/backend.js';
 import type { BinaryOp, UnaryOp } from '../kernels/kernels.js';
-import { allocate, promote } from '../storage/dtype.js';
+import { allocate, resultType } from '../storage/dtype.js';
 import { broadcastShapes, sizeOf } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
 import type { Tensor } from '../tensor.js';
@@ -23,7 +23,7 @@ function unaryForward(kop: UnaryOp) {
 function binaryForward(name: string, kop: BinaryOp) {
   return ([a, b]: readonly TensorData[]): TensorData => {
     const shape = broadcastShapes(name, a!.shape, b!.shape);
-    const storage = allocate(promote(a!.dtype, b!.dtype), sizeOf(shape));
+    const storage = allocate(resultType(a!, b!), sizeOf(shape));
     kernels.binary(kop, a!.expand(shape), b!.expand(shape), storage);
     return new TensorData(storage, shape);
   };
@@ -77,6 +77,33 @@ export const Div: Op = {
     ctx.needsGrad(0) ? g.div(ctx.inputs[1]!) : null,
     ctx.needsGrad(1) ? g.mul(ctx.out()).div(ctx.inputs[1]!).neg() : null,
   ],
+};
+
+// minimum / maximum: the chosen operand takes the gradient; on a tie each takes half, and a NaN
+// result sends it to both (torch.minimum's rule: where(a == b, g/2, g), zeroed where a > b).
+function minMaxBackward(loses: 'gt' | 'lt', wins: 'gt' | 'lt'): Op['backward'] {
+  return (g, ctx) => {
+    const [a, b] = ctx.inputs;
+    const half = fused('eq', a!, b!).mul(0.5);
+    return [
+      ctx.needsGrad(0) ? g.mul(fused(loses, a!, b!).add(half).neg().add(1)) : null,
+      ctx.needsGrad(1) ? g.mul(fused(wins, a!, b!).add(half).neg().add(1)) : null,
+    ];
+  };
+}
+
+export const Minimum: Op = {
+  name: 'minimum',
+  saved: [0, 1],
+  forward: binaryForward('minimum', 'minimum'),
+  backward: minMaxBackward('gt', 'lt'),
+};
+
+export const Maximum: Op = {
+  name: 'maximum',
+  saved: [0, 1],
+  forward: binaryForward('maximum', 'maximum'),
+  backward: minMaxBackward('lt', 'gt'),
 };
 
 // ---- unary ---------------------------------------------------------------------------------
@@ -157,6 +184,13 @@ const FUSED: Record<BinaryOp, Op> = {
   div: Div,
   // A 0/1 mask: piecewise constant, so no gradient flows through it.
   eq: fusedOp('eq', () => [null, null], []),
+  ne: fusedOp('ne', () => [null, null], []),
+  lt: fusedOp('lt', () => [null, null], []),
+  le: fusedOp('le', () => [null, null], []),
+  gt: fusedOp('gt', () => [null, null], []),
+  ge: fusedOp('ge', () => [null, null], []),
+  minimum: Minimum,
+  maximum: Maximum,
   reluBackward: maskedBackward('reluBackward'),
   absBackward: maskedBackward('absBackward'),
   // g·y(1-y): d/dg = y(1-y), d/dy = g(1-2y).

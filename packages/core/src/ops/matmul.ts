@@ -1,6 +1,6 @@
 import { type Op } from '../autograd/function.js';
 import { kernels } from '../kernels/backend.js';
-import { allocate, promote } from '../storage/dtype.js';
+import { allocate } from '../storage/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
 
@@ -21,11 +21,13 @@ export const Matmul: Op = {
     if (b.shape[b.ndim - 2] !== K) {
       throw new Error(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} are not aligned (${K} columns vs ${b.shape[b.ndim - 2]} rows)`);
     }
+    // As PyTorch: no silent promotion (a float32 model fed float64 data would run in float64).
+    if (a.dtype !== b.dtype) throw new Error(`matmul: expected both operands to have the same dtype, got ${a.dtype} (shape ${fmt(a.shape)}) and ${b.dtype} (shape ${fmt(b.shape)})`);
     const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
     const ae = a.expand([...batch, M, K]);
     const be = b.expand([...batch, K, N]);
     const nb = sizeOf(batch);
-    const out = allocate(promote(a.dtype, b.dtype), nb * M * N);
+    const out = allocate(a.dtype, nb * M * N);
     const nd = batch.length;
     const idx = new Array<number>(nd).fill(0);
     let aOff = ae.offset;
