@@ -1,7 +1,8 @@
 /**
  * Runnable Kindling examples: the blog's 1-D CNN with real autograd (`trainBlogExample`), the
- * blog's hand-derived gradient as a custom op, learning a hidden filter, a small sequence
- * classifier, and the terminal helpers the command lines use.
+ * blog's hand-derived gradient as a custom op, one Newton step with autograd's Hessian
+ * (`newtonStep`), learning a hidden filter, a small sequence classifier, and the terminal
+ * helpers the command lines use.
  *
  * @module @kindling/examples
  */
@@ -10,7 +11,8 @@ export { trainBlogExample, type BlogOptions, type BlogEpoch, type BlogResult } f
 export { BLOG_INPUT, BLOG_TARGET, BLOG_WEIGHT, BLOG_BIAS, BLOG_LR, BLOG_EPOCHS, blogForward, blogLoss } from './blog/problem.js';
 export { blogGradient, trueGradient, blogLossWithBlogGradient, type Gradient } from './blog/blog-gradient.js';
 export { checkBlogGradients, type Verdict } from './blog/check.js';
-export { analyzeHessian, designMatrix, mseHessian, symmetricEigenvalues, type HessianReport } from './blog/hessian.js';
+export { analyzeHessian, designMatrix, mseHessian, symmetricEigen, symmetricEigenvalues, type HessianReport } from './blog/hessian.js';
+export { newtonStep, autogradCurvature, pseudoInverse, PINV_RTOL, type NewtonOptions, type NewtonStepResult, type AutogradCurvature } from './blog/newton.js';
 export { blogRecipes, compareRecipes, epochsToLoss, type Recipe, type RecipeResult } from './blog/recipes.js';
 // Building small models
 export { learnFilter, type LearnFilterOptions, type LearnFilterResult } from './filter/learn-filter.js';

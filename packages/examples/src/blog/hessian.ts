@@ -34,8 +34,21 @@ export function mseHessian(a: readonly (readonly number[])[]): number[][] {
 
 /** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations, largest first. */
 export function symmetricEigenvalues(m: readonly (readonly number[])[]): number[] {
+  return symmetricEigen(m).values;
+}
+
+/**
+ * Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations: m = Σ_i values[i]·v_i·v_iᵀ
+ * with v_i = vectors[i] (orthonormal), largest value first. Jacobi is a dozen lines, exact to
+ * rounding on the small matrices here, and its eigenvectors stay orthogonal even when an
+ * eigenvalue is (numerically) zero, which the pseudo-inverse in newton.ts relies on.
+ */
+export function symmetricEigen(m: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
   const n = m.length;
+  if (m.some((row) => row.length !== n)) throw new Error(`symmetricEigen: expected a square matrix, got ${n} rows of lengths ${m.map((r) => r.length).join(', ')}`);
   const a = m.map((row) => row.slice());
+  // v accumulates the rotations (v ← v·J), so its columns end up as the eigenvectors.
+  const v = a.map((_, i) => a.map((__, j): number => (i === j ? 1 : 0)));
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p]![q]! ** 2;
@@ -53,6 +66,9 @@ export function symmetricEigenvalues(m: readonly (readonly number[])[]): number[
           const akp = a[k]![p]!, akq = a[k]![q]!;
           a[k]![p] = c * akp - s * akq;
           a[k]![q] = s * akp + c * akq;
+          const vkp = v[k]![p]!, vkq = v[k]![q]!;
+          v[k]![p] = c * vkp - s * vkq;
+          v[k]![q] = s * vkp + c * vkq;
         }
         for (let k = 0; k < n; k++) {
           const apk = a[p]![k]!, aqk = a[q]![k]!;
@@ -62,7 +78,8 @@ export function symmetricEigenvalues(m: readonly (readonly number[])[]): number[
       }
     }
   }
-  return a.map((row, i) => row[i]!).sort((u, v) => v - u);
+  const order = a.map((_, i) => i).sort((i, j) => a[j]![j]! - a[i]![i]!);
+  return { values: order.map((i) => a[i]![i]!), vectors: order.map((i) => v.map((row) => row[i]!)) };
 }
 
 /** The curvature of the blog's loss, as {@link analyzeHessian} reports it. */
