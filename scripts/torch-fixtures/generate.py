@@ -11,6 +11,7 @@ import elementwise
 import linalg
 import losses
 import movement
+import printing
 import reductions
 
 AREAS = [
@@ -22,6 +23,7 @@ AREAS = [
     ("losses", losses.build),
     ("movement", movement.build),
     ("compositions", compositions.build),
+    ("printing", printing.build),
 ]
 
 

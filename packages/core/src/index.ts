@@ -19,6 +19,7 @@
  */
 export { Scalar } from './scalar.js';
 export { Tensor, type NestedArray, type BackwardOptions } from './tensor.js';
+export type { PrintOptions } from './print/format-tensor.js';
 export {
   tensor, zeros, ones, full, arange, rand, randn, uniform, zerosLike, onesLike,
   type TensorOptions,
@@ -26,6 +27,16 @@ export {
 export { conv1d, type Conv1dOptions } from './ops/conv1d.js';
 export { convTranspose1d, type ConvTranspose1dOptions } from './ops/conv-transpose1d.js';
 export { cat, stack } from './ops/join.js';
+export { split, chunk, slice } from './ops/slice.js';
+export { indexSelect, gather, scatterAdd, flip, roll } from './ops/index-ops.js';
+export { where } from './ops/where.js';
+export { pad, type PadOptions, type PadMode } from './ops/pad.js';
+export { linspace, eye, randint, randperm, normal, bernoulli } from './factories-extra.js';
+export { eq, ne, lt, le, gt, ge, isnan, isfinite } from './ops/compare.js';
+export { minimum, maximum, clamp, square, rsqrt, reciprocal, sign, sin, cos, log1p, expm1, erf } from './ops/math.js';
+export { softplus, leakyRelu, elu, gelu, silu, type GeluOptions } from './ops/activations.js';
+export { min, argmax, argmin, prod, logsumexp, variance as var, std, norm, cumsum, type VarOptions } from './ops/reductions-extra.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
 export { mseLoss, type Reduction } from './ops/loss.js';
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { apply, Context, type Op } from './autograd/function.js';

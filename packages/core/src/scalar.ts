@@ -123,6 +123,11 @@ export class Scalar {
   toString(): string {
     return `Scalar(data=${this.data}, grad=${this.grad})`;
   }
+
+  /** What Node's console.log shows: the same as toString(). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }
 
 function lift(op: string, x: Scalar | number): Scalar {

@@ -1,6 +1,7 @@
 import { type Node, apply } from './autograd/function.js';
 import { runBackward } from './autograd/backward.js';
 import { checkOptions } from './util/options.js';
+import { type PrintOptions, dtypeSuffix, formatTensor } from './print/format-tensor.js';
 import { Abs, Add, Div, Exp, Log, Mul, Neg, Pow, Relu, Sigmoid, Sqrt, Sub, Tanh } from './ops/elementwise.js';
 import { Matmul } from './ops/matmul.js';
 import { Cast, Contiguous, Expand, Narrow, Permute, Reshape } from './ops/movement.js';
@@ -10,6 +11,16 @@ import { checkNdim, checkSize, fmt, normalizeAxis, shapesEqual, sizeOf } from '.
 import { TensorData } from './storage/tensor-data.js';
 import { versionOf } from './storage/version.js';
 import { describeValue } from './util/options.js';
+import { flip as flipOp, gather as gatherOp, indexSelect as indexSelectOp, roll as rollOp, scatterAdd as scatterAddOp } from './ops/index-ops.js';
+import { chunk as chunkOp, slice as sliceOp, split as splitOp } from './ops/slice.js';
+import { where as whereOp } from './ops/where.js';
+import * as actOps from './ops/activations.js';
+import type { GeluOptions } from './ops/activations.js';
+import * as cmpOps from './ops/compare.js';
+import * as mathOps from './ops/math.js';
+import * as redOps from './ops/reductions-extra.js';
+import type { VarOptions } from './ops/reductions-extra.js';
+import * as smOps from './ops/softmax.js';
 
 /** A number or arbitrarily nested arrays of numbers: what `tensor()` takes and `toArray()` returns. */
 export type NestedArray = number | NestedArray[];
@@ -148,9 +159,28 @@ export class Tensor {
     return this.tensorData.storage[this.tensorData.offset]!;
   }
 
-  /** A readable summary with the values, shape and dtype. */
-  toString(): string {
-    return `Tensor(${JSON.stringify(this.toArray())}, shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  /**
+   * PyTorch's printout: the values (summarised with `...` past `threshold` elements), then the
+   * dtype, and `requiresGrad=true` or the op that made it (`gradFn=<mul>`).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from '@kindling/core';
+   * console.log(String(tensor([[1, 2.5], [3, 4]], { requiresGrad: true })));
+   * // tensor([[1.0000, 2.5000],
+   * //         [3.0000, 4.0000]], dtype=float64, requiresGrad=true)
+   * ```
+   */
+  toString(opts?: PrintOptions): string {
+    const suffix = [dtypeSuffix(this.dtype)];
+    if (this._node) suffix.push(`gradFn=<${this._node.op.name}>`);
+    else if (this.requiresGrad) suffix.push('requiresGrad=true');
+    return formatTensor(this.tensorData, suffix, opts);
+  }
+
+  /** What Node's console.log and util.inspect show: the same as toString() (never the internals). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // ---- elementwise ------------------------------------------------------------------------
@@ -256,6 +286,153 @@ export class Tensor {
     return out.sort((a, b) => a - b);
   }
 
+  // ---- math, comparison and reduction ops (ops/compare.ts, ops/math.ts, ops/activations.ts, ops/reductions-extra.ts, ops/softmax.ts)
+
+  /** `this == other` elementwise with broadcasting: a 0/1 float tensor (no boolean dtype), no gradient. See {@link eq}. */
+  eq(other: Tensor | number): Tensor {
+    return cmpOps.eq(this, other);
+  }
+  /** `this != other` elementwise: a 0/1 float tensor, no gradient. See {@link ne}. */
+  ne(other: Tensor | number): Tensor {
+    return cmpOps.ne(this, other);
+  }
+  /** `this < other` elementwise: a 0/1 float tensor, no gradient. See {@link lt}. */
+  lt(other: Tensor | number): Tensor {
+    return cmpOps.lt(this, other);
+  }
+  /** `this <= other` elementwise: a 0/1 float tensor, no gradient. See {@link le}. */
+  le(other: Tensor | number): Tensor {
+    return cmpOps.le(this, other);
+  }
+  /** `this > other` elementwise: a 0/1 float tensor, no gradient. See {@link gt}. */
+  gt(other: Tensor | number): Tensor {
+    return cmpOps.gt(this, other);
+  }
+  /** `this >= other` elementwise: a 0/1 float tensor, no gradient. See {@link ge}. */
+  ge(other: Tensor | number): Tensor {
+    return cmpOps.ge(this, other);
+  }
+  /** 1 where the element is NaN, else 0, in this tensor's dtype. See {@link isnan}. */
+  isnan(): Tensor {
+    return cmpOps.isnan(this);
+  }
+  /** 1 where the element is finite, else 0, in this tensor's dtype. See {@link isfinite}. */
+  isfinite(): Tensor {
+    return cmpOps.isfinite(this);
+  }
+  /** Elementwise minimum with broadcasting; ties split the gradient half and half. See {@link minimum}. */
+  minimum(other: Tensor | number): Tensor {
+    return mathOps.minimum(this, other);
+  }
+  /** Elementwise maximum with broadcasting; ties split the gradient half and half. See {@link maximum}. */
+  maximum(other: Tensor | number): Tensor {
+    return mathOps.maximum(this, other);
+  }
+  /** Clamps into [min, max] (either may be omitted); gradient 1 inside, bounds included. See {@link clamp}. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return mathOps.clampImpl(this, min, max);
+  }
+  /** Elementwise `this²` (the same op as `pow(2)`). */
+  square(): Tensor {
+    return this.pow(2);
+  }
+  /** Elementwise `1 / √this`. */
+  rsqrt(): Tensor {
+    return mathOps.rsqrt(this);
+  }
+  /** Elementwise `1 / this`. */
+  reciprocal(): Tensor {
+    return mathOps.reciprocal(this);
+  }
+  /** Elementwise sign (-1, 0, 1; NaN stays NaN); gradient 0. See {@link sign}. */
+  sign(): Tensor {
+    return mathOps.sign(this);
+  }
+  /** Elementwise sine (radians). */
+  sin(): Tensor {
+    return mathOps.sin(this);
+  }
+  /** Elementwise cosine (radians). */
+  cos(): Tensor {
+    return mathOps.cos(this);
+  }
+  /** Elementwise `log(1 + this)`, accurate near 0. */
+  log1p(): Tensor {
+    return mathOps.log1p(this);
+  }
+  /** Elementwise `exp(this) - 1`, accurate near 0. */
+  expm1(): Tensor {
+    return mathOps.expm1(this);
+  }
+  /** Elementwise error function, to full float64 accuracy. See {@link erf}. */
+  erf(): Tensor {
+    return mathOps.erf(this);
+  }
+  /** `log(1 + e^(beta·x)) / beta`, and x where beta·x > threshold. See {@link softplus}. */
+  softplus(beta = 1, threshold = 20): Tensor {
+    return actOps.softplusImpl(this, beta, threshold);
+  }
+  /** x for x > 0, negativeSlope·x otherwise. See {@link leakyRelu}. */
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return actOps.leakyReluImpl(this, negativeSlope);
+  }
+  /** x for x > 0, alpha·(e^x - 1) otherwise. See {@link elu}. */
+  elu(alpha = 1): Tensor {
+    return actOps.eluImpl(this, alpha);
+  }
+  /** x·Φ(x), or PyTorch's tanh approximation with `{ approximate: 'tanh' }`. See {@link gelu}. */
+  gelu(opts?: GeluOptions): Tensor {
+    return actOps.geluImpl(this, opts);
+  }
+  /** x·sigmoid(x). See {@link silu}. */
+  silu(): Tensor {
+    return actOps.siluImpl(this);
+  }
+  /** Minimum values over the axes (the rules of {@link Tensor.max}; torch.amin). */
+  min(axis?: number | readonly number[], keepdim = false): Tensor {
+    return redOps.minImpl(this, this.axes('min', axis, keepdim), keepdim);
+  }
+  /** Index of the largest element along `dim` (flattened when omitted), as float64; first on ties. See {@link argmax}. */
+  argmax(dim?: number, keepdim = false): Tensor {
+    return redOps.argImpl('argmax', this, dim, keepdim);
+  }
+  /** Index of the smallest element along `dim` (flattened when omitted), as float64; first on ties. See {@link argmin}. */
+  argmin(dim?: number, keepdim = false): Tensor {
+    return redOps.argImpl('argmin', this, dim, keepdim);
+  }
+  /** Product over the axes; the gradient is exact with zeros. See {@link prod}. */
+  prod(axis?: number | readonly number[], keepdim = false): Tensor {
+    return redOps.prodImpl(this, this.axes('prod', axis, keepdim), keepdim);
+  }
+  /** `log Σ exp(this)` over the axes, computed stably. See {@link logsumexp}. */
+  logsumexp(axis?: number | readonly number[], keepdim = false): Tensor {
+    return redOps.logsumexpImpl(this, this.axes('logsumexp', axis, keepdim), keepdim);
+  }
+  /** Variance over the axes, `Σ(x - mean)² / (N - correction)`, correction 1 by default (torch.var). */
+  var(axis?: number | readonly number[], keepdim = false, opts?: VarOptions): Tensor {
+    return redOps.varImpl(this, this.axes('var', axis, keepdim), keepdim, opts);
+  }
+  /** Standard deviation over the axes (torch.std): sqrt of {@link Tensor.var}; gradient 0 where it is 0. */
+  std(axis?: number | readonly number[], keepdim = false, opts?: VarOptions): Tensor {
+    return redOps.stdImpl(this, this.axes('std', axis, keepdim), keepdim, opts);
+  }
+  /** The vector p-norm (p = 2, 1 or Infinity) over the axes (every element when omitted). See {@link norm}. */
+  norm(p = 2, axis?: number | readonly number[], keepdim = false): Tensor {
+    return redOps.normImpl(this, p, this.axes('norm', axis, keepdim), keepdim);
+  }
+  /** Cumulative sum along `dim`. See {@link cumsum}. */
+  cumsum(dim: number): Tensor {
+    return redOps.cumsumImpl(this, dim);
+  }
+  /** softmax along `dim` (required), stable for large inputs. See {@link softmax}. */
+  softmax(dim: number): Tensor {
+    return smOps.softmaxImpl(this, dim);
+  }
+  /** log-softmax along `dim` (required), stable for large inputs. See {@link logSoftmax}. */
+  logSoftmax(dim: number): Tensor {
+    return smOps.logSoftmaxImpl(this, dim);
+  }
+
   // ---- linear algebra ---------------------------------------------------------------------
 
   /** Matrix product with PyTorch's rules: 1-d operands are lifted to a row / column and dropped again. */
@@ -358,6 +535,47 @@ export class Tensor {
     if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmt(this.shape)}`);
     const merged = this.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
     return this.reshape([...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
+  }
+
+  // ---- indexing, slicing and joining ops (ops/slice.ts, ops/index-ops.ts, ops/where.ts) -----
+  // Index arguments are plain integer arrays or float tensors holding integers (core has no
+  // integer dtype); each is checked against its dim, so nothing reads out of bounds.
+
+  /** Views of pieces along `dim`: of size `splitSizeOrSections` (the last may be smaller), or of the listed sizes (torch.split). */
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return splitOp(this, splitSizeOrSections, dim);
+  }
+  /** Views of `chunks` near-equal pieces along `dim`, the last smaller, possibly fewer (torch.chunk). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return chunkOp(this, chunks, dim);
+  }
+  /** Python's `x[start:end:step]` along `dim`, as a view: bounds optional, negative from the end, clamped; step > 0. */
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return sliceOp(this, dim, start, end, step);
+  }
+  /** The entries at `index` (1-d, integers in [0, size)) along `dim` (torch.index_select). */
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
+    return indexSelectOp(this, dim, index);
+  }
+  /** `out[i][j] = this[index[i][j]][j]` for dim 0, and so on (torch.gather); the result has the index's shape. */
+  gather(dim: number, index: Tensor | NestedArray): Tensor {
+    return gatherOp(this, dim, index);
+  }
+  /** A copy with `src` added at `index` along `dim` (torch.Tensor.scatter_add, out of place); gather's adjoint. */
+  scatterAdd(dim: number, index: Tensor | NestedArray, src: Tensor): Tensor {
+    return scatterAddOp(this, dim, index, src);
+  }
+  /** `condition ? this : other` elementwise, broadcasting (torch.Tensor.where); condition holds 0s and 1s. */
+  where(condition: Tensor, other: Tensor | number): Tensor {
+    return whereOp(condition, this, other);
+  }
+  /** The elements in reverse order along each of `dims` (torch.flip; a copy). */
+  flip(dims: number | readonly number[]): Tensor {
+    return flipOp(this, dims);
+  }
+  /** Elements rotated by `shifts` along `dims`, or over the flattened tensor without dims (torch.roll). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return rollOp(this, shifts, dims);
   }
 
   // ---- copies and graph control -------------------------------------------------------------
