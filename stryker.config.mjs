@@ -5,6 +5,8 @@
 export default {
   packageManager: 'pnpm',
   testRunner: 'vitest',
+  // Named, because pnpm keeps the runner out of reach of Stryker's own plugin search.
+  plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'vitest.mutation.config.ts' },
   // The engine and the layers. Not the WebAssembly backend: its kernels are hand-written .wat
   // assembled into module.generated.ts, and its tests are left out of the mutation suite.

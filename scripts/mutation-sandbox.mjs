@@ -4,13 +4,15 @@
 // `@kindling/core` (a link in packages/nn/node_modules) and per-package dependencies such as
 // bench's TensorFlow.js would not resolve. This recreates every packages/*/node_modules entry:
 // workspace links point at the sandbox's own (mutated) packages, anything else at the original.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 const sandbox = process.cwd();
-const original = dirname(realpathSync(join(sandbox, 'node_modules')));
-if (original === sandbox) {
-  console.error('mutation-sandbox: run this inside a Stryker sandbox, not the repository');
+// The sandbox is <project>/.stryker-tmp/sandbox-*/ (tempDirName in stryker.config.mjs); Stryker
+// links the root node_modules only after this command has run, so it cannot lead the way back.
+const original = resolve(sandbox, '..', '..');
+if (!/^sandbox-/.test(basename(sandbox)) || !existsSync(join(original, 'stryker.config.mjs'))) {
+  console.error(`mutation-sandbox: ${sandbox} is not a Stryker sandbox inside the project`);
   process.exit(1);
 }
 

@@ -115,21 +115,15 @@ describe('errors that used to come from JavaScript internals', () => {
   });
 });
 
-describe('TensorData (public, for custom ops) refuses layouts that read past its storage', () => {
-  // Out-of-range reads of a typed array give undefined, stored as NaN: a silent wrong answer.
-  it('shape, strides and offset must stay inside the storage', () => {
-    throwsWith(() => new TensorData(new Float64Array(3), [2, 2]), /^TensorData: shape \[2, 2\] with strides \[2, 1\] and offset 0 reaches elements 0\.\.3, but the storage has 3/);
-    throwsWith(() => new TensorData(new Float64Array(4), [2, 2], [2, 1], 1), /^TensorData: .*offset 1 reaches elements 1\.\.4/);
-    throwsWith(() => new TensorData(new Float64Array(4), [2, 2], [1]), /^TensorData: strides \[1\] do not match shape \[2, 2\]/);
-    throwsWith(() => new TensorData(new Float64Array(4), [2, 2], [2, 0.5]), /^TensorData: strides \[2, 0\.5\] must be integers/);
-    throwsWith(() => new TensorData(new Float64Array(4), [4], [1], -1), /^TensorData: offset must be a non-negative integer, got -1/);
+describe('TensorData (public, for custom ops) checks its storage and shape', () => {
+  // Strides and offset past the storage are apply's to refuse (it names the custom op).
+  it('storage must be a float typed array and shape a valid shape', () => {
     throwsWith(() => new TensorData(bad([1, 2]), [2]), /^TensorData: storage must be a Float64Array or Float32Array, got an array/);
+    throwsWith(() => new TensorData(bad(new Int32Array(2)), [2]), /^TensorData: storage must be .*, got a Int32Array/);
     throwsWith(() => new TensorData(new Float64Array(4), bad('4')), /^TensorData: shape must be an array/);
     throwsWith(() => new TensorData(new Float64Array(4), [-4]), /^TensorData: invalid shape \[-4\]/);
-    // Fine: broadcast (stride 0), a narrowed window, and an empty tensor anywhere.
+    throwsWith(() => new TensorData(new Float64Array(1), new Array<number>(65).fill(1)), /^TensorData: .*at most 64 dimensions, got 65/);
     expect(new TensorData(new Float64Array(3), [4, 3], [0, 1]).size).toBe(12);
-    expect(new TensorData(new Float64Array(6), [2, 2], [3, 1], 1).size).toBe(4);
-    expect(new TensorData(new Float64Array(0), [0, 5], [5, 1], 0).size).toBe(0);
   });
 });
 

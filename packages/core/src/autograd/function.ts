@@ -3,6 +3,7 @@ import { writeEpoch } from '../storage/version.js';
 import { Tensor } from '../tensor.js';
 import { inBackwardPass } from './backward.js';
 import { isGradEnabled } from './grad-mode.js';
+import { currentTracer } from './trace.js';
 
 /**
  * An op in the minitorch style: a forward on raw data and a backward on gradient tensors,
@@ -93,6 +94,8 @@ export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tenso
   // During a backward pass an op that allocated its result (not a view of an input) made a
   // buffer nobody else holds: a leaf may take it as .grad without copying.
   else if (inBackwardPass() && !datas.some((d) => d.storage === output.storage)) result._fresh = true;
+  const tracer = currentTracer();
+  if (tracer) tracer({ op, inputs, params, output: result });
   return result;
 }
 

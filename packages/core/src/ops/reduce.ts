@@ -35,6 +35,7 @@ function keepdimShape(inputShape: readonly number[], axes: readonly number[]): n
 
 export const Sum: Op<ReduceParams> = {
   name: 'sum',
+  saved: [],
   forward: reduceForward('sum'),
   backward: (g, { inputs: [x], params }) => [g.reshape(keepdimShape(x!.shape, params.axes)).expand(x!.shape)],
 };

@@ -16,16 +16,16 @@ export class TensorData {
     readonly strides: readonly number[] = contiguousStrides(shape),
     readonly offset = 0,
   ) {
-    // TensorData is public (custom ops build it), and a shape, stride or offset that reaches
-    // past the storage would read undefined, which a typed array turns into NaN without a word.
-    // The checks are O(ndim), nothing beside the work of any op.
+    // TensorData is public (custom ops build it): a plain array or an Int32Array here would
+    // fail later, far from the cause. The shape check is O(ndim) and also the backstop for ops
+    // that do not check their result's rank (the public ones do, by name). Whether strides and
+    // offset stay inside the storage is checked where a custom op hands its result over, in
+    // apply (autograd/function.ts), which can name the op.
     if (!(storage instanceof Float64Array || storage instanceof Float32Array)) {
       throw new Error(`TensorData: storage must be a Float64Array or Float32Array, got ${describeValue(storage)}`);
     }
-    // Also the backstop for ops that do not check their own result's rank (the public ones do, by name).
     checkShape('TensorData', shape);
     this.size = sizeOf(shape);
-    checkLayout(this);
   }
 
   /** A dense tensor of zeros. */
@@ -195,25 +195,3 @@ export class TensorData {
   }
 }
 
-/** Strides and offset must be integers that keep every element of `t` inside its storage. */
-function checkLayout(t: TensorData): void {
-  const { shape, strides, offset, storage } = t;
-  if (!Array.isArray(strides) || strides.length !== shape.length) {
-    throw new Error(`TensorData: strides ${Array.isArray(strides) ? fmt(strides) : describeValue(strides)} do not match shape ${fmt(shape)}`);
-  }
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-    throw new Error(`TensorData: offset must be a non-negative integer, got ${describeValue(offset)}`);
-  }
-  let lo = offset;
-  let hi = offset;
-  for (let i = 0; i < shape.length; i++) {
-    const s: unknown = strides[i];
-    if (typeof s !== 'number' || !Number.isSafeInteger(s)) throw new Error(`TensorData: strides ${fmt(strides)} must be integers`);
-    const reach = (shape[i]! - 1) * s;
-    if (reach < 0) lo += reach;
-    else hi += reach;
-  }
-  if (t.size > 0 && (lo < 0 || hi >= storage.length)) {
-    throw new Error(`TensorData: shape ${fmt(shape)} with strides ${fmt(strides)} and offset ${offset} reaches elements ${lo}..${hi}, but the storage has ${storage.length}`);
-  }
-}

@@ -1,0 +1,21 @@
+/** Shared assertion for tests of error messages. */
+import { expect } from 'vitest';
+
+/**
+ * Asserts fn throws a plain Error, not a TypeError or RangeError leaking from JavaScript
+ * internals, whose message matches every pattern.
+ */
+export function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
+  let caught: unknown = undefined;
+  let threw = false;
+  try {
+    fn();
+  } catch (e) {
+    threw = true;
+    caught = e;
+  }
+  expect(threw, 'expected a throw').toBe(true);
+  expect(caught).toBeInstanceOf(Error);
+  expect((caught as Error).constructor, `a plain Error, got ${(caught as Error).name}: ${(caught as Error).message}`).toBe(Error);
+  for (const p of patterns) expect((caught as Error).message).toMatch(p);
+}
