@@ -42,6 +42,7 @@ export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { apply, Context, type Op } from './autograd/function.js';
 export { bumpVersion } from './autograd/in-place.js';
 export { traceOps, type TraceEvent } from './autograd/trace.js';
+export { toDot, type ToDotOptions } from './graph/to-dot.js';
 export { checkOptions, describeValue, intOption } from './util/options.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export { gradgradcheck, type GradgradcheckOptions } from './gradgradcheck.js';
