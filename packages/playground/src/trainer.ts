@@ -9,7 +9,7 @@
  */
 import { type Tensor, noGrad, tensor } from '@kindling/core';
 import { Adam, Conv1d, MSELoss, SGD } from '@kindling/nn';
-import { BLOG_BIAS, BLOG_WEIGHT, type BlogEpoch, blogLossWithBlogGradient } from '@kindling/examples';
+import { BLOG_BIAS, BLOG_WEIGHT, type BlogEpoch, type NewtonStepResult, blogLossWithBlogGradient, newtonStep } from '@kindling/examples';
 
 export const KERNEL_SIZE = BLOG_WEIGHT.length;
 
@@ -51,7 +51,12 @@ export class Trainer {
   private readonly y: Tensor;
   private readonly conv: Conv1d;
   private readonly mse = new MSELoss();
-  private readonly opt: SGD | Adam;
+  private opt: SGD | Adam;
+  /**
+   * True when the last history entry is already the forward pass at the current W, b (a Newton
+   * step records where it landed), so the next step() must not record that pass a second time.
+   */
+  private landed = false;
 
   constructor(readonly settings: TrainerSettings) {
     const err = settingsError(settings);
@@ -60,10 +65,20 @@ export class Trainer {
     this.y = tensor([[settings.target.slice()]]);
     this.conv = new Conv1d(1, 1, KERNEL_SIZE);
     this.conv.loadStateDict({ weight: [[BLOG_WEIGHT.slice()]], bias: [BLOG_BIAS] });
+    this.opt = this.makeOptimizer();
+  }
+
+  private makeOptimizer(): SGD | Adam {
+    const s = this.settings;
     const params = [this.conv.weight, this.conv.bias!];
-    this.opt = settings.optimizer === 'adam'
-      ? new Adam(params, { lr: settings.lr })
-      : new SGD(params, { lr: settings.lr, momentum: settings.momentum, nesterov: settings.nesterov });
+    return s.optimizer === 'adam' ? new Adam(params, { lr: s.lr }) : new SGD(params, { lr: s.lr, momentum: s.momentum, nesterov: s.nesterov });
+  }
+
+  /** The forward pass at the current W, b as a history entry (not recorded). */
+  private forwardEntry(): BlogEpoch {
+    const pred = noGrad(() => this.conv.forward(this.x));
+    const loss = noGrad(() => this.mse.forward(pred, this.y));
+    return { epoch: this.history.length, loss: loss.item(), prediction: Array.from(pred.dataSync()) };
   }
 
   /** The next epoch to run (0 before any). */
@@ -99,8 +114,14 @@ export class Trainer {
       pred = noGrad(() => this.conv.forward(this.x));
       loss = blogLossWithBlogGradient(weight, bias!, this.settings.input, this.settings.target);
     }
-    const entry: BlogEpoch = { epoch: this.history.length, loss: loss.item(), prediction: Array.from(pred.dataSync()) };
-    this.history.push(entry);
+    let entry: BlogEpoch;
+    if (this.landed) {
+      entry = this.history.at(-1)!; // recorded by newton() at this very W, b
+      this.landed = false;
+    } else {
+      entry = { epoch: this.history.length, loss: loss.item(), prediction: Array.from(pred.dataSync()) };
+      this.history.push(entry);
+    }
     if (!Number.isFinite(entry.loss)) {
       this.diverged = true;
       return entry;
@@ -109,5 +130,27 @@ export class Trainer {
     this.lastGradient = { weight: Array.from(weight.grad!.dataSync()), bias: bias!.grad!.dataSync()[0]! };
     this.opt.step();
     return entry;
+  }
+
+  /**
+   * One Newton step θ ← θ − H⁺∇L on the current W, b: ∇L and the Hessian H come from Kindling's
+   * autograd (`newtonStep` from @kindling/examples calls `grad()` and `hessian()`), H⁺ is the
+   * pseudo-inverse. Like step() it records the forward pass it starts from; then it records the
+   * forward pass where it landed, so the page shows the drop at once. The optimizer starts over:
+   * momentum or Adam moments gathered before the jump would carry the parameters away from the
+   * minimum Newton found. Returns null when the run has diverged.
+   */
+  newton(): NewtonStepResult | null {
+    if (this.diverged) return null;
+    if (!this.landed) this.history.push(this.forwardEntry());
+    const r = newtonStep({ weight: this.weight, bias: this.bias, input: this.settings.input, target: this.settings.target });
+    this.lastGradient = { weight: r.gradient.slice(0, -1), bias: r.gradient.at(-1)! };
+    this.conv.loadStateDict({ weight: [[r.weight]], bias: [r.bias] });
+    this.opt = this.makeOptimizer();
+    const landed = this.forwardEntry();
+    this.history.push(landed);
+    this.landed = true;
+    if (!Number.isFinite(landed.loss)) this.diverged = true;
+    return r;
   }
 }

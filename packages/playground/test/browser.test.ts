@@ -167,6 +167,35 @@ if (!haveChromium && inCI) {
       expect(await page.textContent('#epoch')).toBe(paused);
     });
 
+    it("Newton step (autograd's Hessian in the browser) drops the loss to ~0 in one click", async () => {
+      await setValue('#lr', '0.11');
+      await setValue('#momentum', '0');
+      await page.setChecked('#nesterov', false);
+      await page.check('input[name=gradient][value=autograd]');
+      await setValue('#epochs', '200');
+      await page.click('#reset');
+      await page.click('#step'); // epoch 0 at the blog's start: loss 2.95
+      expect(Number(await page.getAttribute('#loss', 'data-loss'))).toBeCloseTo(2.95, 12);
+      await page.click('#newton');
+      // The pass the Newton update starts from is epoch 1 (after one SGD step); it lands at epoch 2.
+      expect(await page.textContent('#epoch')).toBe('2');
+      const loss = Number(await page.getAttribute('#loss', 'data-loss'));
+      expect(loss).toBeLessThan(1e-20);
+      expect(await page.textContent('#newton-result')).toMatch(/H has rank 3 of 4.*loss \d\.\d+ → \d\.\d\de-\d+/);
+      // The charts follow: the prediction bars sit on the target [1, 0, 0] (checked here with the
+      // blog's own formula for pred, from the W and b the page shows).
+      const { weight, bias } = await page.evaluate(() => {
+        const params = document.getElementById('params')!;
+        return { weight: JSON.parse(params.dataset.weight!) as number[], bias: Number(params.dataset.bias) };
+      });
+      const x = [1, 0.7, 0.5, 0.3, 0.1];
+      [1, 0, 0].forEach((y, i) => expect(Math.abs(x[i]! * weight[0]! + x[i + 1]! * weight[1]! + x[i + 2]! * weight[2]! + bias - y)).toBeLessThan(1e-10));
+      expect(await page.locator('#chart-loss svg circle.loss, #chart-loss svg polyline.loss').count()).toBeGreaterThan(0);
+      expect(await page.getAttribute('body', 'data-state')).toBe('paused');
+      await page.screenshot({ path: join(ARTIFACTS, 'playground-newton.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+
     it('invalid input shows an inline error and never crashes the page', async () => {
       const errorOf = (id: string) => page.textContent(`#${id}`);
       await page.fill('#input', '1, 0.7, abc, 0.3, 0.1');

@@ -51,6 +51,37 @@ describe('Trainer', () => {
   });
 });
 
+describe('Trainer.newton', () => {
+  // pred_i = x_i·W₀ + x_{i+1}·W₁ + x_{i+2}·W₂ + b, from the blog's definition.
+  const predict = (x: number[], w: number[], b: number) => x.slice(0, -2).map((_, i) => x[i]! * w[0]! + x[i + 1]! * w[1]! + x[i + 2]! * w[2]! + b);
+
+  it('lands on an exact solution in one update, from the start or mid-run, and stays there', () => {
+    for (const before of [0, 50]) {
+      const t = new Trainer(blog);
+      for (let e = 0; e < before; e++) t.step();
+      const r = t.newton()!;
+      expect(t.history).toHaveLength(before + 2); // the pass it starts from, and where it landed
+      expect(t.history[before]!.loss).toBe(r.lossBefore);
+      const landed = t.history.at(-1)!;
+      expect(landed.epoch).toBe(before + 1);
+      expect(landed.loss).toBeLessThan(1e-20);
+      predict(blog.input as number[], t.weight, t.bias).forEach((p, i) => expect(Math.abs(p - blog.target[i]!)).toBeLessThan(1e-10));
+      // The next epoch starts from the recorded landing point instead of recording it twice,
+      // and the (fresh) optimizer's step from a zero gradient keeps the loss at rounding level.
+      expect(t.step()).toBe(landed);
+      t.step();
+      expect(t.history).toHaveLength(before + 3);
+      expect(t.history.at(-1)!.loss).toBeLessThan(1e-20);
+    }
+  });
+
+  it('does nothing once the run has diverged', () => {
+    const t = new Trainer({ ...blog, lr: 5 });
+    for (let e = 0; e < 2000 && !t.diverged; e++) t.step();
+    expect(t.newton()).toBeNull();
+  });
+});
+
 describe('parseNumbers', () => {
   it('accepts commas, spaces, semicolons and brackets', () => {
     expect(parseNumbers('[1, 0.7 ;0.5  .3, -1e-1]', { name: 'x' })).toEqual({ ok: true, values: [1, 0.7, 0.5, 0.3, -0.1] });
