@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { conv1d, mseLoss, tensor, type Conv1dOptions, type Reduction, type Tensor } from '../src/index.js';
+import {
+  conv1d, convTranspose1d, grad, mseLoss, tensor, type Conv1dOptions, type ConvTranspose1dOptions, type Reduction, type Tensor,
+} from '../src/index.js';
 
 export type FixtureDType = 'float64' | 'float32';
 
@@ -90,8 +92,8 @@ type Axis = number | number[] | undefined;
 const axisOf = (p: Record<string, unknown>): Axis => (p.axis === null ? undefined : (p.axis as Axis));
 
 /**
- * Kindling's side of every op the first-order fixtures use. convTranspose1d is absent until
- * Kindling has it; pass it through `extra` in {@link runProgram} (or add it here).
+ * Kindling's side of every op the fixtures use (convTranspose1d included). Ops a test wants to
+ * replace or add go through `extra` in {@link runProgram}.
  */
 export const KINDLING_OPS: Record<string, OpImpl> = {
   add: ([a, b]) => t(a).add(tOrNum(b)),
@@ -122,6 +124,7 @@ export const KINDLING_OPS: Record<string, OpImpl> = {
   contiguous: ([a]) => t(a).contiguous(),
   conv1d: ([x, w, b], p) => conv1d(t(x), t(w), b === null ? null : t(b), p as Conv1dOptions),
   mseLoss: ([pred, target], p) => mseLoss(t(pred), t(target), p.reduction as Reduction),
+  convTranspose1d: ([x, w, b], p) => convTranspose1d(t(x), t(w), b === null || b === undefined ? null : t(b), p as ConvTranspose1dOptions),
 };
 
 /** The ops of a case that neither KINDLING_OPS nor `extra` implements. */
@@ -202,4 +205,88 @@ export function compareTensor(what: string, actual: Tensor | null, expected: Ten
   const e = expected.data[worst]!;
   return `${what}: element ${worst} is ${got[worst]}, PyTorch gives ${e} (|diff| ${Math.abs(got[worst]! - e).toExponential(2)}, ` +
     `allowed ${(tol.atol + tol.rtol * Math.abs(e)).toExponential(2)})`;
+}
+
+/**
+ * Forward values and first-order gradients of a case against PyTorch's (`output`, `grads`):
+ * the inputs are fresh leaves, `out.backward(gradOutput)` fills their `.grad`. Returns the
+ * problems found (empty when everything agrees).
+ */
+export function checkFirstOrder(c: FixtureCase, extra: Record<string, OpImpl> = {}): string[] {
+  const tol = toleranceFor(c);
+  const inputs = caseInputs(c);
+  const out = runProgram(c, inputs, extra);
+  const problems: string[] = [];
+  const fwd = compareTensor('output', out, c.output, tol);
+  if (fwd) problems.push(fwd);
+  out.backward(fromJson(c.gradOutput));
+  c.grads.forEach((g, i) => {
+    const name = `grad of input ${i} '${c.inputs[i]!.name}'`;
+    if (g === null) {
+      if (inputs[i]!.grad !== null) problems.push(`${name}: PyTorch has none, Kindling has one`);
+      return;
+    }
+    const msg = compareTensor(name, inputs[i]!.grad, g, tol);
+    if (msg) problems.push(msg);
+  });
+  return problems;
+}
+
+/** An expected `null` (zero) entry: Kindling may give null or a tensor of the right shape whose every element is 0. */
+function compareZero(what: string, actual: Tensor | null, shape: readonly number[]): string | null {
+  if (actual === null) return null;
+  if (actual.shape.length !== shape.length || actual.shape.some((d, i) => d !== shape[i])) {
+    return `${what}: shape [${actual.shape.join(', ')}], expected [${shape.join(', ')}] (PyTorch: zero)`;
+  }
+  const got = actual.dataSync();
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] !== 0) return `${what}: element ${i} is ${got[i]}, PyTorch gives zero (null)`;
+  }
+  return null;
+}
+
+/**
+ * The `secondOrder` record of a float64 case (README.md, "secondOrder"), replayed with
+ * Kindling's grad(): g = grad(out, xs, { gradOutputs: go, createGraph: true, allowUnused: true })
+ * with go a leaf that requires grad, s = Σ_i (g_i·v_i).sum(), r = grad(s, [...xs, go],
+ * { allowUnused: true }); r[i] against gradInputs[i], r[n] against gradGradOutput. A null
+ * (zero) entry accepts null or an all-zero tensor. Returns the problems found.
+ */
+export function checkSecondOrder(c: FixtureCase, extra: Record<string, OpImpl> = {}, tol: Tolerance = TOLERANCES.float64): string[] {
+  const so = c.secondOrder;
+  if (so === null) return [`${c.id}: no secondOrder record`];
+  const problems: string[] = [];
+  const n = c.inputs.length;
+  if (so.v.length !== n || so.gradInputs.length !== n || so.torchNone.length !== n + 1) {
+    return [`${c.id}: secondOrder has ${so.v.length} v, ${so.gradInputs.length} gradInputs, ${so.torchNone.length} torchNone for ${n} inputs`];
+  }
+  const xs = caseInputs(c);
+  const go = fromJson(c.gradOutput, true);
+  const out = runProgram(c, xs, extra);
+  const g = grad([out], xs, { gradOutputs: [go], createGraph: true, allowUnused: true });
+  let s: Tensor | null = null;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i] ?? null;
+    const vi = so.v[i];
+    if (vi === null || vi === undefined) {
+      if (gi !== null) problems.push(`first gradient of input ${i}: PyTorch has none (v null), Kindling has one`);
+      continue;
+    }
+    if (gi === null) {
+      problems.push(`first gradient of input ${i}: null, PyTorch has one`);
+      continue;
+    }
+    const term = gi.mul(fromJson(vi)).sum();
+    s = s === null ? term : s.add(term);
+  }
+  if (s === null) return [...problems, 'no first gradient to differentiate'];
+  const r = grad([s], [...xs, go], { allowUnused: true });
+  const expected = [...so.gradInputs, so.gradGradOutput];
+  const shapes = [...c.inputs.map((x) => x.shape), c.gradOutput.shape];
+  expected.forEach((e, i) => {
+    const what = i < n ? `d²: ∂s/∂ input ${i} '${c.inputs[i]!.name}'` : 'd²: ∂s/∂ gradOutput';
+    const msg = e === null ? compareZero(what, r[i] ?? null, shapes[i]!) : compareTensor(what, r[i] ?? null, e, tol);
+    if (msg) problems.push(msg);
+  });
+  return problems;
 }
