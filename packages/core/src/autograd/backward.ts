@@ -52,10 +52,15 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
   const capture = opts.capture;
   const reachable = topoSort(roots);
   let order = reachable;
-  let captureIndex: Map<Tensor, number> | null = null;
+  // A tensor may be asked for at several positions (grad(y, [x, x])): each gets its gradient.
+  let captureIndex: Map<Tensor, number[]> | null = null;
   if (capture) {
     captureIndex = new Map();
-    capture.forEach((t, i) => captureIndex!.set(t, i));
+    capture.forEach((t, i) => {
+      const at = captureIndex!.get(t);
+      if (at) at.push(i);
+      else captureIndex!.set(t, [i]);
+    });
     order = prune(reachable.slice(), captureIndex);
   }
   roots.forEach((r, i) => {
@@ -78,15 +83,15 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
   return captured;
 }
 
-function sweep(order: Tensor[], captureIndex: Map<Tensor, number> | null, captured: (Tensor | null)[], leafUpdates: [Tensor, Tensor][]): void {
+function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, captured: (Tensor | null)[], leafUpdates: [Tensor, Tensor][]): void {
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
     const g = t._pending;
     if (!g) continue;
     t._pending = null; // frees intermediate gradients as soon as they are consumed
     if (captureIndex) {
-      const k = captureIndex.get(t);
-      if (k !== undefined) captured[k] = g;
+      const at = captureIndex.get(t);
+      if (at) for (const k of at) captured[k] = g;
     }
     const node = t._node;
     if (!node) {
@@ -191,7 +196,7 @@ function topoSort(roots: readonly Tensor[]): Tensor[] {
  * computes only what its inputs need, which also keeps an unrelated custom op's backward from
  * running (and failing) when a Hessian is taken of a small part of a big graph.
  */
-function prune(order: Tensor[], captureIndex: Map<Tensor, number>): Tensor[] {
+function prune(order: Tensor[], captureIndex: Map<Tensor, number[]>): Tensor[] {
   const needed = new Set<Tensor>();
   for (const t of order) {
     if (captureIndex.has(t)) {

@@ -1,4 +1,5 @@
 import { TensorData } from '../storage/tensor-data.js';
+import { fmt } from '../storage/shape.js';
 import { writeEpoch } from '../storage/version.js';
 import { Tensor } from '../tensor.js';
 import { inBackwardPass } from './backward.js';
@@ -99,10 +100,28 @@ export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tenso
   return result;
 }
 
-/** A custom op's forward must return a TensorData (whose constructor has checked its layout). */
+/**
+ * A custom op's forward may build its TensorData by hand; strides or an offset that reach
+ * outside the storage would read `undefined` (NaN) or a neighbour's data silently. Checked
+ * here, once per op call in O(ndim), rather than in TensorData's constructor, which every view
+ * of every op goes through.
+ */
 function checkOutput(op: Op<any>, out: unknown): void {
   if (!(out instanceof TensorData)) {
     throw new Error(`${op.name}: forward must return a TensorData, got ${out === null ? 'null' : typeof out}`);
+  }
+  const { shape, strides, offset, storage } = out;
+  if (strides.length !== shape.length) throw new Error(`${op.name}: forward returned a TensorData whose strides ${fmt(strides)} do not match its shape ${fmt(shape)}`);
+  if (out.size === 0) return;
+  let lo = offset;
+  let hi = offset;
+  for (let i = 0; i < shape.length; i++) {
+    const reach = (shape[i]! - 1) * strides[i]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi >= storage.length) {
+    throw new Error(`${op.name}: forward built an invalid TensorData: shape ${fmt(shape)} with strides ${fmt(strides)} and offset ${offset} reaches elements ${lo}..${hi}, but the storage has ${storage.length}`);
   }
 }
 

@@ -5,6 +5,8 @@ import { Tensor } from '../tensor.js';
 import { checkOptions } from '../util/options.js';
 import { oneHot, stack } from '../ops/join.js';
 import { grad } from './grad.js';
+import { apply } from './function.js';
+import { Reshape } from '../ops/movement.js';
 
 /*
  * torch.autograd.functional in camelCase: each helper calls fn on fresh leaves that share the
@@ -32,7 +34,9 @@ function prepare(op: string, fn: unknown, inputs: Inputs, opts: FunctionalOption
   if (!Array.isArray(list) || list.length === 0) throw new Error(`${op}: inputs must be a Tensor or a non-empty array of Tensors`);
   const xs = list.map((x, i) => {
     if (!(x instanceof Tensor)) throw new Error(`${op}: input ${i} is not a Tensor`);
-    return createGraph && x.requiresGrad ? x : new Tensor(x.tensorData, true);
+    // Each position gets its own tensor, so fn(x, x) differentiates each argument separately
+    // (torch's view_as); with createGraph a view keeps the result connected to the caller's x.
+    return createGraph && x.requiresGrad ? apply(Reshape, [x], x.shape) : new Tensor(x.tensorData, true);
   });
   return { xs, single, createGraph };
 }
