@@ -1,21 +1,11 @@
 /**
- * Bugs in src found while writing the second-order tests. These tests state PyTorch's
- * behaviour (values worked out by hand below) and FAIL until src is fixed; they are kept apart
- * from second-order.property.test.ts so that file stays green.
+ * Regression tests for two bugs found while writing the second-order tests (values worked out
+ * by hand, as PyTorch gives them):
  *
- * 1. grad(outputs, [x, x]): an input listed twice gets its gradient only at its last position.
- *    runBackward's captureIndex is a Map from tensor to ONE position (backward.ts, `capture.forEach
- *    ((t, i) => captureIndex.set(t, i))`), so earlier positions stay null: grad() throws "input 0
- *    was not used", and with allowUnused: true it silently returns null for an input that was
- *    used. torch.autograd.grad(y, [x, x]) returns the gradient at both positions.
- *
- * 2. vjp / jvp / hvp / hessian with createGraph: true and one tensor that requires grad passed
- *    twice in `inputs`: prepare() (functional.ts) reuses the caller's tensor when createGraph is
- *    on, so both positions are the same tensor, and the results change with the createGraph flag
- *    (e.g. jvp of (a, b) ↦ a·b at (x, x) along ([1, 0], [0, 1]) is [1, 2] without createGraph but
- *    [0, 4] with it). torch.autograd.functional makes each input distinct (`inp.view_as(inp)` in
- *    _grad_preprocess) whatever create_graph is, so it gives the same numbers either way. Fixing
- *    (1) alone would not fix this: both positions would then get the summed gradient.
+ * 1. grad(outputs, [x, x]): an input listed twice must get its gradient at every position
+ *    (it used to get it only at the last; allowUnused then returned null for a used input).
+ * 2. vjp / jvp / hvp / hessian with createGraph and one tensor passed twice: each position must
+ *    be a distinct argument (torch's `inp.view_as(inp)`), so results do not depend on the flag.
  */
 import { describe, expect, it } from 'vitest';
 import { grad, hessian, hvp, jvp, tensor, vjp } from '../src/index.js';
