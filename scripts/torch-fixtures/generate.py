@@ -11,6 +11,7 @@ import elementwise
 import linalg
 import losses
 import movement
+import ops_index
 import printing
 import reductions
 
@@ -23,6 +24,8 @@ AREAS = [
     ("losses", losses.build),
     ("movement", movement.build),
     ("compositions", compositions.build),
+    ("ops_index", ops_index.build),
+    ("factories", ops_index.build_factories),
     ("printing", printing.build),
 ]
 

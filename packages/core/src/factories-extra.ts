@@ -113,7 +113,7 @@ function below(gen: Generator, n: number): number {
  * ```ts
  * import { randint } from '@kindling/core';
  * const dice = randint(1, 7, [4], { seed: 0 });
- * console.log(dice.toArray().every((v) => v >= 1 && v <= 6)); // true
+ * console.log((dice.toArray() as number[]).every((v) => v >= 1 && v <= 6)); // true
  * ```
  */
 export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | number | TensorOptions, opts?: TensorOptions): Tensor {

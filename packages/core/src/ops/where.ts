@@ -1,5 +1,5 @@
 import { type Op, apply } from '../autograd/function.js';
-import { type DType, allocate, getDefaultDtype } from '../storage/dtype.js';
+import { type DType, allocate, getDefaultDtype, resultType } from '../storage/dtype.js';
 import { broadcastShapes, sizeOf } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
 import { Tensor } from '../tensor.js';
@@ -13,15 +13,14 @@ export interface WhereParams {
 /**
  * `out = cond ? a : b` elementwise, broadcasting all three. Its backward sends the gradient
  * through the same selection: `where(cond, g, 0)` to `a`, `where(cond, 0, g)` to `b` (the engine
- * sums each back to its input's shape), which is this op again, so every order works and a NaN
- * or infinity in the branch not taken never reaches a gradient.
+ * sums each back to its input's shape), which is this op again, so every order works.
  */
 export const Where: Op<WhereParams> = {
   name: 'where',
   saved: [],
   forward: ([a, b], { cond }) => {
     const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a!.shape), b!.shape);
-    const dtype = resultDtype(a!, b!);
+    const dtype = resultType(a!, b!);
     const n = sizeOf(shape);
     const c = cond.expand(shape).copyTo(new Float64Array(n));
     const av = a!.expand(shape).copyTo(allocate(dtype, n));
@@ -38,14 +37,6 @@ export const Where: Op<WhereParams> = {
   },
 };
 
-/** PyTorch's promotion: a 0-d operand does not widen a dimensioned one; otherwise mixing gives float64. */
-function resultDtype(a: TensorData, b: TensorData): DType {
-  if (a.dtype === b.dtype) return a.dtype;
-  if (a.ndim === 0 && b.ndim > 0) return b.dtype;
-  if (b.ndim === 0 && a.ndim > 0) return a.dtype;
-  return 'float64';
-}
-
 function operand(what: string, v: unknown, dtype: DType): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== 'number') throw new Error(`where: ${what} must be a Tensor or a number, got ${describeValue(v)}`);
@@ -59,8 +50,10 @@ function operand(what: string, v: unknown, dtype: DType): Tensor {
  * `condition` is a tensor of 0s and 1s, such as a comparison returns (core has no boolean
  * dtype); any other value in it throws, naming the value and its position. `input` and `other`
  * may be plain numbers, which take the other operand's dtype (the default dtype when both are
- * numbers). The gradient flows only to the branch each element took, so `where(x > 0, x.log(),
- * 0)`-style guards keep NaN out of gradients.
+ * numbers). The gradient flows only to the branch each element took: the other branch gets 0.
+ * As in PyTorch, that 0 still meets the other branch's own derivative, and 0 times an infinite
+ * one is NaN: `where(m, x.log(), 0)` at x = 0 has a NaN gradient. Guard the input instead,
+ * `where(m, where(m, x, 1).log(), 0)`, so the untaken branch is evaluated somewhere harmless.
  *
  * @example
  * ```ts
