@@ -704,7 +704,8 @@ export function resolveShape(op: string, shape: readonly number[], size: number,
       if (infer >= 0) throw new Error(`${op}: only one dimension can be -1, got ${fmt(shape)}`);
       infer = i;
     } else if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: invalid shape ${fmt(shape)}`);
+      // Name the element: a Tensor or an object inside the list would print its whole value.
+      throw new Error(typeof d === 'number' ? `${op}: invalid shape ${fmt(shape)}` : `${op}: invalid shape: dimension ${i} is ${describeValue(d)}, not an integer`);
     } else known *= d;
   });
   const out = shape.slice();

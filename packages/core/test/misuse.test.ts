@@ -95,6 +95,12 @@ describe('errors that used to come from JavaScript internals', () => {
     throwsWith(() => x.unsqueeze(bad(null)), /^unsqueeze: axis must be an integer/, /null/);
   });
 
+  it('reshape names a dimension that is not a number instead of printing it', () => {
+    const x = randn([2, 3], { seed: 1 });
+    throwsWith(() => x.reshape(bad([x, 2])), /^reshape: invalid shape: dimension 0 is a Tensor, not an integer$/);
+    throwsWith(() => x.view(bad([6, 'a'])), /^reshape: invalid shape: dimension 1 is the string "a"/);
+  });
+
   it('tensor(typed array, { shape: "6" }) names the shape argument', () => {
     throwsWith(() => tensor(new Float32Array(6), bad({ shape: '6' })), /^tensor: shape must be an array/, /the string "6"/);
     throwsWith(() => tensor(new Float32Array(6), bad({ shape: 6 })), /^tensor: shape must be an array/, /6/);
