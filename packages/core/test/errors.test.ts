@@ -7,21 +7,7 @@ import {
   Tensor, apply, arange, conv1d, full, gradcheck, manualSeed, noGrad, ones, rand, randn, setBackend, tensor, uniform, zeros,
 } from '../src/index.js';
 import type { Conv1dOptions, Op } from '../src/index.js';
-
-/** Asserts fn throws an Error (not some other value) whose message matches every pattern. */
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown = undefined;
-  let threw = false;
-  try {
-    fn();
-  } catch (e) {
-    threw = true;
-    caught = e;
-  }
-  expect(threw, 'expected a throw').toBe(true);
-  expect(caught).toBeInstanceOf(Error);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
-}
+import { throwsWith } from './throws.js';
 
 const r = (shape: number[], opts = {}) => randn(shape, { seed: 7, ...opts });
 
