@@ -1,12 +1,15 @@
 /**
- * Neural-network building blocks with PyTorch's names and semantics: `Module`, layers
- * (`Conv1d`, `Linear`, activations, `Flatten`, `Sequential`), losses, the `SGD` and `Adam`
- * optimizers, and safetensors state dicts. Runs in browsers and Node; file helpers live in
- * `@kindling/nn/node`.
+ * Neural-network building blocks with PyTorch's names and semantics: `Module` and `Parameter`,
+ * layers (`Conv1d`, `Linear`, activations, `Flatten`, `Sequential`), the containers `ModuleList`
+ * and `ModuleDict`, losses, the `SGD` and `Adam` optimizers, `gradcheckModule`, and safetensors
+ * state dicts. Runs in browsers and Node; file helpers live in `@kindling/nn/node`.
  *
  * @module @kindling/nn
  */
-export { Module, type StateValue, type LoadStateDictResult } from './module.js';
+export { Module, type StateValue, type LoadStateDictResult, type LoadStateDictOptions } from './module.js';
+export { Parameter } from './parameter.js';
+export { ModuleList, ModuleDict } from './layers/containers.js';
+export { gradcheckModule } from './gradcheck-module.js';
 export { Conv1d, type Conv1dLayerOptions } from './layers/conv1d.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ReLU, Tanh, Sigmoid, Identity } from './layers/activations.js';

@@ -1,5 +1,6 @@
-import { Tensor, TensorData } from '@kindling/core';
-import { fmtShape, toDenseValues } from './util.js';
+import { Tensor, TensorData, bumpVersion, checkOptions, describeValue } from '@kindling/core';
+import { Parameter } from './parameter.js';
+import { bool, describeInput, fmtShape, toDenseValues } from './util.js';
 
 /** What `loadStateDict` accepts for one entry: a tensor, or nested plain arrays (a number for 0-d). */
 export type StateValue = Tensor | number | readonly StateValueArray[] | readonly number[];
@@ -13,8 +14,21 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/** Options of {@link Module.loadStateDict}. */
+export interface LoadStateDictOptions {
+  /** Missing and unexpected keys are errors (default true); wrong shapes always are. */
+  strict?: boolean;
+}
+
 const PARAM_NAMES = Symbol('kindling.paramNames');
 const BUFFER_NAMES = Symbol('kindling.bufferNames');
+
+/** One module's own registered things, by property name, in property order. */
+interface Slots {
+  params: [string, Parameter][];
+  buffers: [string, Tensor][];
+  children: [string, Module][];
+}
 
 /**
  * Base class of every layer, like torch.nn.Module.
@@ -22,13 +36,19 @@ const BUFFER_NAMES = Symbol('kindling.bufferNames');
  * Registration is by assignment, as in PyTorch: every own enumerable property of the module
  * that holds
  *  - a `Module` is a child (its name is the property name),
- *  - a leaf `Tensor` with `requiresGrad` is a parameter,
+ *  - a {@link Parameter} is a parameter,
  * in the order the properties were first assigned (JavaScript's `Object.keys` order; note that
- * integer-like names such as `'0'` always come first, in numeric order). Discovery happens each
- * time the module is asked (`parameters()`, `stateDict()`, ...), so re-assigning `this.weight`
- * replaces the parameter. `registerParameter(name, t)` marks a property as a parameter for good,
- * even when `t` is null (an absent bias) or later stops requiring grad (a frozen weight);
+ * integer-like names such as `'0'` always come first, in numeric order). A plain `Tensor` in a
+ * property is neither a parameter nor saved, whatever its `requiresGrad`: only `Parameter`
+ * marks one. Discovery happens each time the module is asked (`parameters()`, `stateDict()`,
+ * `train()`, ...), so re-assigning `this.weight = new Parameter(t)` replaces the parameter.
+ * `registerParameter(name, t)` declares a parameter by name (wrapping a plain tensor in a
+ * `Parameter` that shares its storage), even when `t` is null (an absent bias);
  * `registerBuffer(name, t)` adds a non-trainable tensor that is saved in `stateDict()`.
+ *
+ * Modules in an array or a plain object are not found (PyTorch does not look there either, and
+ * silently training without them is the classic bug): a property holding one throws when the
+ * module is traversed. Use {@link ModuleList} or {@link ModuleDict}.
  *
  * Ordering follows PyTorch: `namedParameters()` lists a module's own parameters first, then
  * each child's, depth first; names are dotted paths such as `'conv.weight'` or `'0.bias'`.
@@ -66,26 +86,34 @@ export class Module {
   // ---- registration ------------------------------------------------------------------------
 
   /**
-   * Declares `name` a parameter of this module and assigns it (like `register_parameter`).
-   * `value` is made to require grad; null records an absent parameter (skipped everywhere).
+   * Declares `name` a parameter of this module and assigns it (like `register_parameter`). A
+   * `Parameter` is kept as is; a plain leaf `Tensor` is wrapped in a `Parameter` that shares its
+   * storage and requires grad (the returned object is that `Parameter`). null records an absent
+   * parameter (skipped everywhere). Assigning anything but a `Parameter` or null to the name
+   * later makes traversal throw, as PyTorch's assignment does.
    */
-  registerParameter<T extends Tensor | null>(name: string, value: T): T {
+  registerParameter(name: string, value: Tensor): Parameter;
+  registerParameter(name: string, value: null): null;
+  registerParameter(name: string, value: Tensor | null): Parameter | null;
+  registerParameter(name: string, value: Tensor | null): Parameter | null {
     checkName(this, 'registerParameter', name);
+    let p: Parameter | null = null;
     if (value !== null) {
-      if (!(value instanceof Tensor)) throw new Error(`registerParameter: '${name}' must be a Tensor or null, got ${describe(value)}`);
-      if (!value.isLeaf) throw new Error(`registerParameter: '${name}' must be a leaf tensor (not the result of an op); use .detach()`);
-      value.requiresGrad = true;
+      if (!(value instanceof Tensor)) throw new Error(`registerParameter: '${name}' must be a Tensor or null, got ${describeInput(value)}`);
+      if (value instanceof Parameter) p = value;
+      else if (!value.isLeaf) throw new Error(`registerParameter: '${name}' must be a leaf tensor (not the result of an op); use .detach()`);
+      else p = new Parameter(value);
     }
     names(this, PARAM_NAMES).add(name);
     names(this, BUFFER_NAMES).delete(name);
-    (this as Record<string, unknown>)[name] = value;
-    return value;
+    (this as Record<string, unknown>)[name] = p;
+    return p;
   }
 
   /** Declares `name` a buffer: a tensor saved in `stateDict()` that is not a parameter (null: absent). */
   registerBuffer<T extends Tensor | null>(name: string, value: T): T {
     checkName(this, 'registerBuffer', name);
-    if (value !== null && !(value instanceof Tensor)) throw new Error(`registerBuffer: '${name}' must be a Tensor or null, got ${describe(value)}`);
+    if (value !== null && !(value instanceof Tensor)) throw new Error(`registerBuffer: '${name}' must be a Tensor or null, got ${describeInput(value)}`);
     names(this, BUFFER_NAMES).add(name);
     names(this, PARAM_NAMES).delete(name);
     (this as Record<string, unknown>)[name] = value;
@@ -95,45 +123,56 @@ export class Module {
   /** Assigns a child module under `name` (like `add_module`); plain assignment works too. */
   registerModule<M extends Module>(name: string, module: M): M {
     checkName(this, 'registerModule', name);
-    if (!(module instanceof Module)) throw new Error(`registerModule: '${name}' must be a Module, got ${describe(module)}`);
+    if (!(module instanceof Module)) throw new Error(`registerModule: '${name}' must be a Module, got ${describeInput(module)}`);
+    names(this, PARAM_NAMES).delete(name);
+    names(this, BUFFER_NAMES).delete(name);
     (this as Record<string, unknown>)[name] = module;
     return module;
   }
 
   // ---- traversal ---------------------------------------------------------------------------
 
-  /** This module's own parameters (not its children's), in registration order. */
-  private ownParameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    const declared = (this as unknown as Record<symbol, Set<string> | undefined>)[PARAM_NAMES];
-    const buffers = (this as unknown as Record<symbol, Set<string> | undefined>)[BUFFER_NAMES];
+  /**
+   * Sorts this module's own properties into parameters, buffers and children. Every traversal
+   * goes through here, so a misplaced module or tensor is reported whichever method meets it.
+   */
+  private slots(): Slots {
+    const host = this as unknown as Record<string | symbol, unknown>;
+    const declared = host[PARAM_NAMES] as Set<string> | undefined;
+    const buffers = host[BUFFER_NAMES] as Set<string> | undefined;
+    const out: Slots = { params: [], buffers: [], children: [] };
     for (const key of Object.keys(this)) {
-      const v = (this as Record<string, unknown>)[key];
-      if (!(v instanceof Tensor)) continue;
-      if (declared?.has(key) || (!buffers?.has(key) && v.requiresGrad && v.isLeaf)) out.push([key, v]);
+      const v = host[key];
+      if (declared?.has(key)) {
+        if (v instanceof Parameter) out.params.push([key, v]);
+        else if (v !== null && v !== undefined) {
+          throw new Error(`${this.constructor.name}: parameter '${key}' holds ${describeInput(v)}; assign a Parameter (new Parameter(t)) or null`);
+        }
+      } else if (buffers?.has(key)) {
+        if (v instanceof Tensor) out.buffers.push([key, v]);
+        else if (v !== null && v !== undefined) {
+          throw new Error(`${this.constructor.name}: buffer '${key}' holds ${describeInput(v)}; assign a Tensor or null`);
+        }
+      } else if (v instanceof Parameter) out.params.push([key, v]);
+      else if (v instanceof Module) out.children.push([key, v]);
+      else if (typeof v === 'object' && v !== null && !(v instanceof Tensor)) checkContainer(this, key, v);
     }
     return out;
   }
 
+  /** This module's own parameters (not its children's), in registration order. */
+  private ownParameters(): [string, Parameter][] {
+    return this.slots().params;
+  }
+
+  /** This module's own buffers, in registration order. */
   private ownBuffers(): [string, Tensor][] {
-    const buffers = (this as unknown as Record<symbol, Set<string> | undefined>)[BUFFER_NAMES];
-    if (!buffers) return [];
-    const out: [string, Tensor][] = [];
-    for (const key of Object.keys(this)) {
-      const v = (this as Record<string, unknown>)[key];
-      if (buffers.has(key) && v instanceof Tensor) out.push([key, v]);
-    }
-    return out;
+    return this.slots().buffers;
   }
 
   /** Direct children with their names, in registration order. */
   namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
-    for (const key of Object.keys(this)) {
-      const v = (this as Record<string, unknown>)[key];
-      if (v instanceof Module) out.push([key, v]);
-    }
-    return out;
+    return this.slots().children;
   }
 
   /** Direct children, in registration order. */
@@ -161,8 +200,8 @@ export class Module {
   }
 
   /** Every parameter, deep, in registration order; a tensor shared by two modules is listed once. */
-  namedParameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
+  namedParameters(): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       for (const [name, p] of m.ownParameters()) {
@@ -175,7 +214,7 @@ export class Module {
   }
 
   /** Every parameter, deep, in registration order (what an optimizer takes). */
-  parameters(): Tensor[] {
+  parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
@@ -188,6 +227,16 @@ export class Module {
     return out;
   }
 
+  /**
+   * @internal Every (module, property) that holds one of this module's parameters, tied ones
+   * under each of their names: what has to change to swap a parameter object for another.
+   */
+  _parameterSlots(): { owner: Module; key: string; param: Parameter }[] {
+    const out: { owner: Module; key: string; param: Parameter }[] = [];
+    for (const [, m] of this.namedModules()) for (const [key, param] of m.ownParameters()) out.push({ owner: m, key, param });
+    return out;
+  }
+
   // ---- modes and gradients -----------------------------------------------------------------
 
   /** Sets every parameter's grad to null (PyTorch's default `set_to_none=True`). */
@@ -197,7 +246,7 @@ export class Module {
 
   /** Training mode for this module and all descendants; `train(false)` is `eval()`. */
   train(mode = true): this {
-    if (typeof mode !== 'boolean') throw new Error(`train: mode must be a boolean, got ${describe(mode)}`);
+    bool('train', 'mode', mode);
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -220,8 +269,9 @@ export class Module {
     const visit = (m: Module, prefix: string): void => {
       if (seen.has(m)) return;
       seen.add(m);
-      for (const [name, t] of m.ownParameters()) out[prefix + name] = t.detach();
-      for (const [name, t] of m.ownBuffers()) out[prefix + name] = t.detach();
+      const { params, buffers } = m.slots();
+      for (const [name, t] of params) out[prefix + name] = t.detach();
+      for (const [name, t] of buffers) out[prefix + name] = t.detach();
       for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
     };
     visit(this, '');
@@ -233,18 +283,20 @@ export class Module {
    * them keep working), converting dtype as needed. Every key is checked first: with
    * `strict` (the default) missing and unexpected keys are errors, and a wrong shape always is;
    * the error lists every problem, naming the key and both shapes, and nothing is changed.
+   * Sources are copied before any parameter is written, so a source that aliases a parameter
+   * (its `tensorData.storage`, say) is read as it was. Each written tensor's `version` is bumped,
+   * so a backward pass through a graph that saved the old values throws.
    */
-  loadStateDict(sd: Record<string, StateValue>, opts: { strict?: boolean } = {}): LoadStateDictResult {
-    const strict = opts.strict ?? true;
-    if (typeof strict !== 'boolean') throw new Error(`loadStateDict: strict must be a boolean, got ${describe(strict)}`);
-    if (typeof sd !== 'object' || sd === null || Array.isArray(sd) || sd instanceof Tensor) {
-      throw new Error(`loadStateDict: expected an object mapping names to tensors, got ${describe(sd)}`);
+  loadStateDict(sd: Record<string, StateValue>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = bool('loadStateDict', 'strict', checkOptions('loadStateDict', opts, ['strict']).strict ?? true);
+    if (typeof sd !== 'object' || sd === null || Array.isArray(sd) || sd instanceof Tensor || ArrayBuffer.isView(sd)) {
+      throw new Error(`loadStateDict: expected an object mapping names to tensors, got ${describeInput(sd)}`);
     }
     const own = this.stateDict();
     const problems: string[] = [];
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(sd, k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !Object.hasOwn(own, k));
-    const plan: [TensorData, ArrayLike<number>][] = [];
+    const plan: { key: string; target: Tensor; values: ArrayLike<number> }[] = [];
     for (const [key, target] of Object.entries(own)) {
       if (!Object.hasOwn(sd, key)) continue;
       let dense: { shape: number[]; values: ArrayLike<number> };
@@ -258,8 +310,9 @@ export class Module {
         problems.push(`size mismatch for '${key}': copying a value of shape ${fmtShape(dense.shape)} from the state dict, the shape in the current module is ${fmtShape(target.shape)}`);
         continue;
       }
-      plan.push([target.tensorData, dense.values]);
+      plan.push({ key, target, values: dense.values });
     }
+    problems.push(...tiedConflicts(plan));
     if (strict) {
       if (missingKeys.length) problems.unshift(`missing key(s): ${missingKeys.map((k) => `'${k}' (expected shape ${fmtShape(own[k]!.shape)})`).join(', ')}`);
       if (unexpectedKeys.length) problems.push(`unexpected key(s): ${unexpectedKeys.map((k) => `'${k}' (shape ${fmtShape(shapeOfValue(sd[k]))})`).join(', ')}`);
@@ -267,8 +320,10 @@ export class Module {
     if (problems.length) {
       throw new Error(`loadStateDict: error(s) loading state dict into ${this.constructor.name}; nothing was changed:\n  ${problems.join('\n  ')}`);
     }
-    // Everything checked: from here on nothing throws, so the module is never half-loaded.
-    for (const [td, values] of plan) writeInto(td, values);
+    // Everything checked and every source copied: from here on nothing throws, so the module is
+    // never half-loaded.
+    for (const { target, values } of plan) writeInto(target.tensorData, values);
+    for (const { target } of plan) bumpVersion(target, 'loadStateDict');
     return { missingKeys: strict ? [] : missingKeys, unexpectedKeys: strict ? [] : unexpectedKeys };
   }
 
@@ -300,13 +355,57 @@ function names(m: Module, key: symbol): Set<string> {
   return set;
 }
 
-function checkName(m: Module, op: string, name: string): void {
+/** Throws unless `name` can name a child or parameter of `m` (or of any module, with `m` null). */
+export function checkName(m: Module | null, op: string, name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '' || name.includes('.')) {
-    throw new Error(`${op}: name must be a non-empty string without '.', got ${describe(name)}`);
+    throw new Error(`${op}: name must be a non-empty string without '.', got ${describeValue(name)}`);
   }
-  if (name === 'training' || (name in m && !Object.hasOwn(m, name))) {
+  if (m && (name === 'training' || (name in m && !Object.hasOwn(m, name)))) {
     throw new Error(`${op}: '${name}' would shadow a Module property or method`);
   }
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The elements a container property could be hiding modules in (null: not a container). */
+function containerItems(v: object): Iterable<unknown> | null {
+  if (Array.isArray(v) || v instanceof Set) return v;
+  if (v instanceof Map) return v.values();
+  if (isPlainObject(v)) return Object.values(v);
+  return null;
+}
+
+/** What a container holds that a Module would have registered, looking a few levels down. */
+function hiddenKind(v: object, depth: number): 'Module' | 'Parameter' | null {
+  const items = containerItems(v);
+  if (!items) return null;
+  for (const item of items) {
+    if (item instanceof Module) return 'Module';
+    if (item instanceof Parameter) return 'Parameter';
+    if (depth < 3 && typeof item === 'object' && item !== null && !(item instanceof Tensor)) {
+      const inner = hiddenKind(item, depth + 1);
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+/**
+ * PyTorch silently skips modules kept in a Python list or dict: the model trains without them
+ * and saves without them. Here that is an error that says what to use instead.
+ */
+function checkContainer(m: Module, key: string, v: object): void {
+  const kind = hiddenKind(v, 0);
+  if (!kind) return;
+  const listLike = Array.isArray(v) || v instanceof Set;
+  const what = Array.isArray(v) ? 'an array' : v instanceof Set ? 'a Set' : v instanceof Map ? 'a Map' : 'a plain object';
+  const fix = kind === 'Module'
+    ? `use ${listLike ? 'new ModuleList([...])' : 'new ModuleDict({...})'} instead`
+    : 'register each with registerParameter(name, p) or keep them in child modules';
+  throw new Error(`${m.constructor.name}: property '${key}' is ${what} containing ${kind}s, which a Module does not look inside (they would be missing from parameters() and stateDict()); ${fix}`);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -322,6 +421,31 @@ function shapeOfValue(v: unknown): readonly number[] {
   }
 }
 
+/**
+ * Tied parameters appear in a state dict under every name. Two different values for one tensor
+ * would leave whichever key came last, depending on key order; PyTorch does that silently.
+ */
+function tiedConflicts(plan: readonly { key: string; target: Tensor; values: ArrayLike<number> }[]): string[] {
+  const problems: string[] = [];
+  const first = new Map<TensorData, { key: string; values: ArrayLike<number> }>();
+  for (const { key, target, values } of plan) {
+    const earlier = first.get(target.tensorData);
+    if (!earlier) {
+      first.set(target.tensorData, { key, values });
+      continue;
+    }
+    // Compared as stored: two float64 values that round to one float32 do not conflict.
+    const stored = target.dtype === 'float32' ? Math.fround : (v: number) => v;
+    for (let i = 0; i < values.length; i++) {
+      if (!Object.is(stored(values[i]!), stored(earlier.values[i]!))) {
+        problems.push(`'${earlier.key}' and '${key}' are the same (tied) tensor but the state dict gives them different values (first difference at flat index ${i}: ${earlier.values[i]} vs ${values[i]})`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
 function writeInto(td: TensorData, values: ArrayLike<number>): void {
   const st = td.storage;
   if (td.isContiguous()) {
@@ -329,13 +453,4 @@ function writeInto(td: TensorData, values: ArrayLike<number>): void {
   } else {
     for (let i = 0; i < td.size; i++) st[td.locate(i)] = values[i]!;
   }
-}
-
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Tensor) return `a Tensor of shape ${fmtShape(v.shape)}`;
-  if (typeof v === 'object') return `an object (${Object.prototype.toString.call(v).slice(8, -1)})`;
-  if (typeof v === 'string') return JSON.stringify(v);
-  return String(v);
 }

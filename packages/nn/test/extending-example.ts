@@ -1,16 +1,16 @@
 // The code of EXTENDING.md, block by block (test/extending.test.ts checks they match).
 
 import { type Op, type Tensor, TensorData, apply, full, gradcheck, randn } from '@kindling/core';
-import { Conv1d, Module, MSELoss, SGD, Sequential } from '@kindling/nn';
+import { Conv1d, Module, MSELoss, Parameter, SGD, Sequential, gradcheckModule } from '@kindling/nn';
 
 /** y[n, c, l] = gamma[c] * x[n, c, l], with gamma learned (starts at `init`). */
 export class LayerScale extends Module {
-  gamma: Tensor;
+  gamma: Parameter;
 
   constructor(channels: number, init = 0.1) {
     super();
-    // A leaf tensor that requires grad, assigned to a property: a parameter named 'gamma'.
-    this.gamma = full([channels, 1], init, { requiresGrad: true });
+    // A Parameter assigned to a property: a parameter named 'gamma'. (A plain Tensor would not be.)
+    this.gamma = new Parameter(full([channels, 1], init));
   }
 
   override forward(x: Tensor): Tensor {
@@ -50,10 +50,7 @@ const x = randn([2, 3, 5], { seed: 0, requiresGrad: true });
 gradcheck(softplus, [x]);
 
 const scale = new LayerScale(3);
-gradcheck((xi: Tensor, g: Tensor) => {
-  scale.gamma = g;
-  return scale.forward(xi);
-}, [x, scale.gamma]);
+gradcheckModule(scale, [x]); // checks d/dx and d/dgamma; scale.gamma is its own Parameter again afterwards
 
 export const model = new Sequential(new Conv1d(1, 4, 3, { padding: 'same', seed: 1 }), new Softplus(), new LayerScale(4));
 // model.namedParameters(): '0.weight', '0.bias', '2.gamma'

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, TensorData, ones, tensor, zeros } from '@kindling/core';
-import { Conv1d, Linear, Module, ReLU, Sequential } from '@kindling/nn';
+import { Conv1d, Linear, Module, Parameter, ReLU, Sequential } from '@kindling/nn';
 import { flat } from './helpers.js';
 
 class Block extends Module {
   conv: Conv1d;
   act = new ReLU();
-  scale: Tensor;
+  scale: Parameter;
   head: Linear;
   constructor() {
     super();
     this.conv = new Conv1d(2, 3, 3, { seed: 1 });
-    this.scale = ones([3], { requiresGrad: true });
+    this.scale = new Parameter(ones([3]));
     this.head = new Linear(3, 1, { seed: 2 });
   }
   override forward(x: Tensor): Tensor {
@@ -84,7 +84,7 @@ describe('Module registration and traversal', () => {
 
   it('re-assignment replaces a parameter; registration validates names and values', () => {
     const lin = new Linear(2, 2, { seed: 0 });
-    const w = zeros([2, 2], { requiresGrad: true });
+    const w = new Parameter(zeros([2, 2]));
     lin.weight = w;
     expect(lin.parameters()[0]).toBe(w);
     const m = new Module();

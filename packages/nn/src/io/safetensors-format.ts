@@ -11,6 +11,7 @@
  * TextEncoder/TextDecoder) so it runs unchanged in browsers; filesystem access
  * belongs to callers.
  */
+import { type HeaderLimits, METADATA_KEY, type RawEntry, Shown, parseHeader, quote, showNumber } from './safetensors-header.js';
 
 export type SafetensorsDType = 'F32' | 'F64';
 
@@ -20,14 +21,26 @@ export interface RawTensor {
   data: Float32Array | Float64Array;
 }
 
-/** Reserved header key; it can never name a tensor. */
-const METADATA_KEY = '__metadata__';
-
 /**
  * Same cap as the reference implementation: a header this large is almost
  * certainly hostile, and refusing early keeps us from decoding/parsing it.
  */
-const MAX_HEADER_BYTES = 100_000_000;
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * What one file may describe. The reference reader has no such limits, but it
+ * builds compact Rust structs; here every tensor is a few JS objects, and these
+ * keep the worst 100 MB header under a second and a few hundred MB (see
+ * scripts/safetensors-worst-case.ts). Real checkpoints stay far below: a
+ * 70B-parameter model has about 1,000 tensors, and PyTorch allows 64 dims.
+ */
+export const HEADER_LIMITS: Readonly<HeaderLimits> = {
+  tensors: 100_000,
+  metadataEntries: 10_000,
+  dims: 64,
+  depth: 64,
+  skippedValues: 1_000_000,
+};
 
 /** Keeps the data buffer 8-aligned within the file, like the reference writer. */
 const DATA_ALIGNMENT = 8;
@@ -93,7 +106,15 @@ export function encodeSafetensors(
 
   const chunks: { info: DTypeInfo; data: Float32Array | Float64Array }[] = [];
   let offset = 0;
-  for (const [name, tensor] of Object.entries(tensors)) {
+  const entries = Object.entries(tensors);
+  // What we write must be what we (and the limits) read back.
+  if (entries.length > HEADER_LIMITS.tensors) {
+    throw new Error(`saveSafetensors: ${entries.length} tensors, more than the ${HEADER_LIMITS.tensors} a file may hold`);
+  }
+  if (metadata !== undefined && typeof metadata === 'object' && metadata !== null && Object.keys(metadata).length > HEADER_LIMITS.metadataEntries) {
+    throw new Error(`saveSafetensors: ${Object.keys(metadata).length} metadata entries, more than the ${HEADER_LIMITS.metadataEntries} a file may hold`);
+  }
+  for (const [name, tensor] of entries) {
     const info = checkTensorForEncode(name, tensor);
     const begin = offset;
     offset += tensor.data.length * info.itemsize;
@@ -105,6 +126,9 @@ export function encodeSafetensors(
   }
 
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
+  if (json.length > MAX_HEADER_BYTES - DATA_ALIGNMENT) {
+    throw new Error(`saveSafetensors: the header would be ${json.length} bytes, more than the ${MAX_HEADER_BYTES}-byte limit`);
+  }
   // 8 + headerLength must be a multiple of 8; since 8 already is, pad the
   // header itself. Spaces are JSON whitespace, so readers ignore them.
   const headerLength = Math.ceil(json.length / DATA_ALIGNMENT) * DATA_ALIGNMENT;
@@ -143,39 +167,41 @@ function encodeMetadata(metadata: Record<string, string>): string {
 }
 
 function checkTensorForEncode(name: string, tensor: RawTensor): DTypeInfo {
-  const where = `tensor ${quote(name)}`;
   if (name === METADATA_KEY) {
     throw new Error(`saveSafetensors: ${quote(METADATA_KEY)} is reserved and cannot be a tensor name`);
   }
   if (typeof tensor !== 'object' || tensor === null) {
-    throw new Error(`saveSafetensors: ${where} must be an object, got ${describe(tensor)}`);
+    throw new Error(`saveSafetensors: tensor ${quote(name)} must be an object, got ${describe(tensor)}`);
   }
   const info = Object.hasOwn(BY_RAW, tensor.dtype) ? BY_RAW[tensor.dtype] : undefined;
   if (info === undefined) {
     throw new Error(
-      `saveSafetensors: ${where} has unsupported dtype ${describe(tensor.dtype)} (expected "float32" or "float64")`,
+      `saveSafetensors: tensor ${quote(name)} has unsupported dtype ${describe(tensor.dtype)} (expected "float32" or "float64")`,
     );
   }
   // toStringTag rather than instanceof: typed arrays from another realm
   // (worker, iframe, test environment) are just as good.
   if (Object.prototype.toString.call(tensor.data) !== `[object ${info.tag}]`) {
     throw new Error(
-      `saveSafetensors: ${where} has dtype ${tensor.dtype} so its data must be a ${info.tag}, ` +
+      `saveSafetensors: tensor ${quote(name)} has dtype ${tensor.dtype} so its data must be a ${info.tag}, ` +
         `got ${typeName(tensor.data)}`,
     );
   }
   if (!Array.isArray(tensor.shape)) {
-    throw new Error(`saveSafetensors: ${where} shape must be an array, got ${describe(tensor.shape)}`);
+    throw new Error(`saveSafetensors: tensor ${quote(name)} shape must be an array, got ${describe(tensor.shape)}`);
   }
   const numel = checkedNumel(tensor.shape);
   if (numel === undefined) {
     throw new Error(
-      `saveSafetensors: ${where} shape ${describe(tensor.shape)} must contain only non-negative safe integers`,
+      `saveSafetensors: tensor ${quote(name)} shape ${describe(tensor.shape)} must contain only non-negative safe integers`,
     );
+  }
+  if (tensor.shape.length > HEADER_LIMITS.dims) {
+    throw new Error(`saveSafetensors: tensor ${quote(name)} has ${tensor.shape.length} dimensions, more than the ${HEADER_LIMITS.dims} PyTorch allows`);
   }
   if (numel !== BigInt(tensor.data.length)) {
     throw new Error(
-      `saveSafetensors: ${where} shape ${describe(tensor.shape)} needs ${numel} elements ` +
+      `saveSafetensors: tensor ${quote(name)} shape ${describe(tensor.shape)} needs ${numel} elements ` +
         `but data has ${tensor.data.length}`,
     );
   }
@@ -225,12 +251,8 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
 
-  const header = parseHeader(bytes.subarray(8, dataStart));
-  const metadata = readMetadata(header);
-  const plan: PlannedTensor[] = [];
-  for (const [name, entry] of Object.entries(header)) {
-    if (name !== METADATA_KEY) plan.push(readEntry(name, entry, dataLength));
-  }
+  const { entries, metadata } = parseHeader(decodeHeader(bytes.subarray(8, dataStart)), HEADER_LIMITS, fail);
+  const plan = entries.map(({ name, entry }) => readEntry(name, entry, dataLength));
   checkCoverage(plan, dataLength);
 
   // Everything is validated; from here on nothing can throw except allocation.
@@ -238,6 +260,7 @@ export function decodeSafetensors(bytes: Uint8Array): {
     plan.map(({ name, dtype, shape, begin, end }): [string, RawTensor] => {
       const info = BY_RAW[dtype];
       const data = info.alloc((end - begin) / info.itemsize);
+      if (end === begin) return [name, { dtype, shape, data }];
       const dst = new Uint8Array(data.buffer);
       // A byte copy (rather than a typed view on `bytes`) is what makes
       // unaligned offsets work and guarantees no aliasing of the input.
@@ -253,90 +276,67 @@ function fail(message: string): never {
   throw new Error(`loadSafetensors: ${message}`);
 }
 
-function parseHeader(headerBytes: Uint8Array): Record<string, unknown> {
-  let text: string;
+function decodeHeader(headerBytes: Uint8Array): string {
   try {
     // fatal: reject malformed UTF-8 instead of silently inserting U+FFFD.
-    // ignoreBOM: keep a BOM so JSON.parse rejects it, as the reference does.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
+    // ignoreBOM: keep a BOM so the parser rejects it, as the reference does.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
   } catch {
-    fail(`header (${headerBytes.length} bytes) is not valid UTF-8`);
+    return fail(`header (${headerBytes.length} bytes) is not valid UTF-8`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    // Catch-all on purpose: pathological input must surface as a format
-    // error, whatever the engine throws (SyntaxError, or RangeError on depth).
-    fail(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (!isPlainObject(parsed)) {
-    fail(`header must be a JSON object, got ${describe(parsed)}`);
-  }
-  return parsed;
 }
 
-function readMetadata(header: Record<string, unknown>): Record<string, string> {
-  if (!Object.hasOwn(header, METADATA_KEY)) return {};
-  const raw = header[METADATA_KEY];
-  if (!isPlainObject(raw)) {
-    fail(`${quote(METADATA_KEY)} must be an object of strings, got ${describe(raw)}`);
-  }
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value !== 'string') {
-      fail(`${quote(METADATA_KEY)} value for key ${quote(key)} must be a string, got ${describe(value)}`);
-    }
-  }
-  // fromEntries keeps a "__proto__" key as plain data, like JSON.parse did.
-  return Object.fromEntries(Object.entries(raw as Record<string, string>));
+/** Fails naming the tensor; quoting a name costs its length, so only a failing entry does it. */
+function bad(name: string, message: string): never {
+  return fail(`tensor ${quote(name)} ${message}`);
 }
 
-function readEntry(name: string, entry: unknown, dataLength: number): PlannedTensor {
-  const where = `tensor ${quote(name)}`;
-  if (!isPlainObject(entry)) {
-    fail(`${where} must be an object, got ${describe(entry)}`);
+function readEntry(name: string, entry: RawEntry | Shown, dataLength: number): PlannedTensor {
+  if (entry instanceof Shown) {
+    bad(name, `must be an object, got ${entry.text}`);
   }
 
   const { dtype, shape, data_offsets: offsets } = entry;
   if (typeof dtype !== 'string') {
-    fail(`${where} dtype must be a string, got ${describe(dtype)}`);
+    bad(name, `dtype must be a string, got ${describe(dtype)}`);
   }
   if (!Object.hasOwn(BY_FILE, dtype)) {
-    fail(`${where} has unsupported dtype ${quote(dtype)} (only F32 and F64 are supported)`);
+    bad(name, `has unsupported dtype ${quote(dtype)} (only F32 and F64 are supported)`);
   }
   const rawDtype = BY_FILE[dtype as SafetensorsDType];
   const { itemsize } = BY_RAW[rawDtype];
 
   if (!Array.isArray(shape)) {
-    fail(`${where} shape must be an array, got ${describe(shape)}`);
+    bad(name, `shape must be an array, got ${describe(shape)}`);
   }
   const numel = checkedNumel(shape);
   if (numel === undefined) {
-    const bad = shape.find((d) => !isNonNegativeSafeInteger(d));
-    fail(`${where} shape ${describe(shape)} has entry ${describe(bad)}, expected a non-negative safe integer`);
+    const offender: unknown = shape.find((d: unknown) => !isNonNegativeSafeInteger(d));
+    bad(name, `shape ${describe(shape)} has entry ${describe(offender)}, expected a non-negative safe integer`);
   }
 
   if (!Array.isArray(offsets)) {
-    fail(`${where} data_offsets must be an array, got ${describe(offsets)}`);
+    bad(name, `data_offsets must be an array, got ${describe(offsets)}`);
   }
   if (offsets.length !== 2 || !offsets.every(isNonNegativeSafeInteger)) {
-    fail(`${where} data_offsets ${describe(offsets)} must be two non-negative integers [begin, end]`);
+    bad(name, `data_offsets ${describe(offsets)} must be two non-negative integers [begin, end]`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) {
-    fail(`${where} data_offsets ${describe(offsets)} has begin ${begin} > end ${end}`);
+    bad(name, `data_offsets ${describe(offsets)} has begin ${begin} > end ${end}`);
   }
   // BigInt because product(shape) of safe integers can exceed 2^53, and an
   // inexact comparison here is exactly how an allocation could go wrong.
   const expected = numel * BigInt(itemsize);
   if (BigInt(end - begin) !== expected) {
-    fail(
-      `${where} has ${end - begin} bytes (data_offsets [${begin}, ${end}]) but shape ${describe(shape)} ` +
+    bad(
+      name,
+      `has ${end - begin} bytes (data_offsets [${begin}, ${end}]) but shape ${describe(shape)} ` +
         `with dtype ${dtype} needs ${expected} bytes`,
     );
   }
   if (end > dataLength) {
-    fail(`${where} data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data buffer`);
+    bad(name, `data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data buffer`);
   }
 
   // Normalise -0 (valid JSON, passes the integer check) to 0.
@@ -376,31 +376,26 @@ function checkCoverage(plan: readonly PlannedTensor[], dataLength: number): void
 // Helpers
 // ---------------------------------------------------------------------------
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isNonNegativeSafeInteger(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** Element count as an exact BigInt, or undefined if any dim is invalid. */
 function checkedNumel(shape: readonly unknown[]): bigint | undefined {
-  let numel = 1n;
+  // Numbers while the product is exact (the usual case, and 100 000 tensors of 64 dims add up);
+  // BigInt from the first product that might not be.
+  let n = 1;
+  let big: bigint | undefined;
   for (const d of shape) {
     if (!isNonNegativeSafeInteger(d)) return undefined;
-    numel *= BigInt(d);
+    if (big !== undefined) big *= BigInt(d);
+    else if (n * d <= Number.MAX_SAFE_INTEGER) n *= d;
+    else big = BigInt(n) * BigInt(d);
   }
-  return numel;
+  return big ?? BigInt(n);
 }
 
-const MAX_SHOWN_CHARS = 80;
 const MAX_SHOWN_ITEMS = 8;
-
-function quote(s: string): string {
-  const q = JSON.stringify(s);
-  return q.length > MAX_SHOWN_CHARS ? `${q.slice(0, MAX_SHOWN_CHARS)}…"` : q;
-}
 
 /**
  * Short, safe rendering of an untrusted JSON value for error messages. It only
@@ -408,8 +403,9 @@ function quote(s: string): string {
  * overflow the stack, and a 100 MB header should not end up in a message.
  */
 function describe(value: unknown, depth = 0): string {
+  if (value instanceof Shown) return value.text;
   if (typeof value === 'string') return quote(value);
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'number') return showNumber(value);
   if (value === null || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) {

@@ -52,10 +52,7 @@ export function loadSafetensors(bytes: Uint8Array): Record<string, Tensor> {
 /** `loadSafetensors` plus the file's `__metadata__` strings. */
 export function loadSafetensorsWithMetadata(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const { tensors, metadata } = decodeSafetensors(bytes);
-  const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    // defineProperty: a tensor named "__proto__" stays plain data.
-    Object.defineProperty(out, name, { value: new Tensor(new TensorData(t.data, t.shape)), enumerable: true, configurable: true, writable: true });
-  }
+  // fromEntries defines own properties: a tensor named "__proto__" stays plain data.
+  const out = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, new Tensor(new TensorData(t.data, t.shape))]));
   return { tensors: out, metadata };
 }

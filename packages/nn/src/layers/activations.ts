@@ -1,9 +1,11 @@
 import type { Tensor } from '@kindling/core';
 import { Module } from '../module.js';
+import { checkTensor } from '../util.js';
 
 /** max(0, x), elementwise. */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
+    checkTensor('ReLU', x);
     return x.relu();
   }
 }
@@ -11,6 +13,7 @@ export class ReLU extends Module {
 /** tanh(x), elementwise. */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
+    checkTensor('Tanh', x);
     return x.tanh();
   }
 }
@@ -18,6 +21,7 @@ export class Tanh extends Module {
 /** 1 / (1 + exp(-x)), elementwise. */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
+    checkTensor('Sigmoid', x);
     return x.sigmoid();
   }
 }
@@ -25,6 +29,7 @@ export class Sigmoid extends Module {
 /** Passes its input through unchanged (a placeholder, as torch.nn.Identity). */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
+    checkTensor('Identity', x);
     return x;
   }
 }

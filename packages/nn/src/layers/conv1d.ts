@@ -1,10 +1,12 @@
-import { type Tensor, conv1d } from '@kindling/core';
+import { type Tensor, checkOptions, conv1d, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
-import { bool, fmtShape, positiveInt } from '../util.js';
-import { type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
+import type { Parameter } from '../parameter.js';
+import { bool, checkTensor, fmtShape, positiveInt } from '../util.js';
+import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
 
 type IntOr1Tuple = number | readonly [number];
 
+/** Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from. */
 export interface Conv1dLayerOptions extends InitOptions {
   stride?: IntOr1Tuple;
   /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length; stride 1 only). */
@@ -16,10 +18,12 @@ export interface Conv1dLayerOptions extends InitOptions {
   paddingMode?: 'zeros';
 }
 
+const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', ...INIT_OPTION_KEYS];
+
 function single(name: string, v: IntOr1Tuple, allowZero = false): number {
   const x = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
   if (typeof x !== 'number' || !Number.isInteger(x) || x < (allowZero ? 0 : 1)) {
-    throw new Error(`Conv1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
+    throw new Error(`Conv1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.join(', ')}]` : describeValue(v)}`);
   }
   return x;
 }
@@ -46,12 +50,12 @@ export class Conv1d extends Module {
   readonly padding: number | 'valid' | 'same';
   readonly dilation: number;
   readonly groups: number;
-  weight: Tensor;
-  bias: Tensor | null;
+  weight: Parameter;
+  bias: Parameter | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntOr1Tuple, opts: Conv1dLayerOptions = {}) {
     super();
-    if (typeof opts !== 'object' || opts === null) throw new Error('Conv1d: options must be an object');
+    checkOptions('Conv1d', opts, CONV1D_OPTIONS);
     this.inChannels = positiveInt('Conv1d', 'inChannels', inChannels);
     this.outChannels = positiveInt('Conv1d', 'outChannels', outChannels);
     this.kernelSize = single('kernelSize', kernelSize);
@@ -66,7 +70,7 @@ export class Conv1d extends Module {
       this.padding = single('padding', padding as IntOr1Tuple, true);
     }
     const mode = opts.paddingMode ?? 'zeros';
-    if (mode !== 'zeros') throw new Error(`Conv1d: paddingMode '${String(mode)}' is not supported (only 'zeros')`);
+    if (mode !== 'zeros') throw new Error(`Conv1d: paddingMode ${describeValue(mode)} is not supported (only 'zeros')`);
     if (this.inChannels % this.groups !== 0) throw new Error(`Conv1d: inChannels ${this.inChannels} must be divisible by groups ${this.groups}`);
     if (this.outChannels % this.groups !== 0) throw new Error(`Conv1d: outChannels ${this.outChannels} must be divisible by groups ${this.groups}`);
     const hasBias = bool('Conv1d', 'bias', opts.bias ?? true);
@@ -79,8 +83,10 @@ export class Conv1d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const ch = x?.ndim === 3 ? x.shape[1] : x?.ndim === 2 ? x.shape[0] : undefined;
-    if (ch === undefined) throw new Error(`Conv1d: expected input of shape [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${x?.shape ? fmtShape(x.shape) : String(x)}`);
+    const expected = `a Tensor of shape [N, ${this.inChannels}, L] or [${this.inChannels}, L]`;
+    checkTensor('Conv1d', x, expected);
+    const ch = x.ndim === 3 ? x.shape[1] : x.ndim === 2 ? x.shape[0] : undefined;
+    if (ch === undefined) throw new Error(`Conv1d: expected ${expected}, got shape ${fmtShape(x.shape)}`);
     if (ch !== this.inChannels) throw new Error(`Conv1d: expected input with ${this.inChannels} channels, got shape ${fmtShape(x.shape)}`);
     return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }

@@ -1,5 +1,6 @@
-import type { Tensor } from '@kindling/core';
+import { type Tensor, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
+import { checkTensor, fmtShape } from '../util.js';
 
 /** torch.nn.Flatten: merges dims startDim..endDim (default: all but the batch dim). */
 export class Flatten extends Module {
@@ -9,11 +10,17 @@ export class Flatten extends Module {
   ) {
     super();
     for (const [name, v] of [['startDim', startDim], ['endDim', endDim]] as const) {
-      if (!Number.isInteger(v)) throw new Error(`Flatten: ${name} must be an integer, got ${String(v)}`);
+      if (!Number.isInteger(v)) throw new Error(`Flatten: ${name} must be an integer, got ${describeValue(v)}`);
     }
   }
 
   override forward(x: Tensor): Tensor {
+    checkTensor('Flatten', x);
+    // A 0-d input flattens to [1] whatever the dims, as in PyTorch.
+    const n = Math.max(x.ndim, 1);
+    for (const [name, d] of [['startDim', this.startDim], ['endDim', this.endDim]] as const) {
+      if (d < -n || d >= n) throw new Error(`Flatten: ${name} ${d} is out of range for an input of shape ${fmtShape(x.shape)}`);
+    }
     return x.flatten(this.startDim, this.endDim);
   }
 

@@ -1,4 +1,5 @@
-import { type DType, Generator, Tensor, TensorData, rand } from '@kindling/core';
+import { type DType, Generator, Tensor, TensorData, describeValue, rand } from '@kindling/core';
+import { Parameter } from '../parameter.js';
 import { finite } from '../util.js';
 
 /** Where a layer's initial weights come from. */
@@ -11,12 +12,15 @@ export interface InitOptions {
   dtype?: DType;
 }
 
+/** The option keys of {@link InitOptions}, for the layers' unknown-key checks. */
+export const INIT_OPTION_KEYS = ['seed', 'generator', 'dtype'] as const;
+
 /** A function returning n uniforms on [0, 1), drawn in sequence from one stream. */
 export type UniformSource = (n: number) => ArrayLike<number>;
 
 export function uniformSource(op: string, opts: InitOptions): UniformSource {
   if (opts.generator !== undefined) {
-    if (!(opts.generator instanceof Generator)) throw new Error(`${op}: generator must be a Generator`);
+    if (!(opts.generator instanceof Generator)) throw new Error(`${op}: generator must be a Generator, got ${describeValue(opts.generator)}`);
     if (opts.seed !== undefined) throw new Error(`${op}: pass either seed or generator, not both`);
     return fromGenerator(opts.generator);
   }
@@ -35,7 +39,7 @@ function fromGenerator(gen: Generator): UniformSource {
 
 export function dtypeOption(op: string, opts: InitOptions): DType {
   const d = opts.dtype ?? 'float64';
-  if (d !== 'float64' && d !== 'float32') throw new Error(`${op}: dtype must be 'float64' or 'float32', got ${String(d)}`);
+  if (d !== 'float64' && d !== 'float32') throw new Error(`${op}: dtype must be 'float64' or 'float32', got ${describeValue(d)}`);
   return d;
 }
 
@@ -44,11 +48,11 @@ export function dtypeOption(op: string, opts: InitOptions): DType {
  * computes, low + (high - low) * u. kaiming_uniform_(a = sqrt(5)) on a weight with fan-in n is
  * this with bound = gain * sqrt(3 / n), gain = sqrt(2 / (1 + a²)) = sqrt(1/3), i.e. 1/sqrt(n).
  */
-export function uniformParameter(shape: readonly number[], bound: number, dtype: DType, draw: UniformSource): Tensor {
+export function uniformParameter(shape: readonly number[], bound: number, dtype: DType, draw: UniformSource): Parameter {
   let n = 1;
   for (const d of shape) n *= d;
   const u = draw(n);
   const st = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) st[i] = -bound + (bound - -bound) * u[i]!;
-  return new Tensor(new TensorData(st, shape.slice()), true);
+  return new Parameter(new Tensor(new TensorData(st, shape.slice())));
 }

@@ -1,11 +1,15 @@
-import type { Tensor } from '@kindling/core';
+import { type Tensor, checkOptions } from '@kindling/core';
 import { Module } from '../module.js';
-import { bool, fmtShape, positiveInt } from '../util.js';
-import { type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
+import type { Parameter } from '../parameter.js';
+import { bool, checkTensor, fmtShape, positiveInt } from '../util.js';
+import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
 
+/** Options of {@link Linear}: whether it has a bias, and where its initial weights come from. */
 export interface LinearOptions extends InitOptions {
   bias?: boolean;
 }
+
+const LINEAR_OPTIONS = ['bias', ...INIT_OPTION_KEYS];
 
 /**
  * torch.nn.Linear: y = x Wᵀ + b for input [..., inFeatures] (1-d included).
@@ -22,12 +26,12 @@ export interface LinearOptions extends InitOptions {
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
-  weight: Tensor;
-  bias: Tensor | null;
+  weight: Parameter;
+  bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    if (typeof opts !== 'object' || opts === null) throw new Error('Linear: options must be an object');
+    checkOptions('Linear', opts, LINEAR_OPTIONS);
     this.inFeatures = positiveInt('Linear', 'inFeatures', inFeatures);
     this.outFeatures = positiveInt('Linear', 'outFeatures', outFeatures);
     const hasBias = bool('Linear', 'bias', opts.bias ?? true);
@@ -39,9 +43,9 @@ export class Linear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    if (!x?.shape || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
-      throw new Error(`Linear: expected input of shape [..., ${this.inFeatures}], got ${x?.shape ? fmtShape(x.shape) : String(x)}`);
-    }
+    const expected = `a Tensor of shape [..., ${this.inFeatures}]`;
+    checkTensor('Linear', x, expected);
+    if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) throw new Error(`Linear: expected ${expected}, got shape ${fmtShape(x.shape)}`);
     const y = x.matmul(this.weight.transpose(0, 1));
     return this.bias ? y.add(this.bias) : y;
   }

@@ -1,16 +1,20 @@
 import type { Tensor } from '@kindling/core';
-import { Module, describe } from '../module.js';
+import { Module } from '../module.js';
+import { checkTensor, describeInput } from '../util.js';
 
 /** torch.nn.Sequential: runs its children in order; they are named '0', '1', ... */
 export class Sequential extends Module {
   constructor(...modules: Module[]) {
     super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new Error(`Sequential: expected a Module at position ${i}, got ${describeInput(m)}`);
+    });
     for (const m of modules) this.append(m);
   }
 
   /** Adds a module at the end (named by its position). */
   append(module: Module): this {
-    if (!(module instanceof Module)) throw new Error(`Sequential: expected a Module at position ${this.length}, got ${describe(module)}`);
+    if (!(module instanceof Module)) throw new Error(`Sequential.append: expected a Module, got ${describeInput(module)}`);
     this.registerModule(String(this.length), module);
     return this;
   }
@@ -24,11 +28,12 @@ export class Sequential extends Module {
   at(i: number): Module {
     const list = this.children();
     const m = Number.isInteger(i) ? list[i < 0 ? list.length + i : i] : undefined;
-    if (!m) throw new Error(`Sequential: index ${String(i)} is out of range for ${list.length} modules`);
+    if (!m) throw new Error(`Sequential.at: index ${describeInput(i)} is out of range for ${list.length} modules`);
     return m;
   }
 
   override forward(x: Tensor): Tensor {
+    checkTensor('Sequential', x);
     let y = x;
     for (const m of this.children()) y = m.forward(y);
     return y;

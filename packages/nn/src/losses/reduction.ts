@@ -1,5 +1,5 @@
-import { Tensor } from '@kindling/core';
-import { fmtShape } from '../util.js';
+import { type Tensor, checkOptions, describeValue } from '@kindling/core';
+import { checkTensor, fmtShape } from '../util.js';
 
 /** How a loss combines its elementwise terms: `'mean'` (default) and `'sum'` give a 0-d tensor, `'none'` the per-element tensor. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -10,14 +10,14 @@ export interface LossOptions {
 }
 
 export function reductionOption(op: string, opts: LossOptions): Reduction {
-  if (typeof opts !== 'object' || opts === null) throw new Error(`${op}: options must be an object`);
-  const r = opts.reduction ?? 'mean';
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${String(r)}`);
+  const r = checkOptions(op, opts, ['reduction']).reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(r)}`);
   return r;
 }
 
 export function checkPair(op: string, prediction: Tensor, target: Tensor): void {
-  if (!(prediction instanceof Tensor) || !(target instanceof Tensor)) throw new Error(`${op}: prediction and target must be Tensors`);
+  checkTensor(op, prediction, 'the prediction to be a Tensor');
+  checkTensor(op, target, 'the target to be a Tensor');
   const a = prediction.shape;
   const b = target.shape;
   if (a.length !== b.length || a.some((d, i) => d !== b[i])) {

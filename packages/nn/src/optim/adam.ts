@@ -1,4 +1,4 @@
-import type { Storage, Tensor } from '@kindling/core';
+import { type Storage, type Tensor, checkOptions, describeValue } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
@@ -12,6 +12,8 @@ export interface AdamOptions {
   amsgrad: boolean;
   maximize: boolean;
 }
+
+const ADAM_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'];
 
 interface AdamState {
   step: number;
@@ -44,7 +46,7 @@ interface AdamState {
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new Error('Adam: options must be an object');
+    checkOptions('Adam', opts, ADAM_OPTIONS);
     super('Adam', params, {
       lr: opts.lr ?? 1e-3,
       betas: opts.betas ?? [0.9, 0.999],
@@ -55,13 +57,14 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     });
   }
 
-  protected checkOptions(o: AdamOptions): void {
+  /** torch.optim.Adam's checks: lr >= 0, eps >= 0, 0 <= beta1, beta2 < 1, weightDecay >= 0. */
+  protected checkHyperParameters(o: AdamOptions): void {
     const lr = finite('Adam', 'lr', o.lr);
     const eps = finite('Adam', 'eps', o.eps);
     const wd = finite('Adam', 'weightDecay', o.weightDecay);
     bool('Adam', 'amsgrad', o.amsgrad);
     bool('Adam', 'maximize', o.maximize);
-    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`Adam: betas must be a pair [beta1, beta2], got ${String(o.betas)}`);
+    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`Adam: betas must be a pair [beta1, beta2], got ${Array.isArray(o.betas) ? `[${o.betas.map(describeValue).join(', ')}]` : describeValue(o.betas)}`);
     if (lr < 0) throw new Error(`Adam: invalid learning rate: ${lr} (must be >= 0)`);
     if (eps < 0) throw new Error(`Adam: invalid epsilon value: ${eps} (must be >= 0)`);
     o.betas.forEach((b, i) => {

@@ -1,5 +1,5 @@
-import { type DType, type Storage, Tensor, TensorData } from '@kindling/core';
-import { fmtShape } from '../util.js';
+import { type DType, type Storage, Tensor, TensorData, bumpVersion, checkOptions } from '@kindling/core';
+import { describeInput, fmtShape } from '../util.js';
 
 /** One group of parameters and the hyper-parameters that apply to them (mutable, as in PyTorch). */
 export type ParamGroup<O> = O & { params: Tensor[] };
@@ -17,6 +17,8 @@ export interface OptimizerStateDict<O> {
  * Base of the optimizers. Updates run on raw storage, in place, outside any graph. A step first
  * validates every group's hyper-parameters and every gradient (shape and dtype), so a step that
  * throws leaves every parameter and all state unchanged; parameters whose grad is null are skipped.
+ * Every parameter a step writes gets its `version` bumped, so a backward pass through a graph that
+ * saved its old values throws instead of using the new ones.
  */
 export abstract class Optimizer<O extends object, S> {
   readonly paramGroups: ParamGroup<O>[] = [];
@@ -31,10 +33,10 @@ export abstract class Optimizer<O extends object, S> {
     params: ParamsArg<O>,
     readonly defaults: O,
   ) {
-    this.checkOptions(defaults);
+    this.checkHyperParameters(defaults);
     if (params instanceof Tensor) throw new Error(`${name}: params must be an iterable of Tensors, got a single Tensor; wrap it in an array`);
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new Error(`${name}: params must be an iterable of Tensors or of parameter groups`);
+      throw new Error(`${name}: params must be an iterable of Tensors or of parameter groups, got ${describeInput(params)}`);
     }
     const list = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
@@ -44,10 +46,14 @@ export abstract class Optimizer<O extends object, S> {
       if (g instanceof Tensor || typeof g !== 'object' || g === null || !('params' in g)) {
         throw new Error(`${name}: parameter group ${gi} must be an object with a 'params' list (do not mix Tensors and groups)`);
       }
+      checkOptions(`${name}: parameter group ${gi}`, g, ['params', ...Object.keys(defaults)]);
       const raw = (g as { params: unknown }).params;
+      if (!(raw instanceof Tensor) && (typeof raw !== 'object' || raw === null || typeof (raw as Iterable<unknown>)[Symbol.iterator] !== 'function')) {
+        throw new Error(`${name}: parameter group ${gi}: params must be an iterable of Tensors, got ${describeInput(raw)}`);
+      }
       const ps = raw instanceof Tensor ? [raw] : Array.from(raw as Iterable<unknown>);
       ps.forEach((p, pi) => {
-        if (!(p instanceof Tensor)) throw new Error(`${name}: parameter ${pi} of group ${gi} is not a Tensor`);
+        if (!(p instanceof Tensor)) throw new Error(`${name}: parameter ${pi} of group ${gi} is not a Tensor, got ${describeInput(p)}`);
         if (!p.isLeaf) throw new Error(`${name}: can't optimize a non-leaf Tensor (parameter ${pi} of group ${gi}, shape ${fmtShape(p.shape)})`);
         if (!p.tensorData.isContiguous()) throw new Error(`${name}: parameter ${pi} of group ${gi} (shape ${fmtShape(p.shape)}) is a non-contiguous view; pass a contiguous tensor`);
         if (seen.has(p)) throw new Error(`${name}: parameter ${pi} of group ${gi} appears more than once`);
@@ -55,7 +61,7 @@ export abstract class Optimizer<O extends object, S> {
       });
       const { params: _ignored, ...overrides } = g as Record<string, unknown>;
       const group = { ...cloneOptions(defaults), ...cloneOptions(overrides as O), params: ps as Tensor[] } as ParamGroup<O>;
-      this.checkOptions(group);
+      this.checkHyperParameters(group);
       this.paramGroups.push(group);
     });
     const n = this.paramGroups.reduce((k, g) => k + g.params.length, 0);
@@ -63,7 +69,7 @@ export abstract class Optimizer<O extends object, S> {
   }
 
   /** Throws naming the bad hyper-parameter (called at construction, on load and before each step). */
-  protected abstract checkOptions(o: O): void;
+  protected abstract checkHyperParameters(o: O): void;
   /** Updates one parameter in place; may create its state. Must not throw. */
   protected abstract update(o: O, index: number, p: Storage, pOffset: number, g: Storage, gOffset: number, n: number): void;
   /** The state of one parameter as copies (numbers stay numbers). */
@@ -73,10 +79,11 @@ export abstract class Optimizer<O extends object, S> {
 
   /** Sets every parameter's grad to null (default, as PyTorch), or to zeros in place. */
   zeroGrad(setToNone = true): void {
+    if (typeof setToNone !== 'boolean') throw new Error(`${this.name}.zeroGrad: setToNone must be a boolean, got ${describeInput(setToNone)}`);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (setToNone) p.grad = null;
-        else if (p.grad) p.grad.tensorData.storage.fill(0, p.grad.tensorData.offset, p.grad.tensorData.offset + p.grad.size);
+        else if (p.grad) zeroInPlace(p.grad, `${this.name}.zeroGrad`);
       }
     }
   }
@@ -84,7 +91,7 @@ export abstract class Optimizer<O extends object, S> {
   /** One update of every parameter that has a gradient. */
   step(): void {
     // Phase 1: validate everything; nothing is written.
-    for (const group of this.paramGroups) this.checkOptions(group);
+    for (const group of this.paramGroups) this.checkHyperParameters(group);
     let k = 0;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
@@ -96,11 +103,15 @@ export abstract class Optimizer<O extends object, S> {
     }
     // Phase 2: update; nothing below throws.
     k = 0;
+    const by = `${this.name}.step`;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = this.gradStorage[k]!;
         this.gradStorage[k] = null;
-        if (g !== null) this.update(group, k, p.tensorData.storage, p.tensorData.offset, g, this.gradOffset[k]!, p.size);
+        if (g !== null) {
+          this.update(group, k, p.tensorData.storage, p.tensorData.offset, g, this.gradOffset[k]!, p.size);
+          bumpVersion(p, by);
+        }
         k++;
       }
     }
@@ -146,12 +157,13 @@ export abstract class Optimizer<O extends object, S> {
         if (typeof id !== 'number' || indexOf.has(id)) throw new Error(`${where}: parameter group ${gi} has a bad or repeated parameter id ${String(id)}`);
         indexOf.set(id, k++);
       }
+      checkOptions(`${where}: parameter group ${gi}`, saved, ['params', ...Object.keys(this.defaults)]);
       const { params: _p, ...opts } = saved;
       const merged = { ...cloneOptions(this.defaults), ...cloneOptions(opts as unknown as O) };
       for (const key of Object.keys(this.defaults)) {
         if (!Object.hasOwn(opts, key)) throw new Error(`${where}: parameter group ${gi} is missing hyper-parameter '${key}'`);
       }
-      this.checkOptions(merged);
+      this.checkHyperParameters(merged);
       newOptions.push(merged);
     });
     const newStates = new Array<S | undefined>(flat.length).fill(undefined);
@@ -165,6 +177,14 @@ export abstract class Optimizer<O extends object, S> {
     newOptions.forEach((o, gi) => Object.assign(this.paramGroups[gi]!, o));
     this.states = newStates;
   }
+}
+
+/** Zeroes a gradient's elements where they live (it may be a view), and says so to the engine. */
+function zeroInPlace(grad: Tensor, by: string): void {
+  const td = grad.tensorData;
+  if (td.isContiguous()) td.storage.fill(0, td.offset, td.offset + td.size);
+  else for (let i = 0; i < td.size; i++) td.storage[td.locate(i)] = 0;
+  bumpVersion(grad, by);
 }
 
 /** The grad's storage when dense (read from its offset), else a dense copy; null when there is no grad. */

@@ -1,4 +1,4 @@
-import type { Storage, Tensor } from '@kindling/core';
+import { type Storage, type Tensor, checkOptions } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
@@ -11,6 +11,8 @@ export interface SGDOptions {
   nesterov: boolean;
   maximize: boolean;
 }
+
+const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'];
 
 interface SGDState {
   momentumBuffer: Storage | null;
@@ -40,7 +42,7 @@ interface SGDState {
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new Error('SGD: options must be an object');
+    checkOptions('SGD', opts, SGD_OPTIONS);
     super('SGD', params, {
       lr: opts.lr ?? 1e-3,
       momentum: opts.momentum ?? 0,
@@ -51,7 +53,13 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     });
   }
 
-  protected checkOptions(o: SGDOptions): void {
+  /**
+   * torch.optim.SGD's checks (lr, momentum and weightDecay >= 0; nesterov needs momentum > 0 and
+   * zero dampening), plus one PyTorch does not make: dampening in [0, 1]. The buffer update is
+   * b = momentum * b + (1 - dampening) * g, so a dampening above 1 adds the gradient with a
+   * negative weight (every step after the first moves uphill) and one below 0 inflates it.
+   */
+  protected checkHyperParameters(o: SGDOptions): void {
     const lr = finite('SGD', 'lr', o.lr);
     const momentum = finite('SGD', 'momentum', o.momentum);
     const dampening = finite('SGD', 'dampening', o.dampening);
@@ -61,6 +69,9 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     if (lr < 0) throw new Error(`SGD: invalid learning rate: ${lr} (must be >= 0)`);
     if (momentum < 0) throw new Error(`SGD: invalid momentum value: ${momentum} (must be >= 0)`);
     if (wd < 0) throw new Error(`SGD: invalid weightDecay value: ${wd} (must be >= 0)`);
+    if (dampening < 0 || dampening > 1) {
+      throw new Error(`SGD: invalid dampening value: ${dampening} (must be in [0, 1]: the momentum buffer adds (1 - dampening) * grad, so above 1 the steps move uphill and below 0 it amplifies the gradient instead of damping it)`);
+    }
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new Error(`SGD: nesterov momentum requires a momentum > 0 and zero dampening (got momentum ${momentum}, dampening ${dampening})`);
     }
