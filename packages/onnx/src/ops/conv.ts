@@ -48,22 +48,19 @@ export function registerConvOps(): void {
       const span = g.dilation * (g.kernelSize - 1);
       // ONNX: out = stride·(in - 1) + output_padding + span + 1 - pads_begin - pads_end.
       const full = g.stride * (g.outLength - 1) + span + 1 - 2 * g.padLeft;
-      let extra = g.length - full;
-      let padEnd = g.padLeft;
-      // A negative difference (an adjoint of a conv whose stride skipped the input's tail) is
-      // more padding at the end instead, which crops.
-      if (extra < 0) {
-        padEnd -= extra;
-        extra = 0;
-      }
-      return ctx.node('ConvTranspose', [ctx.input(0), ctx.input(1)], {
-        kernel_shape: [g.kernelSize],
-        strides: [g.stride],
-        pads: [g.padLeft, padEnd],
-        dilations: [g.dilation],
-        group: g.groups,
-        output_padding: [extra],
-      });
+      const extra = g.length - full;
+      const attrs = { kernel_shape: [g.kernelSize], strides: [g.stride], dilations: [g.dilation], group: g.groups };
+      const [x, w] = [ctx.input(0), ctx.input(1)];
+      // The extra length is output_padding, which ONNX Runtime accepts below the stride only.
+      if (extra >= 0 && extra < g.stride) return ctx.node('ConvTranspose', [x, w], { ...attrs, pads: [g.padLeft, g.padLeft], output_padding: [extra] });
+      // Otherwise (outputPadding from the dilation, as PyTorch allows, or an adjoint of a conv
+      // whose stride skipped the input's tail): crop less at the end, which keeps computed
+      // values, and past the uncropped output append zeros (no tap reaches there; the layer's
+      // bias is a separate add).
+      const padEnd = g.padLeft - extra;
+      const y = ctx.node('ConvTranspose', [x, w], { ...attrs, pads: [g.padLeft, Math.max(0, padEnd)] });
+      if (padEnd >= 0) return y;
+      return ctx.node('Pad', [y, ctx.int64s([0, 0, 0, 0, 0, -padEnd]), ctx.constant([0], [])], { mode: 'constant' });
     },
     acceptsParamChange: sameButBatch,
   });
