@@ -12,6 +12,7 @@ import linalg
 import losses
 import movement
 import ops_index
+import ops_math
 import printing
 import reductions
 
@@ -25,6 +26,7 @@ AREAS = [
     ("movement", movement.build),
     ("compositions", compositions.build),
     ("ops_index", ops_index.build),
+    ("ops_math", ops_math.build),
     ("factories", ops_index.build_factories),
     ("printing", printing.build),
 ]

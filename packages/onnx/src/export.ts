@@ -122,7 +122,7 @@ function trace(model: Exportable, inputs: readonly Tensor[], named: ReadonlyMap<
 }
 
 /** Deep equality of op parameters: numbers (NaN equals NaN), arrays, typed arrays, TensorData, plain objects. */
-function sameValue(a: unknown, b: unknown): boolean {
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -162,7 +162,12 @@ function compareTraces(a: Trace, b: Trace, dynamicBatch: boolean): void {
       const same =
         ra.kind === rb.kind &&
         (ra.kind === 'const' ? sameConst(ra.tensor, (rb as typeof ra).tensor) : ra.kind === 'param' ? ra.name === (rb as typeof ra).name : ra.index === (rb as typeof ra).index);
-      if (!same) throw new Error(`exportOnnx: input ${k} of op '${ea.op.name}' (#${i}) was ${describeRef(ra)} but became ${describeRef(rb)} ${why}; ${hint}`);
+      if (same) return;
+      if (ra.kind === 'const' && rb.kind === 'const') {
+        const what = sameValue(ra.tensor.shape, rb.tensor.shape) ? 'value' : 'shape';
+        throw new Error(`exportOnnx: input ${k} of op '${ea.op.name}' (#${i}) is a constant whose ${what} changed ${why}; ${hint}`);
+      }
+      throw new Error(`exportOnnx: input ${k} of op '${ea.op.name}' (#${i}) was ${describeRef(ra)} but became ${describeRef(rb)} ${why}; ${hint}`);
     });
     if (!sameValue(ea.params, eb.params)) {
       const accepts = onnxOpExporter(ea.op.name)?.acceptsParamChange;
@@ -372,7 +377,13 @@ export function exportOnnx(model: Exportable, exampleInputs: Tensor | readonly T
   try {
     for (const m of modules) m.training = false;
     a = trace(model, inputs, named);
-    b = trace(model, otherInputs(inputs, dynamicBatch), named);
+    const other = otherInputs(inputs, dynamicBatch);
+    try {
+      b = trace(model, other, named);
+    } catch (e) {
+      const shapes = other.map((t) => `[${t.shape.join(', ')}]`).join(', ');
+      throw new Error(`exportOnnx: the model failed when traced again with other input values${dynamicBatch ? ' and a batch one larger' : ''} (shapes ${shapes}): ${(e as Error)?.message ?? String(e)}${dynamicBatch ? '; does it only work at the example batch size?' : ''}`);
+    }
   } finally {
     modules.forEach((m, i) => (m.training = modes[i]!));
   }

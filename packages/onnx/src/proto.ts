@@ -174,7 +174,10 @@ function modelType(): protobuf.Type {
 /** Serialises a ModelProto. */
 export function encodeModel(model: ModelMessage): Uint8Array {
   const type = modelType();
-  return type.encode(type.fromObject(model as unknown as Record<string, unknown>)).finish();
+  const encoded = type.encode(type.fromObject(model as unknown as Record<string, unknown>)).finish();
+  // In Node, protobufjs hands back a Buffer, possibly a slice of a shared pool: copy it into a
+  // plain Uint8Array that owns its memory.
+  return new Uint8Array(encoded);
 }
 
 /**

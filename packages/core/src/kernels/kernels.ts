@@ -7,7 +7,18 @@ import type { TensorData } from '../storage/tensor-data.js';
  * an `out` buffer the caller allocated; they never allocate tensors or touch autograd.
  */
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'pow';
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'pow'
+  // math, comparison and activation kernels (ops/math.ts, ops/compare.ts, ops/activations.ts);
+  // `param` is named where one is read, and the *Grad kernels give f'(x) for a backward rule.
+  | 'rsqrt' | 'reciprocal' | 'sign' | 'sin' | 'cos' | 'log1p' | 'expm1' | 'erf'
+  | 'isnan' | 'isfinite' // 1 or 0
+  | 'clampMin' | 'clampMax' // max(x, param) and min(x, param), NaN kept
+  | 'leakyRelu' | 'leakyReluGrad' // param: the negative slope
+  | 'elu' | 'eluGrad' // param: alpha
+  | 'softplus' | 'softplusGrad' // on beta·x; param: the threshold above which softplus is x
+  | 'silu' | 'siluGrad'
+  | 'gelu' | 'geluGrad' | 'geluTanh' | 'geluTanhGrad';
 
 /** Binary ops, including the fused backward rules that would otherwise take 2-3 passes. */
 export type BinaryOp =
@@ -19,7 +30,9 @@ export type BinaryOp =
   | 'reluBackward' // a * (b > 0)
   | 'absBackward' // a * sign(b)
   | 'sigmoidBackward' // a * b * (1 - b), b = sigmoid(x)
-  | 'tanhBackward'; // a * (1 - b^2), b = tanh(x)
+  | 'tanhBackward' // a * (1 - b^2), b = tanh(x)
+  | 'ne' | 'lt' | 'le' | 'gt' | 'ge' // 1 where the comparison holds else 0 (NaN compares false, ne true)
+  | 'minimum' | 'maximum'; // elementwise min / max; NaN wins
 
 /** The reductions a backend implements. */
 export type ReduceOp = 'sum' | 'max';

@@ -3,6 +3,7 @@
  * non-negative number before an op runs, so the parameters map straight onto ONNX attributes.
  */
 import type { DType } from '@kindling/core';
+import { sameValue } from '../export.js';
 import type { OpExportContext } from '../registry.js';
 import { registerOnnxOp } from '../registry.js';
 
@@ -74,12 +75,16 @@ export function registerShapeOps(): void {
   // share the name 'pad' with constant padding): one ONNX Gather per re-indexed dim.
   const indexMap = (ctx: OpExportContext<IndexMapParams>): string => {
     let x = ctx.input(0);
+    let gathered = false;
     ctx.params.maps.forEach((map, d) => {
       if (map) x = ctx.node('Gather', [x, ctx.int64s(Array.from(map))], { axis: d });
+      gathered ||= map !== null;
     });
-    return x === ctx.input(0) ? ctx.node('Identity', [x]) : x;
+    return gathered ? x : ctx.node('Identity', [x]);
   };
-  for (const name of ['indexSelect', 'flip', 'roll']) registerOnnxOp(name, { export: indexMap });
+  // inShape only echoes the input's shape (its batch may change); the maps are what is exported.
+  const sameMaps = (a: unknown, b: unknown) => typeof a === 'object' && a !== null && 'maps' in a && typeof b === 'object' && b !== null && 'maps' in b && sameValue(a.maps, b.maps);
+  for (const name of ['indexSelect', 'flip', 'roll']) registerOnnxOp(name, { export: indexMap, acceptsParamChange: sameMaps });
   registerOnnxOp<IndexMapParams | { pads: readonly (readonly [number, number])[]; value: number }>('pad', {
     export: (ctx) => {
       const p = ctx.params;
@@ -88,6 +93,7 @@ export function registerShapeOps(): void {
       const pads = [...p.pads.map(([before]) => before), ...p.pads.map(([, after]) => after)];
       return ctx.node('Pad', [ctx.input(0), ctx.int64s(pads), ctx.constant([p.value], [])], { mode: 'constant' });
     },
+    acceptsParamChange: sameMaps,
   });
   registerOnnxOp<{ dim: number; index: ArrayLike<number>; indexShape: readonly number[] }>('gather', {
     export: (ctx) => {

@@ -1,7 +1,13 @@
 import type { Storage } from '../../storage/dtype.js';
 import type { TensorData } from '../../storage/tensor-data.js';
 import type { BinaryOp, UnaryOp } from '../kernels.js';
+import { erf, erfc } from '../../util/erf.js';
 import { forEachRow, plan } from './iterate.js';
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 0.3989422804014327; // 1/√(2π)
+const SQRT_2_PI = 0.7978845608028654; // √(2/π), the tanh-approximate gelu's scale
+const GELU_KAPPA = 0.044715;
 
 // One tight loop per op: a switch or a callback per element would cost more than the math.
 type UnaryRow = (o: Storage, oi: number, x: Storage, xi: number, sx: number, n: number, k: number) => void;
@@ -32,6 +38,59 @@ const makeUnaryRows = (): Record<UnaryOp, UnaryRow> => ({
     if (k === 2) for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v * v; }
     else for (let i = 0; i < n; i++) o[oi + i] = Math.pow(x[xi + i * sx]!, k);
   },
+  // ---- math, comparison and activation kernels (see UnaryOp) ----
+  rsqrt: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = 1 / Math.sqrt(x[xi + i * sx]!); },
+  reciprocal: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = 1 / x[xi + i * sx]!; },
+  sign: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.sign(x[xi + i * sx]!); },
+  sin: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.sin(x[xi + i * sx]!); },
+  cos: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.cos(x[xi + i * sx]!); },
+  log1p: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.log1p(x[xi + i * sx]!); },
+  expm1: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.expm1(x[xi + i * sx]!); },
+  erf: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = erf(x[xi + i * sx]!); },
+  isnan: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v !== v ? 1 : 0; } },
+  // v - v is 0 for finite v and NaN for ±Infinity and NaN.
+  isfinite: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v - v === 0 ? 1 : 0; } },
+  clampMin: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v < k ? k : v; } },
+  clampMax: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > k ? k : v; } },
+  leakyRelu: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > 0 ? v : v * k; } },
+  leakyReluGrad: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) o[oi + i] = x[xi + i * sx]! > 0 ? 1 : k; },
+  elu: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > 0 ? v : k * Math.expm1(v); } },
+  eluGrad: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > 0 ? 1 : k * Math.exp(v); } },
+  softplus: (o, oi, x, xi, sx, n, k) => {
+    for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > k ? v : Math.log1p(Math.exp(v)); }
+  },
+  softplusGrad: (o, oi, x, xi, sx, n, k) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      if (v > k) o[oi + i] = 1;
+      else if (v >= 0) o[oi + i] = 1 / (1 + Math.exp(-v));
+      else { const e = Math.exp(v); o[oi + i] = e / (1 + e); }
+    }
+  },
+  silu: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v / (1 + Math.exp(-v)); } },
+  siluGrad: (o, oi, x, xi, sx, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      const e = Math.exp(-Math.abs(v));
+      const s = v >= 0 ? 1 / (1 + e) : e / (1 + e);
+      o[oi + i] = s * (1 + v * (1 - s));
+    }
+  },
+  // 0.5·x·erfc(-x/√2) rather than 0.5·x·(1 + erf(x/√2)): no cancellation in the left tail.
+  gelu: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = 0.5 * v * erfc(-v * SQRT1_2); } },
+  geluGrad: (o, oi, x, xi, sx, n) => {
+    for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = 0.5 * erfc(-v * SQRT1_2) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI; }
+  },
+  geluTanh: (o, oi, x, xi, sx, n) => {
+    for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = 0.5 * v * (1 + Math.tanh(SQRT_2_PI * (v + GELU_KAPPA * v * v * v))); }
+  },
+  geluTanhGrad: (o, oi, x, xi, sx, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      const t = Math.tanh(SQRT_2_PI * (v + GELU_KAPPA * v * v * v));
+      o[oi + i] = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_PI * (1 + 3 * GELU_KAPPA * v * v);
+    }
+  },
 });
 
 const makeBinaryRows = (): Record<BinaryOp, BinaryRow> => ({
@@ -52,6 +111,14 @@ const makeBinaryRows = (): Record<BinaryOp, BinaryRow> => ({
   tanhBackward: (o, oi, a, ai, sa, b, bi, sb, n) => {
     for (let i = 0; i < n; i++) { const y = b[bi + i * sb]!; o[oi + i] = a[ai + i * sa]! * (1 - y * y); }
   },
+  ne: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = a[ai + i * sa] !== b[bi + i * sb] ? 1 : 0; },
+  lt: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = a[ai + i * sa]! < b[bi + i * sb]! ? 1 : 0; },
+  le: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = a[ai + i * sa]! <= b[bi + i * sb]! ? 1 : 0; },
+  gt: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = a[ai + i * sa]! > b[bi + i * sb]! ? 1 : 0; },
+  ge: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = a[ai + i * sa]! >= b[bi + i * sb]! ? 1 : 0; },
+  // Math.min / Math.max return NaN when either operand is NaN, as torch.minimum / maximum do.
+  minimum: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.min(a[ai + i * sa]!, b[bi + i * sb]!); },
+  maximum: (o, oi, a, ai, sa, b, bi, sb, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.max(a[ai + i * sa]!, b[bi + i * sb]!); },
 });
 
 const unaryRows32 = makeUnaryRows();
