@@ -11,6 +11,7 @@ export { Parameter } from './parameter.js';
 export { ModuleList, ModuleDict } from './layers/containers.js';
 export { gradcheckModule } from './gradcheck-module.js';
 export { Conv1d, type Conv1dLayerOptions } from './layers/conv1d.js';
+export { ConvTranspose1d, type ConvTranspose1dLayerOptions } from './layers/conv-transpose1d.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { ReLU, Tanh, Sigmoid, Identity } from './layers/activations.js';
 export { Flatten } from './layers/flatten.js';
