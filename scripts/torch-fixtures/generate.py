@@ -11,6 +11,7 @@ import elementwise
 import linalg
 import losses
 import movement
+import nn_conv_transpose
 import ops_index
 import ops_math
 import printing
@@ -42,6 +43,13 @@ def main():
         if only and area not in only:
             continue
         path, count, size = common.write(area, build(), out_dir)
+        total += size
+        print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+    # Module-level cases for @kindling/nn go to that package's own fixtures folder.
+    if not only or nn_conv_transpose.AREA in only:
+        nn_root, nn_dir = nn_conv_transpose.out_dir()
+        os.makedirs(nn_dir, exist_ok=True)
+        path, count, size = common.write(nn_conv_transpose.AREA, nn_conv_transpose.build(), nn_dir)
         total += size
         print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
     print(f"total {total / 1024:.1f} KiB")
