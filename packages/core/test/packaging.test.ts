@@ -1,11 +1,13 @@
 // The packages as a user outside this repository gets them: build and `pnpm pack` core, nn and
 // examples (scripts/pack.mjs), lint the tarballs with publint and attw, install them with npm
 // into a scratch project in the temporary folder, and there run plain JavaScript, typecheck
-// TypeScript under both module resolutions, and bundle a browser entry with esbuild.
+// TypeScript under both module resolutions, and bundle browser entries with esbuild (one of
+// them minified, with the opt-in worker threads).
 // The scratch project is scripts/packaging-fixture/. Everything runs offline: the tarballs only
 // depend on each other, and tsc and esbuild come from the workspace.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -128,5 +130,36 @@ describe('packed packages', () => {
     const out = JSON.parse(node([outfile]));
     expect(out.backends).toEqual(['wasm']); // the wasm backend's self-registration survived tree shaking
     out.weight.forEach((w: number, i: number) => expect(w).toBeCloseTo([0.68777, 0.67613, 0.93338][i]!, 4));
+  });
+
+  it('a minified browser bundle with enableThreads names no Node built-in, and still finds worker_threads in Node', async () => {
+    // Minifiers fold a specifier held in a variable back into `import("node:worker_threads")`;
+    // core builds it at run time. Any Node built-in's name as a string literal, with or without
+    // `node:`, would be a specifier that bundlers try to resolve and scanners flag.
+    const outfile = join(app, 'out', 'browser-threads.min.js');
+    const result = await build({
+      absWorkingDir: app,
+      entryPoints: ['browser-threads.mjs'],
+      outfile,
+      bundle: true,
+      minify: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((f) => !/^(browser-threads\.mjs|node_modules\/@kindling\/core\/dist\/.+\.js)$/.test(f))).toEqual([]);
+    const code = readFileSync(outfile, 'utf8');
+    expect(code).toContain('kindling-wasm-'); // the threads code (the workers' names) is in the bundle
+    expect(code.match(/.{0,40}node:.{0,40}/g) ?? []).toEqual([]);
+    expect(code.match(/.{0,40}worker_threads.{0,40}/g) ?? []).toEqual([]);
+    const quoted = builtinModules.filter((name) => code.includes(`"${name}"`) || code.includes(`'${name}'`) || code.includes(`\`${name}\``));
+    expect(quoted).toEqual([]);
+    const out = JSON.parse(node([outfile]));
+    expect(out).toEqual({ threads: 2, inUse: 2, after: 1, y: [expect.closeTo(2.2, 6), expect.closeTo(1.5, 6), expect.closeTo(0.9, 6)] });
   });
 });

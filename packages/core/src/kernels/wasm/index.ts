@@ -4,7 +4,7 @@ import { jsKernels } from '../js/index.js';
 import { Arena, type WasmExports } from './arena.js';
 import { makeWasmKernels } from './kernels.js';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from './module.generated.js';
-import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, type WorkerLike } from './threads.js';
+import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThreadsSpecifier, type WorkerLike } from './threads.js';
 
 /*
  * Loads kernels.wat's module and registers the 'wasm' backend. Importing this file tries a
@@ -102,13 +102,17 @@ function canBlock(): boolean {
 
 type WorkerThreads = typeof import('node:worker_threads');
 
-/** node:worker_threads, or null where there is none. The specifier is a variable so that bundlers leave it alone. */
+/**
+ * Node's worker_threads, or null where there is none. The specifier is built at run time
+ * (workerThreadsSpecifier) so that no bundler or minifier can see it, and the comments tell
+ * Vite and webpack not to try resolving the import either.
+ */
 async function workerThreads(): Promise<WorkerThreads | null> {
   const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
   if (!isNode) return null;
   try {
-    const specifier = 'node:worker_threads';
-    return (await import(/* @vite-ignore */ specifier)) as WorkerThreads;
+    const specifier = workerThreadsSpecifier();
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as WorkerThreads;
   } catch {
     return null;
   }

