@@ -614,7 +614,7 @@ export class Tensor {
       opts = gradOrOpts;
       grad = undefined;
     } else throw new Error(`backward: expected a gradient Tensor or an options object, got ${Array.isArray(gradOrOpts) ? 'an array' : typeof gradOrOpts}`);
-    const { createGraph = false, retainGraph = false } = checkOptions('backward', opts, ['createGraph', 'retainGraph']);
+    const { createGraph = false, retainGraph = false } = opts === undefined ? NO_OPTIONS : checkOptions('backward', opts, BACKWARD_KEYS);
     if (typeof createGraph !== 'boolean') throw new Error(`backward: createGraph must be a boolean, got ${String(createGraph)}`);
     if (typeof retainGraph !== 'boolean') throw new Error(`backward: retainGraph must be a boolean, got ${String(retainGraph)}`);
     if (!this.requiresGrad) {
@@ -666,6 +666,9 @@ export class Tensor {
     }
   }
 }
+
+const BACKWARD_KEYS = ['createGraph', 'retainGraph'] as const;
+const NO_OPTIONS: BackwardOptions = {};
 
 /** Options of {@link Tensor.backward}, as torch.Tensor.backward's keyword arguments. */
 export interface BackwardOptions {

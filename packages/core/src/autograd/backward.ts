@@ -2,7 +2,7 @@ import { shapesEqual, fmt } from '../storage/shape.js';
 import { writtenSince, writeEpoch } from '../storage/version.js';
 import type { Tensor } from '../tensor.js';
 import type { Context, Node } from './function.js';
-import { withGradMode } from './grad-mode.js';
+import { setGradEnabled } from './grad-mode.js';
 
 /** Sums a gradient over the dims that broadcasting expanded, back to `shape`. */
 export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
@@ -63,14 +63,20 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     });
     order = prune(reachable.slice(), captureIndex);
   }
-  roots.forEach((r, i) => {
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i]!;
     r._pending = r._pending ? r._pending.add(seeds[i]!) : seeds[i]!;
-  });
+  }
   const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
   const leafUpdates: [Tensor, Tensor][] = [];
   sweeping = true;
   try {
-    withGradMode(opts.createGraph, () => sweep(order, captureIndex, captured, leafUpdates));
+    const prev = setGradEnabled(opts.createGraph);
+    try {
+      sweep(order, captureIndex, captured, leafUpdates);
+    } finally {
+      setGradEnabled(prev);
+    }
   } finally {
     sweeping = false;
     // Every reachable tensor, not just the pruned order: a rule also hands gradients to inputs

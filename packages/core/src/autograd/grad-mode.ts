@@ -6,6 +6,13 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
+/** @internal Sets recording on or off and returns the previous mode (for hot paths that restore it in a finally block). */
+export function setGradEnabled(mode: boolean): boolean {
+  const prev = enabled;
+  enabled = mode;
+  return prev;
+}
+
 /** @internal Runs fn with recording set to `mode`, restoring the previous mode afterwards. */
 export function withGradMode<T>(mode: boolean, fn: () => T): T {
   const prev = enabled;

@@ -14,7 +14,7 @@ export function registerBackend(k: Kernels): void {
 /** Selects the kernels every op uses from now on: `'js'`, or `'wasm'` once it is available (see {@link wasmAvailable}). Throws for an unknown name. */
 export function setBackend(name: string): void {
   const k = registry.get(name);
-  if (!k) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...registry.keys()].join(', ')})`);
+  if (!k) throw new Error(`setBackend: unknown backend ${typeof name === 'string' ? `'${name}'` : String(name)} (available: ${[...registry.keys()].join(', ')})`);
   kernels = k;
 }
 

@@ -34,8 +34,8 @@ export const Conv1d: Op<Conv1dGeometry> = {
   backward: (gy, ctx) => {
     const g = ctx.params;
     const [x, w, b] = ctx.inputs;
-    const gx = x!.requiresGrad ? apply(Conv1dBackwardInput, [gy, w!], g) : null;
-    const gw = w!.requiresGrad ? apply(Conv1dBackwardWeight, [gy, x!], g) : null;
+    const gx = x!.requiresGrad ? adjoint(Conv1dBackwardInput, gy, w!, g) : null;
+    const gw = w!.requiresGrad ? adjoint(Conv1dBackwardWeight, gy, x!, g) : null;
     let gb: Tensor | null = null;
     if (b?.requiresGrad) {
       if (isGradEnabled()) gb = gy.sum([0, 2]);
@@ -86,6 +86,16 @@ export const Conv1dBackwardWeight: Op<Conv1dGeometry> = {
     ];
   },
 };
+
+/**
+ * One adjoint of conv1d on a gradient. Under createGraph it is recorded like any op; in an
+ * ordinary pass the kernel runs straight into a fresh buffer (no Context or graph node: on the
+ * blog's tiny model that bookkeeping costs more than the convolution).
+ */
+function adjoint(op: Op<Conv1dGeometry>, a: Tensor, b: Tensor, g: Conv1dGeometry): Tensor {
+  if (isGradEnabled()) return apply(op, [a, b], g);
+  return freshGrad(op.forward([a.tensorData, b.tensorData], g, undefined as never));
+}
 
 function dtypeOfAll(inputs: readonly TensorData[]): DType {
   return inputs.reduce<DType>((d, t) => promote(d, t.dtype), inputs[0]!.dtype);

@@ -1,4 +1,4 @@
-import { type DType, type Storage, allocate, dtypeOf } from './dtype.js';
+import { type DType, type Storage, allocate } from './dtype.js';
 import { type Shape, checkShape, contiguousStrides, fmt, sizeOf } from './shape.js';
 import { describeValue } from '../util/options.js';
 
@@ -9,6 +9,8 @@ import { describeValue } from '../util/options.js';
  */
 export class TensorData {
   readonly size: number;
+  /** The dtype of the storage (a field, not a getter: it is read on every op's path). */
+  readonly dtype: DType;
 
   constructor(
     readonly storage: Storage,
@@ -21,11 +23,25 @@ export class TensorData {
     // that do not check their result's rank (the public ones do, by name). Whether strides and
     // offset stay inside the storage is checked where a custom op hands its result over, in
     // apply (autograd/function.ts), which can name the op.
-    if (!(storage instanceof Float64Array || storage instanceof Float32Array)) {
-      throw new Error(`TensorData: storage must be a Float64Array or Float32Array, got ${describeValue(storage)}`);
+    if (storage instanceof Float64Array) this.dtype = 'float64';
+    else if (storage instanceof Float32Array) this.dtype = 'float32';
+    else throw new Error(`TensorData: storage must be a Float64Array or Float32Array, got ${describeValue(storage)}`);
+    // One pass computes the size and spots a bad dim; checkShape only runs to word the error
+    // (this constructor is on every op's and every view's path).
+    let size = 1;
+    let ok = Array.isArray(shape) && shape.length <= 64;
+    if (ok) {
+      for (let i = 0; i < shape.length; i++) {
+        const d = shape[i]!;
+        if (typeof d !== 'number' || !(d >= 0) || d !== Math.floor(d)) {
+          ok = false;
+          break;
+        }
+        size *= d;
+      }
     }
-    checkShape('TensorData', shape);
-    this.size = sizeOf(shape);
+    if (!ok || size > 2 ** 32) checkShape('TensorData', shape);
+    this.size = size;
   }
 
   /** A dense tensor of zeros. */
@@ -33,10 +49,6 @@ export class TensorData {
     return new TensorData(allocate(dtype, sizeOf(shape)), shape);
   }
 
-  /** The dtype of the storage. */
-  get dtype(): DType {
-    return dtypeOf(this.storage);
-  }
 
   /** The number of dimensions. */
   get ndim(): number {

@@ -24,11 +24,13 @@ function camel(key: string): string {
  */
 export function checkOptions<T extends object>(op: string, opts: T | undefined | null, allowed: readonly string[]): T {
   if (opts === undefined) return {} as T;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || ArrayBuffer.isView(opts)) {
+  // Only plain objects: a Map, Date or Tensor has no own keys to refuse, so it would pass silently.
+  if (opts === null || typeof opts !== 'object' || (Object.getPrototypeOf(opts) !== Object.prototype && Object.getPrototypeOf(opts) !== null)) {
     throw new Error(`${op}: options must be an object, got ${describeValue(opts)}`);
   }
-  for (const key of Object.keys(opts)) {
-    if (allowed.includes(key)) continue;
+  // for-in rather than Object.keys: no array per call (conv1d checks its options every forward).
+  for (const key in opts) {
+    if (!Object.hasOwn(opts, key) || allowed.includes(key)) continue;
     const fix = camel(key);
     const hint = fix !== key && allowed.includes(fix) ? ` (did you mean '${fix}'?)` : '';
     const list = allowed.length ? allowed.join(', ') : 'none';
