@@ -9,18 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Tensor, Generator, arange, bernoulli, eye, linspace, manualSeed, normal, randint, randperm, tensor,
 } from '../src/index.js';
-
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(Error);
-  expect((caught as Error).constructor, (caught as Error).message).toBe(Error);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
-}
+import { throwsWith } from './throws.js';
 
 const values = (t: Tensor): number[] => Array.from(t.dataSync());
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;

@@ -8,18 +8,7 @@ import {
   type Tensor, arange, chunk, flip, gather, grad, gradgradcheck, indexSelect, pad, randn, roll, scatterAdd, slice, split, tensor,
   where, zeros,
 } from '../src/index.js';
-
-function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(Error);
-  expect((caught as Error).constructor, (caught as Error).message).toBe(Error);
-  for (const p of patterns) expect((caught as Error).message).toMatch(p);
-}
+import { throwsWith } from './throws.js';
 
 const m23 = () => tensor([[1, 2, 3], [4, 5, 6]]);
 
