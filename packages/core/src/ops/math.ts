@@ -100,11 +100,10 @@ interface ClampParams {
 export const Clamp: Op<ClampParams> = {
   name: 'clamp',
   saved: [0],
+  // One pass per given bound (clampImpl requires at least one); the second reads the first's output.
   forward: ([x], { min, max }) => {
-    let out = x!;
-    if (min !== undefined) out = unaryData('clampMin', out, min);
-    if (max !== undefined) out = unaryData('clampMax', out, max);
-    return out === x ? unaryData('clampMin', x!, -Infinity) : out;
+    const lower = min === undefined ? x! : unaryData('clampMin', x!, min);
+    return max === undefined ? lower : unaryData('clampMax', lower, max);
   },
   // 1 inside [min, max], bounds included (torch's clamp_backward); the mask is a constant.
   backward: (g, { inputs: [x], params: { min, max } }) => {
