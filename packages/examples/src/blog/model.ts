@@ -2,7 +2,7 @@
  * The blog's 1-D CNN as a Kindling model: one Conv1d(1, 1, 3), MSE loss, plain SGD.
  * Gradients come from autograd; `gradient: 'blog'` swaps in the blog's hand-derived formula.
  */
-import { type DType, type Tensor, noGrad, tensor } from '@kindling/core';
+import { type DType, type Tensor, checkOptions, describeValue, noGrad, tensor } from '@kindling/core';
 import { Adam, Conv1d, MSELoss, SGD } from '@kindling/nn';
 import { blogLossWithBlogGradient } from './blog-gradient.js';
 import { BLOG_BIAS, BLOG_EPOCHS, BLOG_INPUT, BLOG_LR, BLOG_TARGET, BLOG_WEIGHT } from './problem.js';
@@ -47,8 +47,10 @@ export interface BlogResult {
   diverged: boolean;
 }
 
+const BLOG_OPTIONS = ['epochs', 'lr', 'momentum', 'nesterov', 'optimizer', 'gradient', 'dtype', 'stopBelow', 'onEpoch'];
+
 function check(name: string, v: unknown, ok: (n: number) => boolean, what: string): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`trainBlogExample: ${name} must be ${what}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`trainBlogExample: ${name} must be ${what}, got ${describeValue(v)}`);
 }
 
 /**
@@ -63,6 +65,7 @@ function check(name: string, v: unknown, ok: (n: number) => boolean, what: strin
  * ```
  */
 export function trainBlogExample(opts: BlogOptions = {}): BlogResult {
+  checkOptions('trainBlogExample', opts, BLOG_OPTIONS);
   const epochs = opts.epochs ?? BLOG_EPOCHS;
   const lr = opts.lr ?? BLOG_LR;
   const momentum = opts.momentum ?? 0;
@@ -73,9 +76,11 @@ export function trainBlogExample(opts: BlogOptions = {}): BlogResult {
   check('epochs', epochs, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
   check('lr', lr, (n) => n > 0, 'a positive number');
   check('momentum', momentum, (n) => n >= 0 && n < 1, 'in [0, 1)');
-  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`trainBlogExample: optimizer must be 'sgd' or 'adam', got ${String(optimizer)}`);
-  if (gradient !== 'autograd' && gradient !== 'blog') throw new Error(`trainBlogExample: gradient must be 'autograd' or 'blog', got ${String(gradient)}`);
-  if (dtype !== 'float64' && dtype !== 'float32') throw new Error(`trainBlogExample: dtype must be 'float64' or 'float32', got ${String(dtype)}`);
+  if (typeof nesterov !== 'boolean') throw new Error(`trainBlogExample: nesterov must be a boolean, got ${describeValue(nesterov)}`);
+  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`trainBlogExample: optimizer must be 'sgd' or 'adam', got ${describeValue(optimizer)}`);
+  if (gradient !== 'autograd' && gradient !== 'blog') throw new Error(`trainBlogExample: gradient must be 'autograd' or 'blog', got ${describeValue(gradient)}`);
+  if (dtype !== 'float64' && dtype !== 'float32') throw new Error(`trainBlogExample: dtype must be 'float64' or 'float32', got ${describeValue(dtype)}`);
+  if (opts.onEpoch !== undefined && typeof opts.onEpoch !== 'function') throw new Error(`trainBlogExample: onEpoch must be a function, got ${describeValue(opts.onEpoch)}`);
   if (nesterov && momentum <= 0) throw new Error('trainBlogExample: nesterov needs a momentum > 0');
   if (optimizer === 'adam' && (momentum !== 0 || nesterov)) throw new Error('trainBlogExample: momentum/nesterov are SGD options; Adam has its own (betas)');
   if (opts.stopBelow !== undefined) check('stopBelow', opts.stopBelow, (n) => n > 0, 'a positive number');

@@ -3,6 +3,7 @@
  * below a tolerance and reports how many updates that took. Learning rates and momenta
  * come from the Hessian (see hessian.ts), not from trial and error.
  */
+import { checkOptions } from '@kindling/core';
 import { type HessianReport, analyzeHessian } from './hessian.js';
 import { type BlogOptions, trainBlogExample } from './model.js';
 import { BLOG_LR } from './problem.js';
@@ -53,6 +54,7 @@ export function epochsToLoss(options: BlogOptions, tol = 1e-3, maxEpochs = 50_00
 
 /** Runs every recipe; `onRecipe` is called as each one finishes. */
 export function compareRecipes(opts: { tol?: number; maxEpochs?: number; recipes?: Recipe[]; onRecipe?: (r: RecipeResult) => void } = {}): RecipeResult[] {
+  checkOptions('compareRecipes', opts, ['tol', 'maxEpochs', 'recipes', 'onRecipe']);
   const recipes = opts.recipes ?? blogRecipes();
   return recipes.map((recipe) => {
     const result = { ...recipe, ...epochsToLoss(recipe.options, opts.tol, opts.maxEpochs) };

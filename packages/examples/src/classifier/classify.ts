@@ -4,8 +4,9 @@
  * cross-entropy on a training split, scored on a held-out test split, then saved as
  * safetensors and reloaded into a fresh model to predict.
  */
-import { Generator, type Tensor, tensor } from '@kindling/core';
+import { Generator, Tensor, checkOptions, describeValue, tensor } from '@kindling/core';
 import { Adam, Conv1d, Flatten, Linear, ReLU, Sequential, loadSafetensors, saveSafetensors } from '@kindling/nn';
+import { numberCheck } from '../options.js';
 
 /** The classifier's two classes, by label index. */
 export const CLASSES = ['rising edge', 'bump'] as const;
@@ -20,6 +21,12 @@ export interface Dataset {
 
 /** n random sequences, half of each class, shuffled. */
 export function makeSequences(n: number, length: number, noise: number, gen: Generator): Dataset {
+  const num = numberCheck('makeSequences');
+  num('n', n, { integer: true, min: 0 });
+  // A step starts at 3..length-10 and a bump lasts 3..6 steps and ends 2 or more before the end.
+  num('length', length, { integer: true, min: 12 });
+  num('noise', noise, { min: 0 });
+  if (!(gen instanceof Generator)) throw new Error(`makeSequences: gen must be a Generator, got ${describeValue(gen)}`);
   const x = new Float64Array(n * length);
   const labels: number[] = [];
   const between = (lo: number, hi: number) => lo + (hi - lo) * gen.uniform();
@@ -46,6 +53,9 @@ function shuffle(d: Dataset, gen: Generator): Dataset {
 
 /** The rows `rows` of a dataset. */
 export function pick(d: Dataset, rows: readonly number[]): Dataset {
+  rows.forEach((r, i) => {
+    if (!Number.isInteger(r) || r < 0 || r >= d.labels.length) throw new Error(`pick: row ${i} is ${describeValue(r)}, out of range for ${d.labels.length} sequences`);
+  });
   const x = new Float64Array(rows.length * d.length);
   rows.forEach((r, i) => x.set(d.x.subarray(r * d.length, (r + 1) * d.length), i * d.length));
   return { x, labels: rows.map((r) => d.labels[r]!), length: d.length };
@@ -58,6 +68,9 @@ export function inputTensor(d: Dataset): Tensor {
 
 /** Conv1d(1, channels, kernelSize) -> ReLU -> Flatten -> Linear(channels * L', 2). */
 export function buildClassifier(length: number, channels = 4, kernelSize = 5, seed = 1): Sequential {
+  const num = numberCheck('buildClassifier');
+  num('kernelSize', kernelSize, { integer: true, min: 1 });
+  num('length', length, { integer: true, min: kernelSize });
   return new Sequential(
     new Conv1d(1, channels, kernelSize, { seed }),
     new ReLU(),
@@ -68,7 +81,14 @@ export function buildClassifier(length: number, channels = 4, kernelSize = 5, se
 
 /** Mean cross-entropy of logits [B, C] against integer labels: -log softmax(logits)[label]. */
 export function crossEntropy(logits: Tensor, labels: readonly number[]): Tensor {
-  const [b, c] = logits.shape as [number, number];
+  const [b, c] = logitsShape('crossEntropy', logits);
+  if (!Array.isArray(labels) || labels.length !== b) {
+    throw new Error(`crossEntropy: expected ${b} labels (one per row of logits), got ${Array.isArray(labels) ? labels.length : describeValue(labels)}`);
+  }
+  // A label outside [0, C) would pick no logit, and the loss would silently be 0 for that row.
+  labels.forEach((l, i) => {
+    if (!Number.isInteger(l) || l < 0 || l >= c) throw new Error(`crossEntropy: label ${i} is ${describeValue(l)}, expected an integer in [0, ${c})`);
+  });
   const oneHot = new Float64Array(b * c);
   labels.forEach((l, i) => (oneHot[i * c + l] = 1));
   const m = logits.max(1, true).detach(); // subtract the row max for a stable log-sum-exp
@@ -78,7 +98,7 @@ export function crossEntropy(logits: Tensor, labels: readonly number[]): Tensor 
 
 /** The most likely class of each row of logits. */
 export function argmax(logits: Tensor): number[] {
-  const [b, c] = logits.shape as [number, number];
+  const [b, c] = logitsShape('argmax', logits);
   const v = logits.dataSync();
   const out: number[] = [];
   for (let i = 0; i < b; i++) {
@@ -89,8 +109,18 @@ export function argmax(logits: Tensor): number[] {
   return out;
 }
 
+function logitsShape(op: string, logits: Tensor): [number, number] {
+  if (!(logits instanceof Tensor) || logits.ndim !== 2) {
+    throw new Error(`${op}: expected logits of shape [batch, classes], got ${logits instanceof Tensor ? `shape [${logits.shape.join(', ')}]` : describeValue(logits)}`);
+  }
+  return logits.shape as [number, number];
+}
+
 /** The fraction of predictions equal to their labels. */
 export function accuracy(predicted: readonly number[], labels: readonly number[]): number {
+  if (!Array.isArray(predicted) || !Array.isArray(labels) || predicted.length !== labels.length || labels.length === 0) {
+    throw new Error(`accuracy: expected two non-empty arrays of the same length, got ${Array.isArray(predicted) ? predicted.length : describeValue(predicted)} predictions and ${Array.isArray(labels) ? labels.length : describeValue(labels)} labels`);
+  }
   return predicted.filter((p, i) => p === labels[i]).length / labels.length;
 }
 
@@ -134,12 +164,25 @@ export interface ClassifierResult {
  * ```
  */
 export function trainClassifier(opts: ClassifierOptions = {}): ClassifierResult {
+  checkOptions('trainClassifier', opts, ['samples', 'length', 'testFraction', 'noise', 'epochs', 'batchSize', 'lr', 'channels', 'kernelSize', 'seed']);
   const { samples = 400, length = 24, testFraction = 0.25, noise = 0.15, epochs = 15, batchSize = 32, lr = 0.01, channels = 4, kernelSize = 5, seed = 1 } = opts;
+  const num = numberCheck('trainClassifier');
+  num('samples', samples, { integer: true, min: 2 });
+  num('testFraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+  num('epochs', epochs, { integer: true, min: 0 });
+  num('batchSize', batchSize, { integer: true, min: 1 });
+  num('lr', lr, { min: 0, exclusiveMin: true });
+  num('channels', channels, { integer: true, min: 1 });
+  num('seed', seed, { integer: true });
+  num('noise', noise, { min: 0 });
+  num('length', length, { integer: true, min: 12 });
+  num('kernelSize', kernelSize, { integer: true, min: 1, max: length });
+  const nTest = Math.max(1, Math.round(samples * testFraction));
+  if (nTest >= samples) throw new Error(`trainClassifier: testFraction ${testFraction} of ${samples} samples leaves nothing to train on`);
   const gen = new Generator(seed);
 
   // 1. Data, split into train and test.
   const all = makeSequences(samples, length, noise, gen);
-  const nTest = Math.max(1, Math.round(samples * testFraction));
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
   const train = pick(all, range(nTest, samples));
   const test = pick(all, range(0, nTest));

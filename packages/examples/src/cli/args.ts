@@ -37,7 +37,8 @@ export function choiceFlag<const C extends string>(name: string, raw: string | u
 
 /**
  * Runs a CLI's main: a UsageError prints "error: ..." plus a hint and exits 2; other errors
- * print their message and exit 1.
+ * print their message on one line and exit 1 (the stack too with KINDLING_DEBUG=1: a user who
+ * gave a bad --out path needs the message, not Kindling's call stack).
  */
 export function runCli(name: string, main: (argv: string[]) => void | Promise<void>): void {
   // `... | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
@@ -52,7 +53,9 @@ export function runCli(name: string, main: (argv: string[]) => void | Promise<vo
         process.stderr.write(`${name}: error: ${e.message}\nRun with --help to see the options.\n`);
         process.exitCode = 2;
       } else {
-        process.stderr.write(`${name}: ${(e as Error).stack ?? String(e)}\n`);
+        const debug = process.env.KINDLING_DEBUG === '1';
+        const text = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
+        process.stderr.write(`${name}: error: ${text}\n`);
         process.exitCode = 1;
       }
     });

@@ -3,8 +3,9 @@
  * noise is added; a Kindling Conv1d trained on (signal, filtered signal) pairs with
  * mini-batch SGD recovers the kernel. This is system identification by gradient descent.
  */
-import { Generator, conv1d, noGrad, tensor } from '@kindling/core';
+import { Generator, checkOptions, conv1d, describeValue, noGrad, tensor } from '@kindling/core';
 import { Conv1d, MSELoss, SGD } from '@kindling/nn';
+import { numberCheck } from '../options.js';
 
 /** Options of {@link learnFilter}. */
 export interface LearnFilterOptions {
@@ -46,9 +47,22 @@ export interface LearnFilterResult {
  * ```
  */
 export function learnFilter(opts: LearnFilterOptions = {}): LearnFilterResult {
+  checkOptions('learnFilter', opts, ['kernel', 'bias', 'samples', 'length', 'noise', 'epochs', 'batchSize', 'lr', 'momentum', 'seed']);
   const kernel = opts.kernel ?? [0.5, -1, 0.25, 0.8, -0.3];
   const trueBias = opts.bias ?? 0.2;
   const { samples = 256, length = 32, noise = 0.05, epochs = 10, batchSize = 16, lr = 0.02, momentum = 0.5, seed = 7 } = opts;
+  const num = numberCheck('learnFilter');
+  num('samples', samples, { integer: true, min: 1 });
+  num('epochs', epochs, { integer: true, min: 0 });
+  num('batchSize', batchSize, { integer: true, min: 1 });
+  num('lr', lr, { min: 0, exclusiveMin: true });
+  num('momentum', momentum, { min: 0, max: 1, exclusiveMax: true });
+  num('noise', noise, { min: 0 });
+  num('bias', trueBias, {});
+  num('seed', seed, { integer: true });
+  if (!Array.isArray(kernel) || kernel.length === 0) throw new Error(`learnFilter: kernel must be a non-empty array of numbers, got ${describeValue(kernel)}`);
+  kernel.forEach((w, i) => num(`kernel[${i}]`, w, {}));
+  num('length', length, { integer: true, min: kernel.length });
   const gen = new Generator(seed);
 
   // 1. Data: x ~ N(0, 1), y = conv1d(x, hidden kernel) + bias + noise, shapes [samples, 1, L].

@@ -1,4 +1,5 @@
 /** A small ASCII line chart for loss curves: no dependencies, plain characters only. */
+import { checkOptions, describeValue } from '@kindling/core';
 
 export interface Series {
   label: string;
@@ -30,6 +31,16 @@ function fmtTick(v: number): string {
 
 /** Renders one or more series over a shared x axis (their index) as a multi-line string. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): string {
+  checkOptions('lineChart', opts, ['width', 'height', 'logY', 'title', 'xStart', 'xLabel']);
+  if (!Array.isArray(series) || series.length === 0) throw new Error(`lineChart: series must be a non-empty array, got ${describeValue(series)}`);
+  series.forEach((s, i) => {
+    checkOptions(`lineChart: series ${i}`, s, ['label', 'values', 'glyph']);
+    if (!Array.isArray(s.values) && !ArrayBuffer.isView(s.values)) throw new Error(`lineChart: series ${i} values must be an array of numbers, got ${describeValue(s.values)}`);
+    if (s.glyph !== undefined && (typeof s.glyph !== 'string' || [...s.glyph].length !== 1)) throw new Error(`lineChart: series ${i} glyph must be one character, got ${describeValue(s.glyph)}`);
+  });
+  for (const [name, v] of [['width', opts.width], ['height', opts.height], ['xStart', opts.xStart]] as const) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new Error(`lineChart: ${name} must be a finite number, got ${describeValue(v)}`);
+  }
   const width = Math.max(10, Math.floor(opts.width ?? 60));
   const height = Math.max(3, Math.floor(opts.height ?? 12));
   const logY = opts.logY ?? false;
