@@ -8,3 +8,5 @@ export function pnpm(): { cmd: string; args: string[] };
 export function run(cmd: string, args: string[], opts?: import('node:child_process').SpawnSyncOptions): string;
 /** Builds and packs every published package into `dest`; returns { npm name: tarball path }. */
 export function packPackages(dest?: string): Record<string, string>;
+/** Packs the registry packages the published ones depend on (protobufjs, long) from the workspace's install into `dest`; returns the tarball paths. */
+export function packThirdParty(dest: string): string[];

@@ -57,6 +57,8 @@ describe('API reference', () => {
       '@kindling/core': [join(src('core'), 'index.ts')],
       '@kindling/nn': [join(src('nn'), 'index.ts')],
       '@kindling/nn/node': [join(src('nn'), 'io', 'node.ts')],
+      '@kindling/onnx': [join(src('onnx'), 'index.ts')],
+      '@kindling/onnx/node': [join(src('onnx'), 'node.ts')],
       '@kindling/examples': [join(src('examples'), 'index.ts')],
     };
     const files = examples.map((e, i) => {

@@ -1,10 +1,11 @@
-// The packages as a user outside this repository gets them: build and `pnpm pack` core, nn and
-// examples (scripts/pack.mjs), lint the tarballs with publint and attw, install them with npm
+// The packages as a user outside this repository gets them: build and `pnpm pack` core, nn, onnx
+// and examples (scripts/pack.mjs), lint the tarballs with publint and attw, install them with npm
 // into a scratch project in the temporary folder, and there run plain JavaScript, typecheck
 // TypeScript under both module resolutions, and bundle browser entries with esbuild (one of
 // them minified, with the opt-in worker threads).
-// The scratch project is scripts/packaging-fixture/. Everything runs offline: the tarballs only
-// depend on each other, and tsc and esbuild come from the workspace.
+// The scratch project is scripts/packaging-fixture/. Everything runs offline: the tarballs depend
+// on each other and on @kindling/onnx's protobufjs, packed from the workspace's own install
+// (packThirdParty), and tsc and esbuild come from the workspace.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintTarball } from '../../../scripts/lint-packages.mjs';
-import { PUBLISHED, packPackages, root, run } from '../../../scripts/pack.mjs';
+import { PUBLISHED, packPackages, packThirdParty, root, run } from '../../../scripts/pack.mjs';
 
 const NODE_BUILTINS = /^(node:|fs$|fs\/|path$|path\/|worker_threads$|os$|url$|util$|child_process$|crypto$|module$|stream$|buffer$)/;
 
@@ -46,7 +47,8 @@ beforeAll(() => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
   // One command for all tarballs: nn's dependency on @kindling/core@0.1.0 is then satisfied by
   // the core tarball, and --offline guarantees the registry is never asked.
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...Object.values(tarballs)], {
+  const thirdParty = packThirdParty(join(tmp, 'pack'));
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...Object.values(tarballs), ...thirdParty], {
     cwd: app,
     env: cleanEnv(),
   });
@@ -74,7 +76,7 @@ describe('packed packages', () => {
     expect(pkg.version).toBe('0.1.0');
     expect(pkg.engines).toEqual({ node: '>=20' });
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
-    for (const dep of Object.keys(pkg.dependencies ?? {})) expect(pkg.dependencies[dep]).toBe('0.1.0');
+    for (const dep of Object.keys(pkg.dependencies ?? {})) if (dep.startsWith('@kindling/')) expect(pkg.dependencies[dep]).toBe('0.1.0');
     const map = JSON.parse(readFileSync(join(app, 'node_modules', name, 'dist', 'index.js.map'), 'utf8'));
     expect(map.sourcesContent?.length).toBeGreaterThan(0);
   });

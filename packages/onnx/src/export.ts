@@ -6,8 +6,9 @@ import { type OnnxAttribute, type OpExportContext, type TracedValue, onnxOpExpor
 /** The package's version, written as the model's producer_version (a test keeps it equal to package.json's). */
 export const ONNX_EXPORTER_VERSION = '0.1.0';
 
-/** The lowest and highest opset {@link exportOnnx} writes. */
+/** The lowest opset {@link exportOnnx} writes: 13 (ReduceSum with its axes as an input, Slice with steps, Clip with tensor bounds). */
 export const MIN_OPSET = 13;
+/** The highest opset {@link exportOnnx} writes (ONNX Runtime 1.30 reads it). */
 export const MAX_OPSET = 21;
 /** The default opset: 17, the newest that Debian's python3-onnx 1.12 (and ONNX Runtime since 1.13) reads. */
 export const DEFAULT_OPSET = 17;

@@ -181,7 +181,7 @@ export function encodeModel(model: ModelMessage): Uint8Array {
 }
 
 /**
- * Parses bytes written by {@link encodeModel} back into plain objects (int64 as numbers): for
+ * Parses the bytes of a model written by `exportOnnx` back into plain objects (int64 as numbers): for
  * tests and for tools that inspect an export.
  */
 export function decodeModel(bytes: Uint8Array): ModelMessage {

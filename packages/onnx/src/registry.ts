@@ -87,8 +87,8 @@ const registry = new Map<string, OnnxOpExporter>();
  * @example
  * ```ts
  * import { registerOnnxOp } from '@kindling/onnx';
- * // A custom op named 'square' (x * x), exported as ONNX Mul.
- * registerOnnxOp('square', { export: (ctx) => ctx.node('Mul', [ctx.input(0), ctx.input(0)]) });
+ * // A custom op named 'myDouble' (2·x, written with apply), exported as ONNX Add(x, x).
+ * registerOnnxOp('myDouble', { export: (ctx) => ctx.node('Add', [ctx.input(0), ctx.input(0)]) });
  * ```
  */
 export function registerOnnxOp<P = any>(name: string, exporter: OnnxOpExporter<P>): void {

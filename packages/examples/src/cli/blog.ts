@@ -3,6 +3,8 @@
  * chart, gradcheck's verdict on both backward passes and the curvature that explains the pace.
  * Run with --help for the options.
  */
+import { tensor } from '@kindling/core';
+import { Conv1d } from '@kindling/nn';
 import { checkBlogGradients, type Verdict } from '../blog/check.js';
 import { analyzeHessian } from '../blog/hessian.js';
 import { type BlogOptions, type BlogResult, trainBlogExample } from '../blog/model.js';
@@ -12,6 +14,7 @@ import { type RecipeResult, blogRecipes, compareRecipes, epochsToLoss } from '..
 import { lineChart } from '../terminal/chart.js';
 import { ProgressBar } from '../terminal/progress.js';
 import { UsageError, choiceFlag, fmtList, fmtNum, numberFlag, parseFlags, runCli } from './args.js';
+import { exportOnnxForCli, exportOnnxHelp } from './onnx-export.js';
 
 const HELP = `Usage: pnpm example [options]      (or: pnpm --filter @kindling/examples run blog [options])
 
@@ -34,6 +37,7 @@ Options:
   --compare              measure how many epochs each optimizer recipe needs to reach loss < 1e-3,
                          next to the one update of Newton's method
   --json                 print machine-readable results (history, weights, gradcheck) instead
+${exportOnnxHelp(25)}
   -h, --help             show this help
 
 Examples:
@@ -139,6 +143,7 @@ function main(argv: string[]): void {
     compare: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    'export-onnx': { type: 'string' },
   });
   if (f.help) {
     out(HELP);
@@ -171,6 +176,13 @@ function main(argv: string[]): void {
   const checks = checkBlogGradients();
   const h = analyzeHessian();
   const newton = newtonStep();
+  let exported = '';
+  if (f['export-onnx'] !== undefined) {
+    // The trained filter in a Conv1d(1, 1, 3) of its own, traced on the blog's input.
+    const conv = new Conv1d(1, 1, 3, { dtype: opts.dtype });
+    conv.loadStateDict({ weight: [[run.weight]], bias: [run.bias] });
+    exported = exportOnnxForCli(f['export-onnx'], conv, tensor([[BLOG_INPUT as readonly number[]]] as number[][][], { dtype: opts.dtype }));
+  }
 
   if (json) {
     out(JSON.stringify({
@@ -214,6 +226,7 @@ function main(argv: string[]): void {
   out(summary(reference ? "blog's formula  " : 'trained  ', run));
   if (reference) out(summary('autograd        ', reference));
   if (run.stoppedAt !== null && !run.diverged) out(`reached loss < ${opts.stopBelow} at epoch ${run.stoppedAt} (after ${run.stoppedAt} updates)`);
+  if (exported) out(exported);
   const tooLarge = opts.optimizer === 'sgd' && !opts.momentum && opts.gradient === 'autograd' && opts.lr! >= h.maxStableLr;
   if (run.diverged) out(`the loss blew up at epoch ${run.stoppedAt}.`);
   if (tooLarge) out(`lr ${fmt(opts.lr!)} is at or above the stability limit 2/λmax = ${fmt(h.maxStableLr)}: plain gradient descent diverges here.`);

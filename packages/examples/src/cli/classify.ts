@@ -10,6 +10,7 @@ import { CLASSES, argmax, buildClassifier, inputTensor, pick, trainClassifier } 
 import { lineChart } from '../terminal/chart.js';
 import { sparkline } from '../terminal/sparkline.js';
 import { numberFlag, parseFlags, runCli } from './args.js';
+import { exportOnnxForCli, exportOnnxHelp } from './onnx-export.js';
 
 const HELP = `Usage: pnpm --filter @kindling/examples run classify [options]
 
@@ -25,6 +26,7 @@ Options:
   --seed N          seeds data, shuffling and initial weights (default 1)
   --out FILE        where to save the weights (default: ${join(tmpdir(), 'kindling-classifier.safetensors')})
   --json            machine-readable result
+${exportOnnxHelp(20)}
   -h, --help        show this help
 `;
 
@@ -32,6 +34,7 @@ function main(argv: string[]): void {
   const f = parseFlags(argv, {
     epochs: { type: 'string' }, lr: { type: 'string' }, 'batch-size': { type: 'string' }, samples: { type: 'string' },
     noise: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'export-onnx': { type: 'string' },
   });
   if (f.help) return void process.stdout.write(HELP);
   const seed = numberFlag('seed', f.seed, 1, { integer: true });
@@ -52,6 +55,7 @@ function main(argv: string[]): void {
   fresh.eval();
   const predicted = argmax(fresh.forward(inputTensor(r.test)));
   const fileAccuracy = predicted.filter((p, i) => p === r.test.labels[i]).length / predicted.length;
+  const exported = f['export-onnx'] === undefined ? '' : exportOnnxForCli(f['export-onnx'], r.model, inputTensor(pick(r.test, [0])));
 
   if (f.json) {
     const { model: _m, weights: _w, test: _t, ...rest } = r;
@@ -65,6 +69,7 @@ function main(argv: string[]): void {
   const last = r.history.at(-1)!;
   log(`train accuracy ${(100 * last.trainAccuracy).toFixed(1)}%   test accuracy ${(100 * r.testAccuracy).toFixed(1)}% on ${r.test.labels.length} held-out sequences`);
   log(`saved ${file}; a fresh model loaded it and scores ${(100 * fileAccuracy).toFixed(1)}% on the test split`);
+  if (exported) log(exported);
   log();
   log('a few test sequences, predicted by the reloaded model:');
   const shown = Array.from({ length: Math.min(8, r.test.labels.length) }, (_, i) => i);

@@ -1,7 +1,10 @@
 /** `pnpm --filter @kindling/examples run filter`: recover a hidden 1-D filter from noisy data. */
+import { Conv1d } from '@kindling/nn';
+import { randn } from '@kindling/core';
 import { learnFilter } from '../filter/learn-filter.js';
 import { lineChart } from '../terminal/chart.js';
 import { fmtList, numberFlag, parseFlags, runCli } from './args.js';
+import { exportOnnxForCli, exportOnnxHelp } from './onnx-export.js';
 
 const HELP = `Usage: pnpm --filter @kindling/examples run filter [options]
 
@@ -16,6 +19,7 @@ Options:
   --noise S         noise standard deviation (default 0.05)
   --seed N          seeds the data, the shuffling and the initial weights (default 7)
   --json            machine-readable result
+${exportOnnxHelp(20)}
   -h, --help        show this help
 `;
 
@@ -23,6 +27,7 @@ function main(argv: string[]): void {
   const f = parseFlags(argv, {
     epochs: { type: 'string' }, lr: { type: 'string' }, 'batch-size': { type: 'string' }, samples: { type: 'string' },
     noise: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'export-onnx': { type: 'string' },
   });
   if (f.help) return void process.stdout.write(HELP);
   const noise = numberFlag('noise', f.noise, 0.05, { min: 0 });
@@ -34,6 +39,13 @@ function main(argv: string[]): void {
     noise,
     seed: numberFlag('seed', f.seed, 7, { integer: true }),
   });
+  // The learned filter as a model of its own (learnFilter returns its numbers), for --export-onnx.
+  let exported = '';
+  if (f['export-onnx'] !== undefined) {
+    const model = new Conv1d(1, 1, r.learnedKernel.length);
+    model.loadStateDict({ weight: [[r.learnedKernel]], bias: [r.learnedBias] });
+    exported = exportOnnxForCli(f['export-onnx'], model, randn([1, 1, 32], { seed: 0 }));
+  }
   if (f.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   const log = (s = '') => process.stdout.write(s + '\n');
   log('Kindling · learn an unknown filter: y = conv1d(x, hidden kernel) + bias + noise');
@@ -45,6 +57,7 @@ function main(argv: string[]): void {
   log(`true      ${fmtList(r.trueKernel)}   ${r.trueBias.toFixed(4)}`);
   log(`learned   ${fmtList(r.learnedKernel)}   ${r.learnedBias.toFixed(4)}`);
   log(`largest error ${r.maxError.toExponential(2)}${r.maxError < 0.02 ? '  ✓ recovered' : '  (train longer or with less noise)'}`);
+  if (exported) log(exported);
 }
 
 runCli('filter', main);
