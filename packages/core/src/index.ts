@@ -15,6 +15,7 @@
  * console.log(w.grad?.toArray(), b.grad?.toArray()); // [[[2.5333, 1.74, 1.06]]] [3.4] (rounded)
  * ```
  *
+ * @sortStrategy kind, alphabetical
  * @module @kindling/core
  */
 export { Scalar } from './scalar.js';
@@ -49,8 +50,8 @@ export { gradgradcheck, type GradgradcheckOptions } from './gradgradcheck.js';
 export { grad, type GradOptions } from './autograd/grad.js';
 export { vjp, jvp, jacobian, hessian, hvp, type FunctionalOptions } from './autograd/functional.js';
 export { Generator, manualSeed } from './random/generator.js';
-export { setBackend, getBackend, registerBackend } from './kernels/backend.js';
-export type { Kernels, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp } from './kernels/kernels.js';
+export { setBackend, getBackend, registerBackend, registerKernel, getKernel, type KernelConfig, type KernelFunction } from './kernels/backend.js';
+export type { Kernels, KernelName, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js/index.js';
 // Importing this registers the 'wasm' backend when WebAssembly SIMD is available.
 export { initWasm, wasmAvailable } from './kernels/wasm/index.js';

@@ -5,8 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { setBackend } from '../src/kernels/backend.js';
-import * as active from '../src/kernels/backend.js';
+import { kernelsOf } from '../src/kernels/backend.js';
 import { jsKernels } from '../src/kernels/js/index.js';
 import { initWasm } from '../src/kernels/wasm/index.js';
 import type { BinaryOp, Conv1dGeometry, Kernels, ReduceOp, UnaryOp } from '../src/kernels/kernels.js';
@@ -22,9 +21,7 @@ fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Num
 const backends: Kernels[] = [jsKernels];
 if (await initWasm()) {
   setWasmMinWork(0); // small random shapes must still run the WebAssembly kernels
-  setBackend('wasm');
-  backends.push(active.kernels);
-  setBackend('js');
+  backends.push(kernelsOf('wasm'));
 }
 
 // ---- helpers ----------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conv1d, disableThreads, enableThreads, getThreads, initWasm, jsKernels, setBackend, tensor } from '../src/index.js';
-import { kernels as activeKernels } from '../src/kernels/backend.js';
+import { kernelsOf } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { workerItems } from '../src/kernels/wasm/index.js';
-import { makeWasmKernels, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
+import { makeWasmKernels, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import { MAX_THREADS, Pool, setThreadThreshold } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
@@ -28,7 +28,7 @@ fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Num
 
 let threaded: Kernels;
 /** A separate single-threaded instance with its own memory: the bit-exact reference. */
-let single: Kernels;
+let single: WasmKernels;
 
 beforeAll(async () => {
   expect(await initWasm()).toBe(true);
@@ -38,9 +38,7 @@ beforeAll(async () => {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } });
   single = makeWasmKernels(new Arena(instance.exports as unknown as WasmExports, memory));
   expect(await enableThreads(2)).toBe(2);
-  setBackend('wasm');
-  threaded = activeKernels;
-  setBackend('js');
+  threaded = kernelsOf('wasm');
 });
 
 afterEach(() => {
@@ -72,7 +70,7 @@ const geometry = arbConvGeometry(6, 10);
 
 
 /** Runs all three conv kernels on k; outputs start as NaN so every element must be written. */
-function convAll(k: Kernels, g: Conv1dGeometry, f: ReturnType<typeof convBuffers>, withBias = true) {
+function convAll(k: WasmKernels, g: Conv1dGeometry, f: ReturnType<typeof convBuffers>, withBias = true) {
   const y = new Float32Array(f.gy.length).fill(NaN);
   const gx = new Float32Array(f.x.length).fill(NaN);
   const gw = new Float32Array(f.w.length).fill(NaN);
@@ -190,7 +188,7 @@ describe('threaded wasm conv1d kernels (float32)', () => {
     const g: Conv1dGeometry = { batch: 3, inChannels: 4, outChannels: 8, length: 30, kernelSize: 3, outLength: 30, stride: 1, padLeft: 1, dilation: 1, groups: 1 };
     const f = convBuffers(g, 4);
     const d = { x: Float64Array.from(f.x), w: Float64Array.from(f.w), b: Float64Array.from(f.b), gy: Float64Array.from(f.gy) };
-    const run = (k: Kernels) => {
+    const run = (k: WasmKernels) => {
       const y = new Float64Array(d.gy.length);
       const gw = new Float64Array(d.w.length);
       k.conv1dForward(d.x, d.w, d.b, y, g);
@@ -219,7 +217,7 @@ describe('threaded wasm gemm (float32)', () => {
         const A = fill(new Float32Array(M * K), seed);
         const [aRow, aCol] = transA ? [1, M] : [K, 1];
         const B = fill(new Float32Array(K * N * bCol), seed + 1);
-        const run = (k: Kernels, a: Float32Array, b: Float32Array) => {
+        const run = (k: WasmKernels, a: Float32Array, b: Float32Array) => {
           const c = fill(new Float32Array(cOff + M * N + 2), seed + 2);
           k.gemm(M, N, K, a, 0, aRow, aCol, b, 0, N * bCol, bCol, c, cOff);
           return c;
@@ -237,7 +235,7 @@ describe('threaded wasm gemm (float32)', () => {
     const [M, N, K] = [96, 200, 130];
     const A = fill(new Float32Array(M * K), 1);
     const B = fill(new Float32Array(K * N), 2);
-    const run = (k: Kernels) => {
+    const run = (k: WasmKernels) => {
       const c = new Float32Array(M * N);
       k.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, c, 0);
       return c;
@@ -251,8 +249,7 @@ describe('threaded wasm gemm (float32)', () => {
 describe('three threads (more than the cores here: correctness only)', () => {
   it('random geometries and gemm agree bit for bit with single-threaded wasm', async () => {
     expect(await enableThreads(3)).toBe(3);
-    setBackend('wasm');
-    threaded = activeKernels; // the same object: the registered backend never changes
+    threaded = kernelsOf('wasm'); // the registered kernels never change: they call whichever implementation is current
     setThreadThreshold(0);
     try {
       fc.assert(
@@ -264,7 +261,7 @@ describe('three threads (more than the cores here: correctness only)', () => {
       );
       const A = fill(new Float32Array(33 * 21), 5);
       const B = fill(new Float32Array(21 * 77), 6);
-      const run = (k: Kernels) => {
+      const run = (k: WasmKernels) => {
         const c = new Float32Array(33 * 77);
         k.gemm(33, 77, 21, A, 0, 21, 1, B, 0, 77, 1, c, 0);
         return c;
@@ -307,7 +304,7 @@ describe('thread count limits', () => {
     const [M, N, K] = [8, 24, 6];
     const A = fill(new Float32Array(M * K), 21);
     const B = fill(new Float32Array(K * N), 22);
-    const run = (k: Kernels) => {
+    const run = (k: WasmKernels) => {
       const c = new Float32Array(M * N).fill(NaN);
       k.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, c, 0);
       return c;
@@ -374,7 +371,7 @@ describe('thread count limits', () => {
       const [M, N, K] = [16, 8 * MAX_THREADS, 256];
       const A = fill(new Float32Array(M * K), 31);
       const B = fill(new Float32Array(K * N), 32);
-      const mm = (k: Kernels, a: Float32Array, b: Float32Array) => {
+      const mm = (k: WasmKernels, a: Float32Array, b: Float32Array) => {
         const c = new Float32Array(M * N).fill(NaN);
         k.gemm(M, N, K, a, 0, K, 1, b, 0, N, 1, c, 0);
         return c;
@@ -387,7 +384,7 @@ describe('thread count limits', () => {
 
       const g: Conv1dGeometry = { batch: 2, inChannels: 8, outChannels: 4 * MAX_THREADS, length: 700, kernelSize: 3, outLength: 700, stride: 1, padLeft: 1, dilation: 1, groups: 4 };
       const f = convBuffers(g, 41);
-      const gw = (k: Kernels, gy: Float32Array, x: Float32Array) => {
+      const gw = (k: WasmKernels, gy: Float32Array, x: Float32Array) => {
         const out = new Float32Array(f.w.length).fill(NaN);
         k.conv1dBackwardWeight(gy, x, out, g);
         return out;

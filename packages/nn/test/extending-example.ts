@@ -1,6 +1,6 @@
 // The code of EXTENDING.md, block by block (test/extending.test.ts checks they match).
 
-import { type Op, type Tensor, TensorData, apply, full, gradcheck, randn } from '@kindling/core';
+import { type Op, type Storage, type Tensor, TensorData, apply, full, getKernel, gradcheck, randn, registerKernel } from '@kindling/core';
 import { Conv1d, Module, MSELoss, Parameter, SGD, Sequential, gradcheckModule } from '@kindling/nn';
 
 /** y[n, c, l] = gamma[c] * x[n, c, l], with gamma learned (starts at `init`). */
@@ -62,3 +62,33 @@ export function trainStep(opt: SGD, input: Tensor, target: Tensor): number {
   opt.step();
   return loss.item();
 }
+
+type SoftsignKernel = (x: Storage, out: Storage) => void;
+
+// softsign(x) = x / (1 + |x|)
+registerKernel('softsign', 'js', ((x, out) => {
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! / (1 + Math.abs(x[i]!));
+}) satisfies SoftsignKernel);
+registerKernel('softsign', 'wasm', ((x, out) => {
+  let i = 0;
+  for (; i + 4 <= x.length; i += 4) {
+    out[i] = x[i]! / (1 + Math.abs(x[i]!));
+    out[i + 1] = x[i + 1]! / (1 + Math.abs(x[i + 1]!));
+    out[i + 2] = x[i + 2]! / (1 + Math.abs(x[i + 2]!));
+    out[i + 3] = x[i + 3]! / (1 + Math.abs(x[i + 3]!));
+  }
+  for (; i < x.length; i++) out[i] = x[i]! / (1 + Math.abs(x[i]!));
+}) satisfies SoftsignKernel, { dtypes: ['float32', 'float64'], minWork: 1024 });
+
+export const SoftsignOp: Op = {
+  name: 'softsign',
+  forward([x]) {
+    const out = x!.dtype === 'float32' ? new Float32Array(x!.size) : new Float64Array(x!.size);
+    getKernel<SoftsignKernel>('softsign', x!.dtype, out.length)(x!.contiguousStorage(), out);
+    return new TensorData(out, x!.shape);
+  },
+  backward(grad, ctx) {
+    const x = ctx.inputs[0]!; // d/dx = 1 / (1 + |x|)²
+    return [grad.div(x.abs().add(1).pow(2))];
+  },
+};

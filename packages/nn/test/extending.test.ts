@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Op, Tensor, TensorData, apply, gradcheck, tensor } from '@kindling/core';
+import { type Op, Tensor, TensorData, apply, getBackend, gradcheck, setBackend, tensor } from '@kindling/core';
 import { SGD, gradcheckModule } from '@kindling/nn';
-import { LayerScale, Softplus, SoftplusOp, model, softplus, trainStep } from './extending-example.js';
+import { LayerScale, Softplus, SoftplusOp, SoftsignOp, model, softplus, trainStep } from './extending-example.js';
 import { expectClose, flat, randomValues, t64 } from './helpers.js';
 
 describe('EXTENDING.md', () => {
@@ -55,5 +55,21 @@ describe('EXTENDING.md', () => {
     let last = first;
     for (let i = 0; i < 60; i++) last = trainStep(opt, input, target);
     expect(last).toBeLessThan(first);
+  });
+
+  it('the softsign kernel gives the same values on every backend, and its op passes gradcheck', () => {
+    const before = getBackend();
+    const xs = Array.from({ length: 2000 }, (_, i) => (i - 1000) / 37);
+    const want = xs.map((v) => v / (1 + Math.abs(v)));
+    try {
+      for (const backend of ['js', 'wasm']) {
+        setBackend(backend);
+        for (const n of [5, 2000]) expectClose(apply(SoftsignOp, [tensor(xs.slice(0, n))], undefined).dataSync(), want.slice(0, n), 1e-15);
+        const x = t64(randomValues(12, 9), [3, 4], true);
+        expect(gradcheck((a: Tensor) => apply(SoftsignOp, [a], undefined), [x])).toBe(true);
+      }
+    } finally {
+      setBackend(before);
+    }
   });
 });

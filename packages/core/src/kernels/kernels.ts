@@ -5,6 +5,8 @@ import type { TensorData } from '../storage/tensor-data.js';
  * The hot loops, behind one small interface so that a faster backend (WebAssembly SIMD) can
  * stand beside the readable TypeScript reference and be tested against it. Kernels write into
  * an `out` buffer the caller allocated; they never allocate tensors or touch autograd.
+ *
+ * @category Backends and storage
  */
 
 export type UnaryOp =
@@ -20,7 +22,11 @@ export type UnaryOp =
   | 'silu' | 'siluGrad'
   | 'gelu' | 'geluGrad' | 'geluTanh' | 'geluTanhGrad';
 
-/** Binary ops, including the fused backward rules that would otherwise take 2-3 passes. */
+/**
+ * Binary ops, including the fused backward rules that would otherwise take 2-3 passes.
+ *
+ * @category Backends and storage
+ */
 export type BinaryOp =
   | 'add'
   | 'sub'
@@ -34,10 +40,18 @@ export type BinaryOp =
   | 'ne' | 'lt' | 'le' | 'gt' | 'ge' // 1 where the comparison holds else 0 (NaN compares false, ne true)
   | 'minimum' | 'maximum'; // elementwise min / max; NaN wins
 
-/** The reductions a backend implements. */
+/**
+ * The reductions a backend implements.
+ *
+ * @category Backends and storage
+ */
 export type ReduceOp = 'sum' | 'max';
 
-/** Everything about a conv1d call except the data; all kernels of one call share it. */
+/**
+ * Everything about a conv1d call except the data; all kernels of one call share it.
+ *
+ * @category Backends and storage
+ */
 export interface Conv1dGeometry {
   batch: number;
   inChannels: number;
@@ -51,7 +65,11 @@ export interface Conv1dGeometry {
   groups: number;
 }
 
-/** A compute backend: the loops the ops call. Register one with {@link registerBackend} and select it with {@link setBackend}; {@link jsKernels} is the reference implementation. */
+/**
+ * A compute backend: the loops the ops call. Register one with {@link registerBackend} and select it with {@link setBackend}; {@link jsKernels} is the reference implementation.
+ *
+ * @category Backends and storage
+ */
 export interface Kernels {
   readonly name: string;
   /** out[i] = op(x[i]) in row-major order of x; `param` is the exponent of pow. */
@@ -83,3 +101,10 @@ export interface Kernels {
   /** gb[Cout] = sum over n and l of gy[n, co, l] (overwritten). */
   conv1dBackwardBias(gy: Storage, gb: Storage, g: Conv1dGeometry): void;
 }
+
+/**
+ * The name of a built-in kernel (a key of {@link Kernels}).
+ *
+ * @category Backends and storage
+ */
+export type KernelName = Exclude<keyof Kernels, 'name'>;

@@ -1,8 +1,6 @@
-import { registerBackend } from '../backend.js';
-import type { Kernels } from '../kernels.js';
-import { jsKernels } from '../js/index.js';
+import { registerBackend, registerKernel } from '../backend.js';
 import { Arena, type WasmExports } from './arena.js';
-import { makeWasmKernels } from './kernels.js';
+import { makeWasmKernels, WASM_MIN_WORK, type WasmKernels } from './kernels.js';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from './module.generated.js';
 import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThreadsSpecifier, type WorkerLike } from './threads.js';
 
@@ -12,16 +10,17 @@ import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThrea
  * async path for environments that refuse synchronous compilation. Without WebAssembly SIMD
  * compilation fails, nothing is registered, and 'js' stays the only backend.
  *
- * The registered backend object never changes; its float32 gemm/conv1d entries call `impl`:
- * the single-threaded kernels on their own ordinary memory, or, after enableThreads(), the
- * threaded ones (threads.ts) on a shared memory. Worker threads exist only after an explicit
+ * The registered kernels never change; each calls `impl`: the single-threaded kernels on their
+ * own ordinary memory, or, after enableThreads(), the threaded ones (threads.ts) on a shared
+ * memory. They are registered for float32 and at least WASM_MIN_WORK multiply-adds; the
+ * registry's dispatcher sends every other call (and every other kernel) to 'js'. Worker threads exist only after an explicit
  * `await enableThreads()`: importing Kindling starts no thread and touches no Node built-in.
  */
 
-let loaded: Kernels | null = null;
+let loaded = false;
 let arena: Arena | null = null;
-let single: Kernels | null = null;
-let impl: Kernels | null = null;
+let single: WasmKernels | null = null;
+let impl: WasmKernels | null = null;
 
 function bytes(base64: string): Uint8Array {
   const s = atob(base64);
@@ -32,22 +31,19 @@ function bytes(base64: string): Uint8Array {
 
 const plainImports = () => ({ env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
 
-function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): Kernels {
+function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): void {
   arena = new Arena(instance.exports as unknown as WasmExports, memory);
   single = impl = makeWasmKernels(arena);
-  loaded = {
-    name: 'wasm',
-    unary: jsKernels.unary,
-    binary: jsKernels.binary,
-    reduce: jsKernels.reduce,
-    conv1dBackwardBias: jsKernels.conv1dBackwardBias,
+  const config = { dtypes: ['float32'] as const, minWork: WASM_MIN_WORK };
+  const k: WasmKernels = {
     gemm: (...args) => impl!.gemm(...args),
     conv1dForward: (x, w, bias, y, g) => impl!.conv1dForward(x, w, bias, y, g),
     conv1dBackwardInput: (gy, w, gx, g) => impl!.conv1dBackwardInput(gy, w, gx, g),
     conv1dBackwardWeight: (gy, x, gw, g) => impl!.conv1dBackwardWeight(gy, x, gw, g),
   };
-  registerBackend(loaded);
-  return loaded;
+  for (const name of Object.keys(k) as (keyof WasmKernels)[]) registerKernel(name, 'wasm', k[name], config);
+  registerBackend('wasm');
+  loaded = true;
 }
 
 function loadSync(): void {
@@ -60,12 +56,20 @@ function loadSync(): void {
   }
 }
 
-/** Whether the 'wasm' backend is loaded and registered (so setBackend('wasm') works). */
+/**
+ * Whether the 'wasm' backend is loaded and registered (so setBackend('wasm') works).
+ *
+ * @category Backends and storage
+ */
 export function wasmAvailable(): boolean {
-  return loaded !== null;
+  return loaded;
 }
 
-/** Loads the 'wasm' backend if it is not loaded yet; resolves to whether it is available. */
+/**
+ * Loads the 'wasm' backend if it is not loaded yet; resolves to whether it is available.
+ *
+ * @category Backends and storage
+ */
 export async function initWasm(): Promise<boolean> {
   if (loaded) return true;
   try {
@@ -142,7 +146,7 @@ async function spawn(wt: WorkerThreads, index: number, module: WebAssembly.Modul
  * going back to the same thread count is instant and runs code V8 has already optimised;
  * a freshly spawned worker starts on baseline-compiled WebAssembly.
  */
-let parked: { pool: Pool; impl: Kernels } | null = null;
+let parked: { pool: Pool; impl: WasmKernels } | null = null;
 
 /** Drops the pool at once (calls go single-threaded) and terminates its workers, parked ones included. */
 function stopThreads(): Promise<void> {
@@ -180,7 +184,7 @@ async function startThreads(n: number): Promise<number> {
  * Starts a complete pool of n threads without touching the current one, so that a failed
  * start leaves the threads in use as they were; null where threads are unavailable here.
  */
-async function newPool(n: number): Promise<{ pool: Pool; impl: Kernels } | null> {
+async function newPool(n: number): Promise<{ pool: Pool; impl: WasmKernels } | null> {
   if (!(await initWasm()) || !canBlock()) return null;
   const wt = await workerThreads();
   if (!wt) return null;
@@ -228,6 +232,8 @@ async function newPool(n: number): Promise<{ pool: Pool; impl: Kernels } | null>
  * // ... train as usual: big float32 conv1d / matmul calls now use both threads
  * await disableThreads();
  * ```
+ *
+ * @category Backends and storage
  */
 export function enableThreads(n = 2): Promise<number> {
   const run = queue.then(() => startThreads(n));
@@ -235,14 +241,22 @@ export function enableThreads(n = 2): Promise<number> {
   return run;
 }
 
-/** Ends the worker threads started by enableThreads(); once it resolves the kernels are single-threaded again. */
+/**
+ * Ends the worker threads started by enableThreads(); once it resolves the kernels are single-threaded again.
+ *
+ * @category Backends and storage
+ */
 export function disableThreads(): Promise<void> {
   const run = queue.then(() => stopThreads());
   queue = run.catch(() => undefined);
   return run;
 }
 
-/** Threads the 'wasm' backend's big float32 kernels use now: 1 unless enableThreads() started workers. */
+/**
+ * Threads the 'wasm' backend's big float32 kernels use now: 1 unless enableThreads() started workers.
+ *
+ * @category Backends and storage
+ */
 export function getThreads(): number {
   return pool?.size ?? 1;
 }

@@ -1,11 +1,12 @@
 import type { Storage } from '../../storage/dtype.js';
-import { jsKernels } from '../js/index.js';
+import { setMinWorkOverride } from '../backend.js';
 import type { Conv1dGeometry, Kernels } from '../kernels.js';
 import type { Arena } from './arena.js';
 
 /*
  * The 'wasm' backend: float32 gemm and the three conv1d kernels run in kernels.wat's two
- * SIMD micro-kernels; everything else (elementwise, reduce, all float64) is the JS reference.
+ * SIMD micro-kernels; the registry runs everything else (elementwise, reduce, all float64)
+ * on the JS reference.
  *
  * Each call copies its operands into the module's memory in the layout the micro-kernel
  * wants, runs it, and copies the result out:
@@ -129,24 +130,26 @@ export function packFlippedPanels(f: Float32Array, aAt: number, w: Float32Array,
 }
 
 /**
- * Calls with fewer multiply-adds than this run on the JS kernels: below it, copying operands
- * into WebAssembly memory and back costs more than the SIMD saves (the blog's 3-tap model
- * ran 2.5x slower in float32 on 'wasm' than on 'js' without it).
+ * Calls with fewer multiply-adds than this run on the JS kernels (the registry's dispatcher
+ * decides, from this minimum registered with the kernels): below it, copying operands into
+ * WebAssembly memory and back costs more than the SIMD saves (the blog's 3-tap model ran 2.5x
+ * slower in float32 on 'wasm' than on 'js' without it).
  */
-let minWork = 2048;
+export const WASM_MIN_WORK = 2048;
 
-/** Sets the small-call cut-over (tests pass 0 so that every call exercises the WebAssembly path). */
-export function setWasmMinWork(n = 2048): void {
-  minWork = n;
+/** For tests: 0 sends every call, however small, to the WebAssembly kernels; no argument restores the registered minimums. */
+export function setWasmMinWork(n?: number): void {
+  setMinWorkOverride(n === undefined ? null : n);
 }
 
-const convWork = (g: Conv1dGeometry): number => g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
+/** The kernels the WebAssembly module implements (float32 only; the dispatcher sends every other call to 'js'). */
+export type WasmKernels = Pick<Kernels, 'gemm' | 'conv1dForward' | 'conv1dBackwardInput' | 'conv1dBackwardWeight'>;
 
-export function makeWasmKernels(arena: Arena): Kernels {
+/** The single-threaded kernels on `arena`; callers guarantee float32 buffers (the registry's dtype check). */
+export function makeWasmKernels(arena: Arena): WasmKernels {
   const ex = arena.exports;
 
   function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void {
-    if (!isF32(x, w, bias, y) || convWork(g) < minWork) return jsKernels.conv1dForward(x, w, bias, y, g);
     const { batch, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
     const cinG = Cin / groups;
     const coutG = Cout / groups;
@@ -177,7 +180,6 @@ export function makeWasmKernels(arena: Arena): Kernels {
   }
 
   function conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): void {
-    if (!isF32(gy, w, gx) || convWork(g) < minWork) return jsKernels.conv1dBackwardInput(gy, w, gx, g);
     const { batch, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
     const cinG = Cin / groups;
     const coutG = Cout / groups;
@@ -222,7 +224,6 @@ export function makeWasmKernels(arena: Arena): Kernels {
   }
 
   function conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): void {
-    if (!isF32(gy, x, gw) || convWork(g) < minWork) return jsKernels.conv1dBackwardWeight(gy, x, gw, g);
     const { batch, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
     const cinG = Cin / groups;
     const coutG = Cout / groups;
@@ -268,7 +269,6 @@ export function makeWasmKernels(arena: Arena): Kernels {
     b: Storage, bOff: number, bRow: number, bCol: number,
     c: Storage, cOff: number,
   ): void {
-    if (!isF32(a, b, c) || M * N * K < minWork) return jsKernels.gemm(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff);
     if (M === 0 || N === 0) return;
     if (K === 0) return void c.fill(0, cOff, cOff + M * N);
     const Mr = up(M, 4);
@@ -293,15 +293,5 @@ export function makeWasmKernels(arena: Arena): Kernels {
     for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Nr, cAt + m * Nr + N), cOff + m * N);
   }
 
-  return {
-    name: 'wasm',
-    unary: jsKernels.unary,
-    binary: jsKernels.binary,
-    reduce: jsKernels.reduce,
-    gemm,
-    conv1dForward,
-    conv1dBackwardInput,
-    conv1dBackwardWeight,
-    conv1dBackwardBias: jsKernels.conv1dBackwardBias,
-  };
+  return { gemm, conv1dForward, conv1dBackwardInput, conv1dBackwardWeight };
 }

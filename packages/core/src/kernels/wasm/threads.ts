@@ -1,7 +1,7 @@
 import type { Storage } from '../../storage/dtype.js';
-import type { Conv1dGeometry, Kernels } from '../kernels.js';
+import type { Conv1dGeometry } from '../kernels.js';
 import type { Arena } from './arena.js';
-import { inputRows, isF32, makeWasmKernels, packFlippedPanels, packPanels, up } from './kernels.js';
+import { inputRows, isF32, makeWasmKernels, packFlippedPanels, packPanels, up, type WasmKernels } from './kernels.js';
 
 /*
  * The threaded float32 kernels: the main thread and n-1 workers run kernels.wat's micro-kernels
@@ -301,7 +301,7 @@ function split(units: number, n: number, mainShare = MAIN_SHARE): [number, numbe
  * wake-up (and float64, and geometries a split does not fit) run single-threaded on the same
  * arena.
  */
-export function makeThreadedKernels(arena: Arena, pool: Pool): Kernels {
+export function makeThreadedKernels(arena: Arena, pool: Pool): WasmKernels {
   const ex = arena.exports;
   const serial = makeWasmKernels(arena);
   const n = pool.size;
@@ -567,5 +567,5 @@ export function makeThreadedKernels(arena: Arena, pool: Pool): Kernels {
     for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Nr, cAt + m * Nr + N), cOff + m * N);
   }
 
-  return { ...serial, gemm, conv1dForward, conv1dBackwardInput, conv1dBackwardWeight };
+  return { gemm, conv1dForward, conv1dBackwardInput, conv1dBackwardWeight };
 }
