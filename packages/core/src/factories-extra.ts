@@ -59,6 +59,8 @@ function shapeArg(op: string, shape: unknown): number[] {
  * import { linspace } from '@kindling/core';
  * linspace(0, 1, 5).toArray(); // [0, 0.25, 0.5, 0.75, 1]
  * ```
+ *
+ * @category Factories
  */
 export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
   const o = checkOptions('linspace', opts, PLAIN);
@@ -84,6 +86,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
  * import { eye } from '@kindling/core';
  * eye(2, 3).toArray(); // [[1, 0, 0], [0, 1, 0]]
  * ```
+ *
+ * @category Factories
  */
 export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions): Tensor {
   if (typeof m === 'object' && m !== null && opts === undefined) {
@@ -115,6 +119,8 @@ function below(gen: Generator, n: number): number {
  * const dice = randint(1, 7, [4], { seed: 0 });
  * console.log((dice.toArray() as number[]).every((v) => v >= 1 && v <= 6)); // true
  * ```
+ *
+ * @category Factories
  */
 export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | number | TensorOptions, opts?: TensorOptions): Tensor {
   if (Array.isArray(high)) {
@@ -152,6 +158,8 @@ export function randint(low: number, high: number | readonly number[], shape?: r
  * const p = randperm(5, { seed: 1 }).toArray() as number[];
  * console.log([...p].sort()); // [0, 1, 2, 3, 4]
  * ```
+ *
+ * @category Factories
  */
 export function randperm(n: number, opts?: TensorOptions): Tensor {
   const o = checkOptions('randperm', opts, SEEDED);
@@ -180,6 +188,8 @@ export function randperm(n: number, opts?: TensorOptions): Tensor {
  * const x = normal(10, 0.5, [1000], { seed: 3 });
  * console.log(Math.abs(x.mean().item() - 10) < 0.1); // true
  * ```
+ *
+ * @category Factories
  */
 export function normal(mean: number, std: number, shape: readonly number[] | number, opts?: TensorOptions): Tensor {
   const o = checkOptions('normal', opts, SEEDED);
@@ -206,6 +216,8 @@ export function normal(mean: number, std: number, shape: readonly number[] | num
  * bernoulli(tensor([0, 1, 1, 0]), { seed: 5 }).toArray(); // [0, 1, 1, 0]
  * const mask = bernoulli(0.8, [2, 3], { seed: 7 });       // dropout-style keep mask
  * ```
+ *
+ * @category Factories
  */
 export function bernoulli(p: Tensor | number, shape?: readonly number[] | number | TensorOptions, opts?: TensorOptions): Tensor {
   let probs: ArrayLike<number>;

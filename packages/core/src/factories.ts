@@ -5,7 +5,11 @@ import { TensorData } from './storage/tensor-data.js';
 import { type NestedArray, Tensor } from './tensor.js';
 import { checkOptions, describeValue } from './util/options.js';
 
-/** Options of the tensor factories (`tensor`, `zeros`, `rand`, ...). */
+/**
+ * Options of the tensor factories (`tensor`, `zeros`, `rand`, ...).
+ *
+ * @category Tensor
+ */
 export interface TensorOptions {
   requiresGrad?: boolean;
   dtype?: DType;
@@ -50,6 +54,8 @@ function shapeArg(op: string, shape: readonly number[] | number): number[] {
  * console.log(x.grad?.toArray());       // [[2, 4, 6], [8, 10, 12]]
  * const f = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] }); // float32
  * ```
+ *
+ * @category Factories
  */
 export function tensor(data: NestedArray | Float32Array | Float64Array | readonly number[] | Tensor, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('tensor', opts, SHAPED);
@@ -114,7 +120,11 @@ export function tensor(data: NestedArray | Float32Array | Float64Array | readonl
   return make('tensor', storage, shape, opts);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value`.
+ *
+ * @category Factories
+ */
 export function full(shape: readonly number[] | number, value: number, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('full', opts, PLAIN);
   if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
@@ -131,6 +141,8 @@ export function full(shape: readonly number[] | number, value: number, opts: Ten
  * const z = zeros([2, 3], { dtype: 'float32' });
  * console.log(z.shape, z.dtype); // [2, 3] float32
  * ```
+ *
+ * @category Factories
  */
 export function zeros(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('zeros', opts, PLAIN);
@@ -138,7 +150,11 @@ export function zeros(shape: readonly number[] | number, opts: TensorOptions = {
   return make('zeros', allocateFor('zeros', dtypeFrom('zeros', opts), s), s, opts);
 }
 
-/** A tensor of `shape` filled with ones. */
+/**
+ * A tensor of `shape` filled with ones.
+ *
+ * @category Factories
+ */
 export function ones(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('ones', opts, PLAIN);
   const s = shapeArg('ones', shape);
@@ -150,7 +166,11 @@ function likeArg(op: string, t: Tensor): Tensor {
   return t;
 }
 
-/** Zeros with `t`'s shape and dtype (`opts` may override the dtype). */
+/**
+ * Zeros with `t`'s shape and dtype (`opts` may override the dtype).
+ *
+ * @category Factories
+ */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('zerosLike', opts, PLAIN);
   const like = likeArg('zerosLike', t);
@@ -158,7 +178,11 @@ export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return make('zerosLike', allocateFor('zerosLike', dtype, like.shape), like.shape.slice(), opts);
 }
 
-/** Ones with `t`'s shape and dtype (`opts` may override the dtype). */
+/**
+ * Ones with `t`'s shape and dtype (`opts` may override the dtype).
+ *
+ * @category Factories
+ */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('onesLike', opts, PLAIN);
   const like = likeArg('onesLike', t);
@@ -181,6 +205,8 @@ export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
  * arange(1, 0, -0.25).toArray(); // [1, 0.75, 0.5, 0.25]
  * arange(0, 1, 0.5, { dtype: 'float32' }).dtype; // 'float32'
  * ```
+ *
+ * @category Factories
  */
 export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, opts?: TensorOptions): Tensor {
   // The numbers come first; the options object (if any) is the first argument that is not one.
@@ -225,7 +251,11 @@ function generatorFor(op: string, opts: TensorOptions): Generator {
   return new Generator(checkSeed(op, opts.seed));
 }
 
-/** Uniform on [0, 1); the same `seed` (a safe integer) gives the same values on every platform. */
+/**
+ * Uniform on [0, 1); the same `seed` (a safe integer) gives the same values on every platform.
+ *
+ * @category Factories
+ */
 export function rand(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('rand', opts, SEEDED);
   return randInto('rand', shape, opts);
@@ -245,7 +275,11 @@ function randInto(op: string, shape: readonly number[] | number, opts: TensorOpt
   return make(op, out, s, opts);
 }
 
-/** Standard normal; the same `seed` (a safe integer) gives the same values on every platform. */
+/**
+ * Standard normal; the same `seed` (a safe integer) gives the same values on every platform.
+ *
+ * @category Factories
+ */
 export function randn(shape: readonly number[] | number, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('randn', opts, SEEDED);
   const s = shapeArg('randn', shape);
@@ -256,7 +290,11 @@ export function randn(shape: readonly number[] | number, opts: TensorOptions = {
   return make('randn', out, s, opts);
 }
 
-/** Uniform on [low, high): what layer initialisers need. */
+/**
+ * Uniform on [low, high): what layer initialisers need.
+ *
+ * @category Factories
+ */
 export function uniform(shape: readonly number[] | number, low: number, high: number, opts: TensorOptions = {}): Tensor {
   opts = checkOptions('uniform', opts, SEEDED);
   if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {

@@ -5,7 +5,11 @@ import { TensorData } from './storage/tensor-data.js';
 import { Tensor } from './tensor.js';
 import { checkOptions } from './util/options.js';
 
-/** Tolerances of {@link gradcheck}: an element passes when |analytic - numeric| <= atol + rtol * |numeric|. */
+/**
+ * Tolerances of {@link gradcheck}: an element passes when |analytic - numeric| <= atol + rtol * |numeric|.
+ *
+ * @category Checking and debugging
+ */
 export interface GradcheckOptions {
   /** Central-difference step. */
   eps?: number;
@@ -28,6 +32,8 @@ export interface GradcheckOptions {
  * const b = randn([4, 2], { seed: 1, requiresGrad: true });
  * gradcheck((a, b) => a.matmul(b).tanh(), [a, b]); // true, or throws naming the element
  * ```
+ *
+ * @category Checking and debugging
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
   opts = checkOptions('gradcheck', opts, ['eps', 'atol', 'rtol']);

@@ -6,7 +6,11 @@ import { TensorData } from './storage/tensor-data.js';
 import { Tensor } from './tensor.js';
 import { checkOptions } from './util/options.js';
 
-/** Options of {@link gradgradcheck}: gradcheck's tolerances, plus the upstream gradient. */
+/**
+ * Options of {@link gradgradcheck}: gradcheck's tolerances, plus the upstream gradient.
+ *
+ * @category Checking and debugging
+ */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** d(loss)/d(output) to differentiate through; default: standard normal drawn with `seed`. */
   gradOutputs?: Tensor;
@@ -27,6 +31,8 @@ export interface GradgradcheckOptions extends GradcheckOptions {
  * const x = randn([3], { seed: 0, requiresGrad: true });
  * gradgradcheck((x) => x.tanh().mul(x), [x]); // true
  * ```
+ *
+ * @category Checking and debugging
  */
 export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts?: GradgradcheckOptions): true {
   const o = checkOptions('gradgradcheck', opts, ['eps', 'atol', 'rtol', 'gradOutputs', 'seed']);

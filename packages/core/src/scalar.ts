@@ -10,6 +10,8 @@
  * c.backward();
  * console.log(a.grad, b.grad);             // 0.0707 0.1413 (up to rounding)
  * ```
+ *
+ * @category Scalar
  */
 export class Scalar {
   /** Accumulated d(root)/d(this) over every backward() call since the last zeroGrad(). */

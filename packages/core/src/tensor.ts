@@ -22,7 +22,11 @@ import * as redOps from './ops/reductions-extra.js';
 import type { VarOptions } from './ops/reductions-extra.js';
 import * as smOps from './ops/softmax.js';
 
-/** A number or arbitrarily nested arrays of numbers: what `tensor()` takes and `toArray()` returns. */
+/**
+ * A number or arbitrarily nested arrays of numbers: what `tensor()` takes and `toArray()` returns.
+ *
+ * @category Tensor
+ */
 export type NestedArray = number | NestedArray[];
 
 /**
@@ -38,6 +42,8 @@ export type NestedArray = number | NestedArray[];
  * y.backward();
  * console.log(x.shape, y.item(), x.grad?.toArray()); // [2, 2] 17.5 [[0.25, 0.25], [0.25, 0.25]]
  * ```
+ *
+ * @category Tensor
  */
 export class Tensor {
   private _grad: Tensor | null = null;
@@ -670,7 +676,11 @@ export class Tensor {
 const BACKWARD_KEYS = ['createGraph', 'retainGraph'] as const;
 const NO_OPTIONS: BackwardOptions = {};
 
-/** Options of {@link Tensor.backward}, as torch.Tensor.backward's keyword arguments. */
+/**
+ * Options of {@link Tensor.backward}, as torch.Tensor.backward's keyword arguments.
+ *
+ * @category Tensor
+ */
 export interface BackwardOptions {
   /** Record the backward pass as a graph, so the gradients can be differentiated again. */
   createGraph?: boolean;

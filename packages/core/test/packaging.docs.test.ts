@@ -1,6 +1,6 @@
 // The API reference: TypeDoc (typedoc.json) must find a doc comment on every public export
 // (validation.notDocumented + treatWarningsAsErrors), and every `@example` in the published
-// packages' doc comments must typecheck and run.
+// packages' doc comments, and the code on the reference's landing page, must typecheck and run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ function sourceFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** The ```ts blocks of every @example in the doc comments of the published packages. */
+/** The ```ts blocks of every @example in the doc comments of the published packages, and of docs/api-landing.md. */
 function docExamples(): { where: string; code: string }[] {
   const found: { where: string; code: string }[] = [];
   for (const p of PUBLISHED) {
@@ -35,6 +35,12 @@ function docExamples(): { where: string; code: string }[] {
         found.push({ where: `${relative(root, file)}:${i + 1}`, code: code.join('\n') });
       }
     }
+  }
+  // The reference's landing page (typedoc.json's `readme`).
+  const landing = join(root, 'docs', 'api-landing.md');
+  const md = readFileSync(landing, 'utf8');
+  for (const m of md.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+    found.push({ where: `${relative(root, landing)}:${md.slice(0, m.index).split('\n').length}`, code: m[1]! });
   }
   return found;
 }

@@ -23,6 +23,8 @@ import { checkTensor, describeInput } from './util.js';
  * gradcheckModule(conv, [randn([2, 2, 5], { seed: 1, requiresGrad: true })]); // true, or throws
  * console.log(opt.paramGroups[0]!.params[0] === conv.weight);                  // true: still the module's
  * ```
+ *
+ * @category Checking and debugging
  */
 export function gradcheckModule(module: Module, inputs: readonly Tensor[], opts?: GradcheckOptions): true {
   if (!(module instanceof Module)) throw new Error(`gradcheckModule: module must be a Module, got ${describeInput(module)}`);

@@ -4,6 +4,7 @@
  * and `ModuleDict`, losses, the `SGD` and `Adam` optimizers, `gradcheckModule`, and safetensors
  * state dicts. Runs in browsers and Node; file helpers live in `@kindling/nn/node`.
  *
+ * @sortStrategy kind, alphabetical
  * @module @kindling/nn
  */
 export { Module, type StateValue, type LoadStateDictResult, type LoadStateDictOptions } from './module.js';
@@ -25,4 +26,7 @@ export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata } from './io/safetensors.js';
 // The custom-op API lives in core; re-exported so a layer author needs one import.
-export { apply, Context, type Op, gradcheck } from '@kindling/core';
+/** @category Custom ops */
+export { apply, Context, type Op } from '@kindling/core';
+/** @category Checking and debugging */
+export { gradcheck } from '@kindling/core';

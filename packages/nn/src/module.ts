@@ -2,11 +2,19 @@ import { Tensor, TensorData, bumpVersion, checkOptions, describeValue } from '@k
 import { Parameter } from './parameter.js';
 import { bool, describeInput, fmtShape, toDenseValues } from './util.js';
 
-/** What `loadStateDict` accepts for one entry: a tensor, or nested plain arrays (a number for 0-d). */
+/**
+ * What `loadStateDict` accepts for one entry: a tensor, or nested plain arrays (a number for 0-d).
+ *
+ * @category Module and Parameter
+ */
 export type StateValue = Tensor | number | readonly StateValueArray[] | readonly number[];
 type StateValueArray = number | readonly StateValueArray[];
 
-/** What {@link Module.loadStateDict} reports: the keys that did not match (both empty in strict mode, which throws instead). */
+/**
+ * What {@link Module.loadStateDict} reports: the keys that did not match (both empty in strict mode, which throws instead).
+ *
+ * @category Module and Parameter
+ */
 export interface LoadStateDictResult {
   /** Keys the module expected but the dict did not have (only non-empty with `strict: false`). */
   missingKeys: string[];
@@ -14,7 +22,11 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-/** Options of {@link Module.loadStateDict}. */
+/**
+ * Options of {@link Module.loadStateDict}.
+ *
+ * @category Module and Parameter
+ */
 export interface LoadStateDictOptions {
   /** Missing and unexpected keys are errors (default true); wrong shapes always are. */
   strict?: boolean;
@@ -68,6 +80,8 @@ interface Slots {
  * console.log(net.namedParameters().map(([name]) => name)); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
  * const y = net.forward(tensor([[1, 2, 3, 4]]));              // shape [1, 1]
  * ```
+ *
+ * @category Module and Parameter
  */
 export class Module {
   /** True in training mode (the default); see `train()` / `eval()`. */

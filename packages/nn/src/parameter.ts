@@ -26,6 +26,8 @@ import { bool, checkTensor } from './util.js';
  * }
  * console.log(new Scale().namedParameters().map(([name]) => name)); // ['gamma']
  * ```
+ *
+ * @category Module and Parameter
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {

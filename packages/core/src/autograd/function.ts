@@ -16,6 +16,8 @@ import { currentTracer } from './trace.js';
  * and can be differentiated again. A rule that calls a raw kernel for speed must therefore
  * wrap it in an op with a backward of its own (see conv1d's adjoints), or branch on
  * `isGradEnabled()` to a composed form (see mseLoss).
+ *
+ * @category Custom ops
  */
 export interface Op<P = undefined> {
   readonly name: string;
@@ -35,7 +37,11 @@ export interface Op<P = undefined> {
   readonly saved?: readonly (number | 'output')[];
 }
 
-/** What an op remembers between forward and backward. */
+/**
+ * What an op remembers between forward and backward.
+ *
+ * @category Custom ops
+ */
 export class Context<P = undefined> {
   /** Anything else forward wants backward to have (e.g. a geometry it computed). */
   saved: unknown = undefined;
@@ -70,7 +76,11 @@ export interface Node {
   readonly ctx: Context<any>;
 }
 
-/** Runs op forward and, when any input needs a gradient, records how to run it backward. */
+/**
+ * Runs op forward and, when any input needs a gradient, records how to run it backward.
+ *
+ * @category Custom ops
+ */
 export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tensor {
   const ctx = new Context(inputs, params);
   const datas = inputs.map((t) => t.tensorData);

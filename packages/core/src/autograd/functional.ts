@@ -15,7 +15,11 @@ import { Reshape } from '../ops/movement.js';
  * for a graph through them.
  */
 
-/** Options shared by the functional helpers. */
+/**
+ * Options shared by the functional helpers.
+ *
+ * @category Autograd
+ */
 export interface FunctionalOptions {
   /** Compute the result with a graph, so it can be differentiated again. */
   createGraph?: boolean;
@@ -77,6 +81,8 @@ const finish = (t: Tensor, createGraph: boolean): Tensor => (createGraph ? t : t
  * const [y, g] = vjp((x) => x.pow(2), tensor([1, 2]), tensor([1, 1]));
  * console.log(y.toArray(), (g as any).toArray()); // [1, 4] [2, 4]
  * ```
+ *
+ * @category Autograd
  */
 export function vjp(fn: Fn, inputs: Inputs, v?: Tensor | null, opts?: FunctionalOptions): [Tensor, Tensor | Tensor[]] {
   const { xs, single, createGraph } = prepare('vjp', fn, inputs, opts);
@@ -97,6 +103,8 @@ export function vjp(fn: Fn, inputs: Inputs, v?: Tensor | null, opts?: Functional
  * const [, t] = jvp((x) => x.pow(2).sum(), tensor([1, 2]), tensor([1, 0]));
  * console.log(t.item()); // 2 (the derivative along the first axis)
  * ```
+ *
+ * @category Autograd
  */
 export function jvp(fn: Fn, inputs: Inputs, v: Inputs, opts?: FunctionalOptions): [Tensor, Tensor] {
   const { xs, createGraph } = prepare('jvp', fn, inputs, opts);
@@ -128,6 +136,8 @@ export function jvp(fn: Fn, inputs: Inputs, v: Inputs, opts?: FunctionalOptions)
  * const J = jacobian((x) => x.mul(tensor([2, 3])), tensor([1, 1])) as any;
  * console.log(J.toArray()); // [[2, 0], [0, 3]]
  * ```
+ *
+ * @category Autograd
  */
 export function jacobian(fn: Fn, inputs: Inputs, opts?: FunctionalOptions): Tensor | Tensor[] {
   const { xs, single, createGraph } = prepare('jacobian', fn, inputs, opts);
@@ -166,6 +176,8 @@ function jacobianOf(y: Tensor, xs: readonly Tensor[], createGraph: boolean): Ten
  * const H = hessian((x) => x.pow(3).sum(), tensor([1, 2])) as any;
  * console.log(H.toArray()); // [[6, 0], [0, 12]]
  * ```
+ *
+ * @category Autograd
  */
 export function hessian(fn: Fn, inputs: Inputs, opts?: FunctionalOptions): Tensor | Tensor[][] {
   const { xs, single, createGraph } = prepare('hessian', fn, inputs, opts);
@@ -190,6 +202,8 @@ export function hessian(fn: Fn, inputs: Inputs, opts?: FunctionalOptions): Tenso
  * const [, hv] = hvp((x) => x.pow(3).sum(), tensor([1, 2]), tensor([1, 1]));
  * console.log((hv as any).toArray()); // [6, 12]
  * ```
+ *
+ * @category Autograd
  */
 export function hvp(fn: Fn, inputs: Inputs, v: Inputs, opts?: FunctionalOptions): [Tensor, Tensor | Tensor[]] {
   const { xs, single, createGraph } = prepare('hvp', fn, inputs, opts);

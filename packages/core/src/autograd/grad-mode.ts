@@ -1,7 +1,11 @@
 /** Whether ops record the graph. Off inside noGrad and during ordinary backward passes. */
 let enabled = true;
 
-/** Whether ops currently record the graph (false inside {@link noGrad} and during backward passes without `createGraph`). */
+/**
+ * Whether ops currently record the graph (false inside {@link noGrad} and during backward passes without `createGraph`).
+ *
+ * @category Autograd
+ */
 export function isGradEnabled(): boolean {
   return enabled;
 }
@@ -36,6 +40,8 @@ export function withGradMode<T>(mode: boolean, fn: () => T): T {
  * const y = noGrad(() => w.mul(2)); // no graph recorded
  * console.log(y.requiresGrad);      // false
  * ```
+ *
+ * @category Autograd
  */
 export function noGrad<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new Error(`noGrad: expected a function, got ${fn === null ? 'null' : typeof fn}`);

@@ -3,7 +3,11 @@ import { Tensor, seedFor } from '../tensor.js';
 import { checkOptions } from '../util/options.js';
 import { runBackward } from './backward.js';
 
-/** Options of {@link grad}, as torch.autograd.grad's keyword arguments (camelCase). */
+/**
+ * Options of {@link grad}, as torch.autograd.grad's keyword arguments (camelCase).
+ *
+ * @category Autograd
+ */
 export interface GradOptions {
   /** d(loss)/d(output) for each output (PyTorch's grad_outputs); null or omitted for a one-element output (seed 1). */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
@@ -48,6 +52,8 @@ function flag(op: string, name: string, v: unknown): boolean {
  * const [d2y] = grad(dy!.sum(), x);                     // 6x  = [6, 12, 18]
  * console.log(dy!.toArray(), d2y!.toArray());
  * ```
+ *
+ * @category Autograd
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts?: GradOptions): (Tensor | null)[] {
   const o = checkOptions('grad', opts, GRAD_KEYS);

@@ -17,6 +17,8 @@ import { Tensor } from '../tensor.js';
  * bumpVersion(w, 'my update');
  * // loss.backward() now throws: "... was modified in place (my update) after the forward pass"
  * ```
+ *
+ * @category Custom ops
  */
 export function bumpVersion(t: Tensor | TensorData, by: string): void {
   const td = t instanceof Tensor ? t.tensorData : t;

@@ -1,7 +1,11 @@
 import type { Tensor } from '../tensor.js';
 import type { Op } from './function.js';
 
-/** One primitive op call seen while tracing: what ran, on what, with which parameters. */
+/**
+ * One primitive op call seen while tracing: what ran, on what, with which parameters.
+ *
+ * @category Checking and debugging
+ */
 export interface TraceEvent {
   readonly op: Op<any>;
   readonly inputs: readonly Tensor[];
@@ -28,6 +32,8 @@ export function currentTracer(): ((e: TraceEvent) => void) | null {
  * traceOps(() => tensor([1, 2]).mul(3).sum(), (e) => names.push(e.op.name));
  * console.log(names); // ['mul', 'sum']
  * ```
+ *
+ * @category Checking and debugging
  */
 export function traceOps<T>(fn: () => T, onOp: (e: TraceEvent) => void): T {
   if (typeof fn !== 'function' || typeof onOp !== 'function') throw new Error('traceOps: expected two functions (fn, onOp)');

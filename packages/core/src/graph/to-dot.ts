@@ -2,7 +2,11 @@ import { Scalar } from '../scalar.js';
 import { Tensor } from '../tensor.js';
 import { checkOptions, describeValue, intOption } from '../util/options.js';
 
-/** Options of {@link toDot}. */
+/**
+ * Options of {@link toDot}.
+ *
+ * @category Checking and debugging
+ */
 export interface ToDotOptions {
   /** Show each tensor's values (summarised past `maxElements`). Default true. */
   showValues?: boolean;
@@ -31,6 +35,8 @@ export interface ToDotOptions {
  * const dot = toDot(loss, { names: [['w', w]] });
  * console.log(dot.startsWith('digraph')); // true
  * ```
+ *
+ * @category Checking and debugging
  */
 export function toDot(root: Tensor | Scalar, opts?: ToDotOptions): string {
   const o = checkOptions('toDot', opts, ['showValues', 'showGrads', 'maxElements', 'names', 'rankdir']);

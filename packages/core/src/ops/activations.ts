@@ -107,7 +107,11 @@ export function eluImpl(x: Tensor, alpha: unknown): Tensor {
   return apply(Elu, [x], finiteArg('elu', 'alpha', alpha));
 }
 
-/** Options of {@link gelu}, as torch.nn.functional.gelu's keyword argument. */
+/**
+ * Options of {@link gelu}, as torch.nn.functional.gelu's keyword argument.
+ *
+ * @category Ops
+ */
 export interface GeluOptions {
   /** `'none'` (default): x·Φ(x) with the exact normal CDF; `'tanh'`: PyTorch's tanh approximation. */
   approximate?: 'none' | 'tanh';
@@ -138,6 +142,8 @@ export function siluImpl(x: Tensor): Tensor {
  * softplus(tensor([0, 30])).toArray(); // [0.6931471805599453, 30]
  * softplus(tensor([1]), 2, 20).item(); // log(1 + e²) / 2 ≈ 1.0635
  * ```
+ *
+ * @category Ops
  */
 export function softplus(input: Tensor, beta = 1, threshold = 20): Tensor {
   return softplusImpl(tensorArg('softplus', input), beta, threshold);
@@ -152,6 +158,8 @@ export function softplus(input: Tensor, beta = 1, threshold = 20): Tensor {
  * import { leakyRelu, tensor } from '@kindling/core';
  * leakyRelu(tensor([-2, 3]), 0.1).toArray(); // [-0.2, 3]
  * ```
+ *
+ * @category Ops
  */
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   return leakyReluImpl(tensorArg('leakyRelu', input), negativeSlope);
@@ -166,6 +174,8 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
  * import { elu, tensor } from '@kindling/core';
  * elu(tensor([-1, 2])).toArray(); // [-0.6321205588285577, 2]
  * ```
+ *
+ * @category Ops
  */
 export function elu(input: Tensor, alpha = 1): Tensor {
   return eluImpl(tensorArg('elu', input), alpha);
@@ -183,6 +193,8 @@ export function elu(input: Tensor, alpha = 1): Tensor {
  * gelu(tensor([-1, 0, 1])).toArray(); // [-0.158655253931457, 0, 0.841344746068543]
  * gelu(tensor([1]), { approximate: 'tanh' }).item(); // 0.8411919906082768
  * ```
+ *
+ * @category Ops
  */
 export function gelu(input: Tensor, opts?: GeluOptions): Tensor {
   return geluImpl(tensorArg('gelu', input), opts);
@@ -196,6 +208,8 @@ export function gelu(input: Tensor, opts?: GeluOptions): Tensor {
  * import { silu, tensor } from '@kindling/core';
  * silu(tensor([0, 1])).toArray(); // [0, 0.7310585786300049]
  * ```
+ *
+ * @category Ops
  */
 export function silu(input: Tensor): Tensor {
   return siluImpl(tensorArg('silu', input));

@@ -53,6 +53,8 @@ function mask(kop: UnaryOp, a: unknown): Tensor {
  * import { eq, tensor } from '@kindling/core';
  * eq(tensor([1, 2, 3]), 2).toArray(); // [0, 1, 0]
  * ```
+ *
+ * @category Ops
  */
 export function eq(input: Tensor, other: Tensor | number): Tensor {
   return compare('eq', input, other);
@@ -67,6 +69,8 @@ export function eq(input: Tensor, other: Tensor | number): Tensor {
  * import { ne, tensor } from '@kindling/core';
  * ne(tensor([1, 2, NaN]), tensor([1, 0, NaN])).toArray(); // [0, 1, 1]
  * ```
+ *
+ * @category Ops
  */
 export function ne(input: Tensor, other: Tensor | number): Tensor {
   return compare('ne', input, other);
@@ -80,6 +84,8 @@ export function ne(input: Tensor, other: Tensor | number): Tensor {
  * import { lt, tensor } from '@kindling/core';
  * lt(tensor([[1, 5]]), tensor([[2], [5]])).toArray(); // [[1, 0], [1, 0]]
  * ```
+ *
+ * @category Ops
  */
 export function lt(input: Tensor, other: Tensor | number): Tensor {
   return compare('lt', input, other);
@@ -93,6 +99,8 @@ export function lt(input: Tensor, other: Tensor | number): Tensor {
  * import { le, tensor } from '@kindling/core';
  * le(tensor([1, 2, 3]), 2).toArray(); // [1, 1, 0]
  * ```
+ *
+ * @category Ops
  */
 export function le(input: Tensor, other: Tensor | number): Tensor {
   return compare('le', input, other);
@@ -107,6 +115,8 @@ export function le(input: Tensor, other: Tensor | number): Tensor {
  * const x = tensor([-1, 2, -3, 4]);
  * x.mul(gt(x, 0)).toArray(); // [-0, 2, -0, 4]: a mask multiplies into arithmetic
  * ```
+ *
+ * @category Ops
  */
 export function gt(input: Tensor, other: Tensor | number): Tensor {
   return compare('gt', input, other);
@@ -120,6 +130,8 @@ export function gt(input: Tensor, other: Tensor | number): Tensor {
  * import { ge, tensor } from '@kindling/core';
  * ge(tensor([1, 2, 3]), 2).toArray(); // [0, 1, 1]
  * ```
+ *
+ * @category Ops
  */
 export function ge(input: Tensor, other: Tensor | number): Tensor {
   return compare('ge', input, other);
@@ -133,6 +145,8 @@ export function ge(input: Tensor, other: Tensor | number): Tensor {
  * import { isnan, tensor } from '@kindling/core';
  * isnan(tensor([1, NaN, Infinity])).toArray(); // [0, 1, 0]
  * ```
+ *
+ * @category Ops
  */
 export function isnan(input: Tensor): Tensor {
   return mask('isnan', input);
@@ -147,6 +161,8 @@ export function isnan(input: Tensor): Tensor {
  * import { isfinite, tensor } from '@kindling/core';
  * isfinite(tensor([1, NaN, -Infinity])).toArray(); // [1, 0, 0]
  * ```
+ *
+ * @category Ops
  */
 export function isfinite(input: Tensor): Tensor {
   return mask('isfinite', input);

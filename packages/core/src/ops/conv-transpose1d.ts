@@ -5,7 +5,11 @@ import { Tensor } from '../tensor.js';
 import { checkOptions, intOption } from '../util/options.js';
 import { Conv1dBackwardInput, sameDtypes } from './conv1d.js';
 
-/** Options of {@link convTranspose1d}, as torch.nn.functional.conv_transpose1d's keyword arguments. */
+/**
+ * Options of {@link convTranspose1d}, as torch.nn.functional.conv_transpose1d's keyword arguments.
+ *
+ * @category Ops
+ */
 export interface ConvTranspose1dOptions {
   stride?: number;
   /** dilation·(K-1) - padding zeros are added at each end of the input (PyTorch's convention). */
@@ -31,6 +35,8 @@ export interface ConvTranspose1dOptions {
  * const w = tensor([[[1, 10, 100]]]);         // [Cin=1, Cout=1, K=3]
  * convTranspose1d(x, w, null, { stride: 2 }).toArray(); // [[[1, 10, 102, 20, 200]]]
  * ```
+ *
+ * @category Ops
  */
 export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose1dOptions): Tensor {
   const op = 'convTranspose1d';

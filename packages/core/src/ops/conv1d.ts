@@ -107,7 +107,11 @@ function dense(t: TensorData, dtype: DType): Storage {
   return t.copyTo(allocate(dtype, t.size));
 }
 
-/** Options of {@link conv1d}, as torch.nn.functional.conv1d's keyword arguments. */
+/**
+ * Options of {@link conv1d}, as torch.nn.functional.conv1d's keyword arguments.
+ *
+ * @category Ops
+ */
 export interface Conv1dOptions {
   stride?: number;
   /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length). */
@@ -140,6 +144,8 @@ const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
  * console.log(w.grad?.toArray());                           // [[[2.2, 1.5, 0.9]]]
  * conv1d(x, w, null, { padding: 'same', dilation: 2 });    // shape [1, 1, 5]
  * ```
+ *
+ * @category Ops
  */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new Error('conv1d: input and weight must be Tensors');

@@ -290,6 +290,8 @@ export const ScatterAdd: Op<GatherParams> = {
  * const x = tensor([[1, 2, 3], [4, 5, 6]]);
  * indexSelect(x, 1, [2, 0, 2]).toArray(); // [[3, 1, 3], [6, 4, 6]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function indexSelect(input: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
   const x = checkTensor('indexSelect', 'input', input);
@@ -331,6 +333,8 @@ function gatherArgs(op: string, x: Tensor, dim: number, index: unknown, other?: 
  * const x = tensor([[1, 2], [3, 4]]);
  * gather(x, 1, [[0, 0], [1, 0]]).toArray(); // [[1, 1], [4, 3]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function gather(input: Tensor, dim: number, index: Tensor | NestedArray): Tensor {
   const x = checkTensor('gather', 'input', input);
@@ -350,6 +354,8 @@ export function gather(input: Tensor, dim: number, index: Tensor | NestedArray):
  * import { scatterAdd, tensor, zeros } from '@kindling/core';
  * scatterAdd(zeros([3]), 0, [0, 2, 0], tensor([1, 2, 3])).toArray(); // [4, 0, 2]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function scatterAdd(input: Tensor, dim: number, index: Tensor | NestedArray, src: Tensor): Tensor {
   const x = checkTensor('scatterAdd', 'input', input);
@@ -375,6 +381,8 @@ function dimList(op: string, dims: unknown, ndim: number, what = 'dims'): number
  * import { flip, tensor } from '@kindling/core';
  * flip(tensor([[1, 2, 3], [4, 5, 6]]), [-1]).toArray(); // [[3, 2, 1], [6, 5, 4]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
   const x = checkTensor('flip', 'input', input);
@@ -403,6 +411,8 @@ export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
  * roll(tensor([1, 2, 3, 4]), 1).toArray();                  // [4, 1, 2, 3]
  * roll(tensor([[1, 2], [3, 4]]), [1, -1], [0, 1]).toArray(); // [[4, 3], [2, 1]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function roll(input: Tensor, shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
   const x = checkTensor('roll', 'input', input);

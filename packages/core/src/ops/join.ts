@@ -61,6 +61,8 @@ function tensorList(op: string, tensors: readonly Tensor[]): Tensor[] {
  * import { cat, tensor } from '@kindling/core';
  * cat([tensor([[1, 2]]), tensor([[3, 4], [5, 6]])], 0).toArray(); // [[1, 2], [3, 4], [5, 6]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const list = tensorList('cat', tensors);
@@ -84,6 +86,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
  * import { stack, tensor } from '@kindling/core';
  * stack([tensor([1, 2]), tensor([3, 4])], 1).toArray(); // [[1, 3], [2, 4]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const list = tensorList('stack', tensors);

@@ -5,7 +5,11 @@ import { fmt, shapesEqual } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
 import { Tensor } from '../tensor.js';
 
-/** How a loss combines its elementwise terms: their mean, their sum, or none (the per-element tensor). */
+/**
+ * How a loss combines its elementwise terms: their mean, their sum, or none (the per-element tensor).
+ *
+ * @category Ops
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /**
@@ -78,7 +82,11 @@ export const MseLoss: Op<Reduction> = {
   },
 };
 
-/** Like torch.nn.functional.mse_loss: prediction and target must have the same shape. */
+/**
+ * Like torch.nn.functional.mse_loss: prediction and target must have the same shape.
+ *
+ * @category Ops
+ */
 export function mseLoss(prediction: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   if (!(prediction instanceof Tensor) || !(target instanceof Tensor)) throw new Error('mseLoss: prediction and target must be Tensors');
   if (!shapesEqual(prediction.shape, target.shape)) {

@@ -140,6 +140,8 @@ export function clampImpl(x: Tensor, min: unknown, max: unknown): Tensor {
  * import { minimum, tensor } from '@kindling/core';
  * minimum(tensor([1, 5, 3]), tensor([2, 4, 3])).toArray(); // [1, 4, 3]
  * ```
+ *
+ * @category Ops
  */
 export function minimum(input: Tensor, other: Tensor | number): Tensor {
   const x = tensorArg('minimum', input);
@@ -155,6 +157,8 @@ export function minimum(input: Tensor, other: Tensor | number): Tensor {
  * import { maximum, tensor } from '@kindling/core';
  * maximum(tensor([[1, 5]]), 2).toArray(); // [[2, 5]]
  * ```
+ *
+ * @category Ops
  */
 export function maximum(input: Tensor, other: Tensor | number): Tensor {
   const x = tensorArg('maximum', input);
@@ -172,6 +176,8 @@ export function maximum(input: Tensor, other: Tensor | number): Tensor {
  * clamp(tensor([-2, 0.5, 3]), 0, 1).toArray(); // [0, 0.5, 1]
  * clamp(tensor([-2, 0.5, 3]), undefined, 1).toArray(); // [-2, 0.5, 1]
  * ```
+ *
+ * @category Ops
  */
 export function clamp(input: Tensor, min?: number | null, max?: number | null): Tensor {
   return clampImpl(tensorArg('clamp', input), min, max);
@@ -185,6 +191,8 @@ export function clamp(input: Tensor, min?: number | null, max?: number | null): 
  * import { square, tensor } from '@kindling/core';
  * square(tensor([-3, 0.5])).toArray(); // [9, 0.25]
  * ```
+ *
+ * @category Ops
  */
 export function square(input: Tensor): Tensor {
   return tensorArg('square', input).pow(2);
@@ -198,6 +206,8 @@ export function square(input: Tensor): Tensor {
  * import { rsqrt, tensor } from '@kindling/core';
  * rsqrt(tensor([4, 0.25])).toArray(); // [0.5, 2]
  * ```
+ *
+ * @category Ops
  */
 export function rsqrt(input: Tensor): Tensor {
   return apply(Rsqrt, [tensorArg('rsqrt', input)], 0);
@@ -211,6 +221,8 @@ export function rsqrt(input: Tensor): Tensor {
  * import { reciprocal, tensor } from '@kindling/core';
  * reciprocal(tensor([2, -0.5])).toArray(); // [0.5, -2]
  * ```
+ *
+ * @category Ops
  */
 export function reciprocal(input: Tensor): Tensor {
   return apply(Reciprocal, [tensorArg('reciprocal', input)], 0);
@@ -225,6 +237,8 @@ export function reciprocal(input: Tensor): Tensor {
  * import { sign, tensor } from '@kindling/core';
  * sign(tensor([-2, 0, 3])).toArray(); // [-1, 0, 1]
  * ```
+ *
+ * @category Ops
  */
 export function sign(input: Tensor): Tensor {
   return apply(Sign, [tensorArg('sign', input)], 0);
@@ -238,6 +252,8 @@ export function sign(input: Tensor): Tensor {
  * import { sin, tensor } from '@kindling/core';
  * sin(tensor([0, Math.PI / 2])).toArray(); // [0, 1]
  * ```
+ *
+ * @category Ops
  */
 export function sin(input: Tensor): Tensor {
   return apply(Sin, [tensorArg('sin', input)], 0);
@@ -251,6 +267,8 @@ export function sin(input: Tensor): Tensor {
  * import { cos, tensor } from '@kindling/core';
  * cos(tensor([0, Math.PI])).toArray(); // [1, -1]
  * ```
+ *
+ * @category Ops
  */
 export function cos(input: Tensor): Tensor {
   return apply(Cos, [tensorArg('cos', input)], 0);
@@ -264,6 +282,8 @@ export function cos(input: Tensor): Tensor {
  * import { log1p, tensor } from '@kindling/core';
  * log1p(tensor([1e-20, Math.E - 1])).toArray(); // [1e-20, 1]
  * ```
+ *
+ * @category Ops
  */
 export function log1p(input: Tensor): Tensor {
   return apply(Log1p, [tensorArg('log1p', input)], 0);
@@ -277,6 +297,8 @@ export function log1p(input: Tensor): Tensor {
  * import { expm1, tensor } from '@kindling/core';
  * expm1(tensor([1e-20, 0])).toArray(); // [1e-20, 0]
  * ```
+ *
+ * @category Ops
  */
 export function expm1(input: Tensor): Tensor {
   return apply(Expm1, [tensorArg('expm1', input)], 0);
@@ -291,6 +313,8 @@ export function expm1(input: Tensor): Tensor {
  * import { erf, tensor } from '@kindling/core';
  * erf(tensor([0, 1, -Infinity])).toArray(); // [0, 0.8427007929497148, -1] (exact: ...149)
  * ```
+ *
+ * @category Ops
  */
 export function erf(input: Tensor): Tensor {
   return apply(Erf, [tensorArg('erf', input)], 0);

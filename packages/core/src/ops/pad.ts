@@ -5,10 +5,18 @@ import { checkOptions, describeValue } from '../util/options.js';
 import { PadMapOps } from './index-ops.js';
 import { PadConstant } from './pad-constant.js';
 
-/** How {@link pad} fills the new elements (torch.nn.functional.pad's modes). */
+/**
+ * How {@link pad} fills the new elements (torch.nn.functional.pad's modes).
+ *
+ * @category Indexing and joining
+ */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
-/** Options of {@link pad}: torch.nn.functional.pad's `mode` and `value`. */
+/**
+ * Options of {@link pad}: torch.nn.functional.pad's `mode` and `value`.
+ *
+ * @category Indexing and joining
+ */
 export interface PadOptions {
   /** 'constant' (default): `value`; 'reflect': mirror without repeating the edge; 'replicate': repeat the edge; 'circular': wrap around. */
   mode?: PadMode;
@@ -44,6 +52,8 @@ const MODES: readonly PadMode[] = ['constant', 'reflect', 'replicate', 'circular
  * pad(x, [1, 1], { mode: 'circular' }).toArray(); // [[[3, 1, 2, 3, 1]]]
  * pad(x, [-1, 0], { value: 9 }).toArray();        // [[[2, 3]]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function pad(input: Tensor, pad: readonly number[], opts?: PadOptions): Tensor {
   const o = checkOptions('pad', opts, ['mode', 'value']);

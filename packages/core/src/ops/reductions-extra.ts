@@ -227,7 +227,11 @@ export const SafeSqrt: Op<number> = {
   },
 };
 
-/** Options of {@link Tensor.var} and {@link Tensor.std}, as torch.var's keyword argument. */
+/**
+ * Options of {@link Tensor.var} and {@link Tensor.std}, as torch.var's keyword argument.
+ *
+ * @category Ops
+ */
 export interface VarOptions {
   /** The divisor is `N - correction` (at least 0): 1 (default) is Bessel's correction, 0 the population variance. */
   correction?: number;
@@ -332,6 +336,8 @@ type Axis = number | readonly number[];
  * import { min, tensor } from '@kindling/core';
  * min(tensor([[3, 1], [2, 5]]), 1).toArray(); // [1, 2]
  * ```
+ *
+ * @category Ops
  */
 export function min(input: Tensor, axis?: Axis, keepdim = false): Tensor {
   return tensorArg('min', input).min(axis, keepdim);
@@ -349,6 +355,8 @@ export function min(input: Tensor, axis?: Axis, keepdim = false): Tensor {
  * argmax(tensor([[1, 9, 9], [7, 2, 3]]), 1).toArray(); // [1, 0]
  * argmax(tensor([[1, 9], [7, 2]])).item(); // 1 (flat index)
  * ```
+ *
+ * @category Ops
  */
 export function argmax(input: Tensor, dim?: number, keepdim = false): Tensor {
   return argImpl('argmax', tensorArg('argmax', input), dim, keepdim);
@@ -364,6 +372,8 @@ export function argmax(input: Tensor, dim?: number, keepdim = false): Tensor {
  * import { argmin, tensor } from '@kindling/core';
  * argmin(tensor([[4, 1, 1], [0, 2, 3]]), 1, true).toArray(); // [[1], [0]]
  * ```
+ *
+ * @category Ops
  */
 export function argmin(input: Tensor, dim?: number, keepdim = false): Tensor {
   return argImpl('argmin', tensorArg('argmin', input), dim, keepdim);
@@ -381,6 +391,8 @@ export function argmin(input: Tensor, dim?: number, keepdim = false): Tensor {
  * p.sum().backward();
  * console.log(x.grad?.toArray()); // [[0, 6, 0], [6, 3, 2]]
  * ```
+ *
+ * @category Ops
  */
 export function prod(input: Tensor, axis?: Axis, keepdim = false): Tensor {
   return tensorArg('prod', input).prod(axis, keepdim);
@@ -395,6 +407,8 @@ export function prod(input: Tensor, axis?: Axis, keepdim = false): Tensor {
  * import { logsumexp, tensor } from '@kindling/core';
  * logsumexp(tensor([1000, 1000])).item(); // 1000.6931471805599
  * ```
+ *
+ * @category Ops
  */
 export function logsumexp(input: Tensor, axis?: Axis, keepdim = false): Tensor {
   return tensorArg('logsumexp', input).logsumexp(axis, keepdim);
@@ -411,6 +425,8 @@ export function logsumexp(input: Tensor, axis?: Axis, keepdim = false): Tensor {
  * tensor([1, 2, 3, 4]).var().item(); // 1.6666666666666667
  * tensor([1, 2, 3, 4]).var(0, false, { correction: 0 }).item(); // 1.25
  * ```
+ *
+ * @category Ops
  */
 export function variance(input: Tensor, axis?: Axis, keepdim = false, opts?: VarOptions): Tensor {
   return tensorArg('var', input).var(axis, keepdim, opts);
@@ -425,6 +441,8 @@ export function variance(input: Tensor, axis?: Axis, keepdim = false, opts?: Var
  * import { std, tensor } from '@kindling/core';
  * std(tensor([[1, 3], [2, 2]]), 1).toArray(); // [1.4142135623730951, 0]
  * ```
+ *
+ * @category Ops
  */
 export function std(input: Tensor, axis?: Axis, keepdim = false, opts?: VarOptions): Tensor {
   return tensorArg('std', input).std(axis, keepdim, opts);
@@ -441,6 +459,8 @@ export function std(input: Tensor, axis?: Axis, keepdim = false, opts?: VarOptio
  * norm(tensor([[3, -4], [1, 1]]), 1, 1).toArray(); // [7, 2]
  * norm(tensor([3, -4]), Infinity).item(); // 4
  * ```
+ *
+ * @category Ops
  */
 export function norm(input: Tensor, p = 2, axis?: Axis, keepdim = false): Tensor {
   return tensorArg('norm', input).norm(p, axis, keepdim);
@@ -455,6 +475,8 @@ export function norm(input: Tensor, p = 2, axis?: Axis, keepdim = false): Tensor
  * import { cumsum, tensor } from '@kindling/core';
  * cumsum(tensor([[1, 2, 3], [4, 5, 6]]), 1).toArray(); // [[1, 3, 6], [4, 9, 15]]
  * ```
+ *
+ * @category Ops
  */
 export function cumsum(input: Tensor, dim: number): Tensor {
   return cumsumImpl(tensorArg('cumsum', input), dim);

@@ -79,6 +79,8 @@ function bound(op: string, name: string, v: number | null | undefined, n: number
  * slice(x, 0, -3).toArray();       // [4, 5, 6]      (x[-3:])
  * slice(x, 0, 5, 100).toArray();   // [5, 6]         (x[5:100]: clamped)
  * ```
+ *
+ * @category Indexing and joining
  */
 export function slice(input: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   const x = checkInput('slice', input);
@@ -105,6 +107,8 @@ export function slice(input: Tensor, dim: number, start?: number | null, end?: n
  * split(arange(5), 2).map((t) => t.toArray());      // [[0, 1], [2, 3], [4]]
  * split(arange(5), [1, 4]).map((t) => t.toArray()); // [[0], [1, 2, 3, 4]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function split(input: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   const x = checkInput('split', input);
@@ -150,6 +154,8 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
  * import { chunk, arange } from '@kindling/core';
  * chunk(arange(6), 4).map((t) => t.toArray()); // [[0, 1], [2, 3], [4, 5]]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
   const x = checkInput('chunk', input);

@@ -157,6 +157,8 @@ export function logSoftmaxImpl(x: Tensor, dim: unknown): Tensor {
  * import { softmax, tensor } from '@kindling/core';
  * softmax(tensor([[1000, 1000], [0, 0]]), 1).toArray(); // [[0.5, 0.5], [0.5, 0.5]]: no overflow
  * ```
+ *
+ * @category Ops
  */
 export function softmax(input: Tensor, dim: number): Tensor {
   return softmaxImpl(tensorArg('softmax', input), dim);
@@ -171,6 +173,8 @@ export function softmax(input: Tensor, dim: number): Tensor {
  * import { logSoftmax, tensor } from '@kindling/core';
  * logSoftmax(tensor([0, 0]), 0).toArray(); // [-0.6931471805599453, -0.6931471805599453]
  * ```
+ *
+ * @category Ops
  */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
   return logSoftmaxImpl(tensorArg('logSoftmax', input), dim);

@@ -64,6 +64,8 @@ function operand(what: string, v: unknown, dtype: DType): Tensor {
  * y.sum().backward();
  * console.log(y.toArray(), x.grad?.toArray()); // [0, 20, 0] [0, 10, 0]
  * ```
+ *
+ * @category Indexing and joining
  */
 export function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor {
   if (!(condition instanceof Tensor)) throw new Error(`where: condition must be a Tensor of 0s and 1s, got ${describeValue(condition)}`);

@@ -2,7 +2,11 @@ import type { DType } from '../storage/dtype.js';
 import type { TensorData } from '../storage/tensor-data.js';
 import { checkOptions, intOption } from '../util/options.js';
 
-/** Options of `Tensor.toString`, as torch.set_printoptions' (camelCase). */
+/**
+ * Options of `Tensor.toString`, as torch.set_printoptions' (camelCase).
+ *
+ * @category Tensor
+ */
 export interface PrintOptions {
   /** Digits after the decimal point (default 4). */
   precision?: number;

@@ -22,6 +22,8 @@ import { describeValue } from '../util/options.js';
  * console.log(a.uniform() === b.uniform()); // true
  * console.log(new Generator(-1).nextUint32() === new Generator(2 ** 32 - 1).nextUint32()); // false
  * ```
+ *
+ * @category Random numbers
  */
 export class Generator {
   private s0 = 0;
@@ -147,7 +149,11 @@ export function portableLog(x: number): number {
 /** The generator behind rand/randn calls that pass no seed; reset with manualSeed. */
 export const defaultGenerator = new Generator(0);
 
-/** Reseeds the default generator (like torch.manual_seed); `seed` must be a safe integer. */
+/**
+ * Reseeds the default generator (like torch.manual_seed); `seed` must be a safe integer.
+ *
+ * @category Random numbers
+ */
 export function manualSeed(seed: number): void {
   defaultGenerator.manualSeed(seed);
 }

@@ -1,8 +1,15 @@
 /** Element types a tensor can hold. float64 is the default: gradients checked by finite
- * differences need its precision; float32 halves memory traffic for training. */
+ * differences need its precision; float32 halves memory traffic for training.
+ *
+ * @category Tensor
+ */
 export type DType = 'float64' | 'float32';
 
-/** The flat typed array behind a tensor, one per dtype. */
+/**
+ * The flat typed array behind a tensor, one per dtype.
+ *
+ * @category Backends and storage
+ */
 export type Storage = Float64Array | Float32Array;
 
 export function isDType(x: unknown): x is DType {
@@ -49,13 +56,19 @@ let defaultDtype: DType = 'float64';
  * setDefaultDtype('float64');
  * console.log(getDefaultDtype()); // float64
  * ```
+ *
+ * @category Tensor
  */
 export function setDefaultDtype(dtype: DType): void {
   if (!isDType(dtype)) throw new Error(`setDefaultDtype: dtype must be 'float64' or 'float32', got ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)}`);
   defaultDtype = dtype;
 }
 
-/** The dtype factories use when no `dtype` option is given (see {@link setDefaultDtype}). */
+/**
+ * The dtype factories use when no `dtype` option is given (see {@link setDefaultDtype}).
+ *
+ * @category Tensor
+ */
 export function getDefaultDtype(): DType {
   return defaultDtype;
 }

@@ -6,6 +6,8 @@ import { describeValue } from '../util/options.js';
  * The data half of a tensor: a flat typed array and the (shape, strides, offset) map from
  * n-d indices into it. Knows nothing about gradients. Views are new TensorData objects over
  * the same storage, so they cost O(ndim), never O(size).
+ *
+ * @category Backends and storage
  */
 export class TensorData {
   readonly size: number;

@@ -21,6 +21,8 @@ function camel(key: string): string {
  * // checkOptions('Adam', { weight_decay: 0.1 }, ['lr', 'weightDecay']) throws:
  * // "Adam: unknown option 'weight_decay' (did you mean 'weightDecay'?); accepted options: lr, weightDecay"
  * ```
+ *
+ * @category Option checking
  */
 export function checkOptions<T extends object>(op: string, opts: T | undefined | null, allowed: readonly string[]): T {
   if (opts === undefined) return {} as T;
@@ -39,7 +41,11 @@ export function checkOptions<T extends object>(op: string, opts: T | undefined |
   return opts;
 }
 
-/** A short description of a value for error messages: `null`, `an array`, `"text"`, `a number (NaN)`. */
+/**
+ * A short description of a value for error messages: `null`, `an array`, `"text"`, `a number (NaN)`.
+ *
+ * @category Option checking
+ */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
@@ -54,7 +60,11 @@ export function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-/** An integer option at least `min` (stride, padding, groups, ...), or an Error naming the op, the option and the value. */
+/**
+ * An integer option at least `min` (stride, padding, groups, ...), or an Error naming the op, the option and the value.
+ *
+ * @category Option checking
+ */
 export function intOption(op: string, name: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;

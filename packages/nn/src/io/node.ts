@@ -42,6 +42,8 @@ function checkPath(op: string, path: unknown): asserts path is string {
  * Node-only helpers (import from '@kindling/nn/node'): the main entry uses no Node built-ins so
  * it runs in browsers. The file is written in one call, so a reader never sees half of it
  * unless the process dies mid-write. File-system errors become one-line messages naming the path.
+ *
+ * @category Safetensors
  */
 export function saveSafetensorsFile(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): void {
   checkPath('saveSafetensorsFile', path);
@@ -53,7 +55,11 @@ export function saveSafetensorsFile(path: string, stateDict: Record<string, Tens
   }
 }
 
-/** Reads and validates a .safetensors file (untrusted input: all or nothing). */
+/**
+ * Reads and validates a .safetensors file (untrusted input: all or nothing).
+ *
+ * @category Safetensors
+ */
 export function loadSafetensorsFile(path: string): Record<string, Tensor> {
   checkPath('loadSafetensorsFile', path);
   let buf: Buffer;

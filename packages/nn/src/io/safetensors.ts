@@ -14,6 +14,8 @@ import { type RawTensor, decodeSafetensors, encodeSafetensors } from './safetens
  * const copy = new Conv1d(1, 1, 3, { seed: 1 });
  * copy.loadStateDict(loadSafetensors(bytes));
  * ```
+ *
+ * @category Safetensors
  */
 export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict)) {
@@ -44,12 +46,18 @@ export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Re
  * const tensors = loadSafetensors(saveSafetensors(new Linear(2, 1, { seed: 0 }).stateDict()));
  * console.log(Object.keys(tensors), tensors.weight?.shape); // ['weight', 'bias'] [1, 2]
  * ```
+ *
+ * @category Safetensors
  */
 export function loadSafetensors(bytes: Uint8Array): Record<string, Tensor> {
   return loadSafetensorsWithMetadata(bytes).tensors;
 }
 
-/** `loadSafetensors` plus the file's `__metadata__` strings. */
+/**
+ * `loadSafetensors` plus the file's `__metadata__` strings.
+ *
+ * @category Safetensors
+ */
 export function loadSafetensorsWithMetadata(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const { tensors, metadata } = decodeSafetensors(bytes);
   // fromEntries defines own properties: a tensor named "__proto__" stays plain data.

@@ -2,7 +2,11 @@ import type { Tensor } from '@kindling/core';
 import { Module } from '../module.js';
 import { checkTensor } from '../util.js';
 
-/** max(0, x), elementwise. */
+/**
+ * max(0, x), elementwise.
+ *
+ * @category Layers
+ */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
     checkTensor('ReLU', x);
@@ -10,7 +14,11 @@ export class ReLU extends Module {
   }
 }
 
-/** tanh(x), elementwise. */
+/**
+ * tanh(x), elementwise.
+ *
+ * @category Layers
+ */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     checkTensor('Tanh', x);
@@ -18,7 +26,11 @@ export class Tanh extends Module {
   }
 }
 
-/** 1 / (1 + exp(-x)), elementwise. */
+/**
+ * 1 / (1 + exp(-x)), elementwise.
+ *
+ * @category Layers
+ */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
     checkTensor('Sigmoid', x);
@@ -26,7 +38,11 @@ export class Sigmoid extends Module {
   }
 }
 
-/** Passes its input through unchanged (a placeholder, as torch.nn.Identity). */
+/**
+ * Passes its input through unchanged (a placeholder, as torch.nn.Identity).
+ *
+ * @category Layers
+ */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
     checkTensor('Identity', x);

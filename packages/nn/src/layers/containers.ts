@@ -33,6 +33,8 @@ function checkIterable(op: string, what: string, v: unknown): asserts v is Itera
  * console.log(mlp.namedParameters().map(([n]) => n)); // ['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias']
  * console.log(mlp.forward(randn([3, 4], { seed: 2 })).shape, mlp.layers.get(-1).toString()); // [3, 2] Linear(inFeatures=8, ...)
  * ```
+ *
+ * @category Layers
  */
 export class ModuleList extends Module {
   #items: Module[] = [];
@@ -127,6 +129,8 @@ export class ModuleList extends Module {
  * console.log(heads.get('large').forward(tensor([[1, 2]])).shape);   // [1, 4]
  * console.log(Object.keys(heads.stateDict()));                       // ['small.weight', 'small.bias', 'large.weight', 'large.bias']
  * ```
+ *
+ * @category Layers
  */
 export class ModuleDict extends Module {
   #items = new Map<string, Module>();

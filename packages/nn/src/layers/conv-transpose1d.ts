@@ -6,7 +6,11 @@ import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, unif
 
 type IntOr1Tuple = number | readonly [number];
 
-/** Options of {@link ConvTranspose1d}: torch.nn.ConvTranspose1d's keyword arguments (camelCase) and where its initial weights come from. */
+/**
+ * Options of {@link ConvTranspose1d}: torch.nn.ConvTranspose1d's keyword arguments (camelCase) and where its initial weights come from.
+ *
+ * @category Layers
+ */
 export interface ConvTranspose1dLayerOptions extends InitOptions {
   stride?: IntOr1Tuple;
   /** dilation·(K − 1) − padding zeros are added at each end of the input (PyTorch's convention): it trims the output. */
@@ -49,6 +53,8 @@ function single(name: string, v: IntOr1Tuple, allowZero = false): number {
  * console.log(y.shape, up.weight.shape); // [8, 2, 21] [4, 2, 3]
  * console.log(String(up));               // ConvTranspose1d(4, 2, kernel_size=(3,), stride=(2,))
  * ```
+ *
+ * @category Layers
  */
 export class ConvTranspose1d extends Module {
   readonly inChannels: number;

@@ -6,7 +6,11 @@ import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, unif
 
 type IntOr1Tuple = number | readonly [number];
 
-/** Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from. */
+/**
+ * Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from.
+ *
+ * @category Layers
+ */
 export interface Conv1dLayerOptions extends InitOptions {
   stride?: IntOr1Tuple;
   /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length; stride 1 only). */
@@ -41,6 +45,8 @@ function single(name: string, v: IntOr1Tuple, allowZero = false): number {
  * const y = conv.forward(randn([8, 2, 16], { seed: 1 })); // [8, 4, 16]
  * console.log(y.shape, conv.weight.shape);                  // [8, 4, 16] [4, 2, 3]
  * ```
+ *
+ * @category Layers
  */
 export class Conv1d extends Module {
   readonly inChannels: number;

@@ -2,7 +2,11 @@ import { type Tensor, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
 import { checkTensor, fmtShape } from '../util.js';
 
-/** torch.nn.Flatten: merges dims startDim..endDim (default: all but the batch dim). */
+/**
+ * torch.nn.Flatten: merges dims startDim..endDim (default: all but the batch dim).
+ *
+ * @category Layers
+ */
 export class Flatten extends Module {
   constructor(
     readonly startDim = 1,

@@ -2,7 +2,11 @@ import { type DType, Generator, Tensor, TensorData, describeValue, rand } from '
 import { Parameter } from '../parameter.js';
 import { finite } from '../util.js';
 
-/** Where a layer's initial weights come from. */
+/**
+ * Where a layer's initial weights come from.
+ *
+ * @category Layers
+ */
 export interface InitOptions {
   /** Seeds a fresh generator for this layer (weight first, then bias). */
   seed?: number;

@@ -4,7 +4,11 @@ import type { Parameter } from '../parameter.js';
 import { bool, checkTensor, fmtShape, positiveInt } from '../util.js';
 import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
 
-/** Options of {@link Linear}: whether it has a bias, and where its initial weights come from. */
+/**
+ * Options of {@link Linear}: whether it has a bias, and where its initial weights come from.
+ *
+ * @category Layers
+ */
 export interface LinearOptions extends InitOptions {
   bias?: boolean;
 }
@@ -22,6 +26,8 @@ const LINEAR_OPTIONS = ['bias', ...INIT_OPTION_KEYS];
  * const fc = new Linear(3, 2, { seed: 0 });
  * console.log(fc.forward(randn([5, 3], { seed: 1 })).shape); // [5, 2]
  * ```
+ *
+ * @category Layers
  */
 export class Linear extends Module {
   readonly inFeatures: number;

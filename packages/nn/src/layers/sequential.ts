@@ -2,7 +2,11 @@ import type { Tensor } from '@kindling/core';
 import { Module } from '../module.js';
 import { checkTensor, describeInput } from '../util.js';
 
-/** torch.nn.Sequential: runs its children in order; they are named '0', '1', ... */
+/**
+ * torch.nn.Sequential: runs its children in order; they are named '0', '1', ...
+ *
+ * @category Layers
+ */
 export class Sequential extends Module {
   constructor(...modules: Module[]) {
     super();

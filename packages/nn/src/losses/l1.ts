@@ -2,7 +2,11 @@ import type { Tensor } from '@kindling/core';
 import { Module } from '../module.js';
 import { type LossOptions, type Reduction, checkPair, reduce, reductionOption } from './reduction.js';
 
-/** torch.nn.L1Loss: |prediction - target|, then mean (default), sum or none. */
+/**
+ * torch.nn.L1Loss: |prediction - target|, then mean (default), sum or none.
+ *
+ * @category Losses
+ */
 export class L1Loss extends Module {
   readonly reduction: Reduction;
 

@@ -12,6 +12,8 @@ import { type LossOptions, type Reduction, checkPair, reductionOption } from './
  * const loss = new MSELoss().forward(tensor([2.7, 2.0, 1.4]), tensor([1, 0, 0]));
  * console.log(loss.item()); // 2.95 = mean(2.89, 4, 1.96), up to rounding
  * ```
+ *
+ * @category Losses
  */
 export class MSELoss extends Module {
   readonly reduction: Reduction;

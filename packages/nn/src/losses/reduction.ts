@@ -1,10 +1,18 @@
 import { type Tensor, checkOptions, describeValue } from '@kindling/core';
 import { checkTensor, fmtShape } from '../util.js';
 
-/** How a loss combines its elementwise terms: `'mean'` (default) and `'sum'` give a 0-d tensor, `'none'` the per-element tensor. */
+/**
+ * How a loss combines its elementwise terms: `'mean'` (default) and `'sum'` give a 0-d tensor, `'none'` the per-element tensor.
+ *
+ * @category Losses
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
-/** Options of the losses ({@link MSELoss}, {@link L1Loss}). */
+/**
+ * Options of the losses ({@link MSELoss}, {@link L1Loss}).
+ *
+ * @category Losses
+ */
 export interface LossOptions {
   reduction?: Reduction;
 }

@@ -2,7 +2,11 @@ import { type Storage, type Tensor, checkOptions, describeValue } from '@kindlin
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
-/** The hyper-parameters of {@link Adam}, as torch.optim.Adam's (camelCase); the constructor takes any subset. */
+/**
+ * The hyper-parameters of {@link Adam}, as torch.optim.Adam's (camelCase); the constructor takes any subset.
+ *
+ * @category Optimizers
+ */
 export interface AdamOptions {
   lr: number;
   betas: [number, number];
@@ -43,6 +47,8 @@ interface AdamState {
  * new MSELoss().forward(model.forward(x), y).backward();
  * opt.step();
  * ```
+ *
+ * @category Optimizers
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
   constructor(params: ParamsArg<AdamOptions>, opts: Partial<AdamOptions> = {}) {

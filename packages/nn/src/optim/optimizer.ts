@@ -1,13 +1,25 @@
 import { type DType, type Storage, Tensor, TensorData, bumpVersion, checkOptions } from '@kindling/core';
 import { describeInput, fmtShape } from '../util.js';
 
-/** One group of parameters and the hyper-parameters that apply to them (mutable, as in PyTorch). */
+/**
+ * One group of parameters and the hyper-parameters that apply to them (mutable, as in PyTorch).
+ *
+ * @category Optimizers
+ */
 export type ParamGroup<O> = O & { params: Tensor[] };
 
-/** What the constructor accepts: tensors, or groups of tensors with per-group overrides. */
+/**
+ * What the constructor accepts: tensors, or groups of tensors with per-group overrides.
+ *
+ * @category Optimizers
+ */
 export type ParamsArg<O> = Iterable<Tensor> | Iterable<Partial<O> & { params: Iterable<Tensor> }>;
 
-/** A serialisable snapshot: per-parameter state keyed by the parameter's position, and the groups. */
+/**
+ * A serialisable snapshot: per-parameter state keyed by the parameter's position, and the groups.
+ *
+ * @category Optimizers
+ */
 export interface OptimizerStateDict<O> {
   state: Record<string, Record<string, Tensor | number>>;
   paramGroups: (O & { params: number[] })[];
@@ -19,6 +31,8 @@ export interface OptimizerStateDict<O> {
  * throws leaves every parameter and all state unchanged; parameters whose grad is null are skipped.
  * Every parameter a step writes gets its `version` bumped, so a backward pass through a graph that
  * saved its old values throws instead of using the new ones.
+ *
+ * @category Optimizers
  */
 export abstract class Optimizer<O extends object, S> {
   readonly paramGroups: ParamGroup<O>[] = [];

@@ -2,7 +2,11 @@ import { type Storage, type Tensor, checkOptions } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
-/** The hyper-parameters of {@link SGD}, as torch.optim.SGD's (camelCase); the constructor takes any subset. */
+/**
+ * The hyper-parameters of {@link SGD}, as torch.optim.SGD's (camelCase); the constructor takes any subset.
+ *
+ * @category Optimizers
+ */
 export interface SGDOptions {
   lr: number;
   momentum: number;
@@ -39,6 +43,8 @@ interface SGDState {
  *   opt.step();
  * }
  * ```
+ *
+ * @category Optimizers
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsArg<SGDOptions>, opts: Partial<SGDOptions> = {}) {

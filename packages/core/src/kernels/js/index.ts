@@ -4,7 +4,11 @@ import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { reduce } from './reduce.js';
 
-/** The reference backend: plain TypeScript loops over typed arrays. */
+/**
+ * The reference backend: plain TypeScript loops over typed arrays.
+ *
+ * @category Backends and storage
+ */
 export const jsKernels: Kernels = {
   name: 'js',
   unary,
