@@ -87,6 +87,23 @@ describe('wrong inputs give one line naming the function and what it got', () =>
   });
 });
 
+describe('found by misuse.property.test.ts', () => {
+  it('Conv1d: a tuple holding a value with no string form was a TypeError from join', () => {
+    expect(() => new Conv1d(1, 1, [Object.create(null)] as never)).toThrow(/^Conv1d: kernelSize must be a positive integer \(or a 1-tuple of one\), got \[an object\]$/);
+    expect(() => new Conv1d(1, 1, 1, { stride: [Symbol('s')] as never })).toThrow(/^Conv1d: stride must be a positive integer .*got \[symbol Symbol\(s\)\]$/);
+  });
+
+  it("a seed that is finite but not a safe integer was reported by core's Generator, not the layer", () => {
+    expect(() => new Conv1d(1, 1, 1, { seed: -5e-324 })).toThrow(/^Conv1d: seed must be a safe integer, got -5e-324$/);
+    expect(() => new Linear(1, 1, { seed: 2 ** 53 })).toThrow(/^Linear: seed must be a safe integer, got 9007199254740992$/);
+  });
+
+  it('a layer too large to allocate was a core rand() shape error or a RangeError', () => {
+    expect(() => new Conv1d(2_225_799_470_210_996, 2, 3)).toThrow(/^Conv1d: a parameter of 13354796821265976 elements is more than the 4294967296 \(2\^32\) a typed array can hold$/);
+    expect(() => new Linear(70_000, 70_000, { seed: 1 })).toThrow(/^Linear: a parameter of 4900000000 elements is more than/);
+  });
+});
+
 describe('SGD hyper-parameters: PyTorch ranges, each boundary', () => {
   const sgd = (o: Record<string, unknown>) => () => new SGD(params(), o as never);
   it('accepts the edges', () => {

@@ -6,11 +6,7 @@ import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, unif
 
 type IntOr1Tuple = number | readonly [number];
 
-/**
- * Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from.
- *
- * @category Layers
- */
+/** Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from. */
 export interface Conv1dLayerOptions extends InitOptions {
   stride?: IntOr1Tuple;
   /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length; stride 1 only). */
@@ -27,7 +23,7 @@ const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'padd
 function single(name: string, v: IntOr1Tuple, allowZero = false): number {
   const x = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
   if (typeof x !== 'number' || !Number.isInteger(x) || x < (allowZero ? 0 : 1)) {
-    throw new Error(`Conv1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.join(', ')}]` : describeValue(v)}`);
+    throw new Error(`Conv1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.map((e: unknown) => describeValue(e)).join(', ')}]` : describeValue(v)}`);
   }
   return x;
 }
@@ -45,8 +41,6 @@ function single(name: string, v: IntOr1Tuple, allowZero = false): number {
  * const y = conv.forward(randn([8, 2, 16], { seed: 1 })); // [8, 4, 16]
  * console.log(y.shape, conv.weight.shape);                  // [8, 4, 16] [4, 2, 3]
  * ```
- *
- * @category Layers
  */
 export class Conv1d extends Module {
   readonly inChannels: number;

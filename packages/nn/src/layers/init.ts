@@ -1,12 +1,7 @@
 import { type DType, Generator, Tensor, TensorData, describeValue, rand } from '@kindling/core';
 import { Parameter } from '../parameter.js';
-import { finite } from '../util.js';
 
-/**
- * Where a layer's initial weights come from.
- *
- * @category Layers
- */
+/** Where a layer's initial weights come from. */
 export interface InitOptions {
   /** Seeds a fresh generator for this layer (weight first, then bias). */
   seed?: number;
@@ -23,12 +18,36 @@ export const INIT_OPTION_KEYS = ['seed', 'generator', 'dtype'] as const;
 export type UniformSource = (n: number) => ArrayLike<number>;
 
 export function uniformSource(op: string, opts: InitOptions): UniformSource {
+  const draw = rawSource(op, opts);
+  // Layer sizes come from the caller: a typo like 2e15 channels must fail naming the layer,
+  // not deep inside the allocator.
+  return (n) => {
+    if (n > MAX_PARAMETER_ELEMENTS) {
+      throw new Error(`${op}: a parameter of ${n} elements is more than the ${MAX_PARAMETER_ELEMENTS} (2^32) a typed array can hold`);
+    }
+    try {
+      return draw(n);
+    } catch (e) {
+      if (e instanceof RangeError) throw new Error(`${op}: cannot allocate a parameter of ${n} elements (${e.message})`);
+      throw e;
+    }
+  };
+}
+
+/** Core's limit on one allocation. */
+const MAX_PARAMETER_ELEMENTS = 2 ** 32;
+
+function rawSource(op: string, opts: InitOptions): UniformSource {
   if (opts.generator !== undefined) {
     if (!(opts.generator instanceof Generator)) throw new Error(`${op}: generator must be a Generator, got ${describeValue(opts.generator)}`);
     if (opts.seed !== undefined) throw new Error(`${op}: pass either seed or generator, not both`);
     return fromGenerator(opts.generator);
   }
-  if (opts.seed !== undefined) return fromGenerator(new Generator(finite(op, 'seed', opts.seed)));
+  if (opts.seed !== undefined) {
+    // Checked here so the message names the layer; Generator takes the same safe integers.
+    if (typeof opts.seed !== 'number' || !Number.isSafeInteger(opts.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(opts.seed)}`);
+    return fromGenerator(new Generator(opts.seed));
+  }
   // The default generator is core's; rand() without a seed draws from it in the same way.
   return (n) => rand([n]).tensorData.storage;
 }
