@@ -4,44 +4,16 @@
 // 1e-10; the same model trained in PyTorch, written from Python, loads into Kindling, gives
 // torch's outputs to 1e-10, and one more SGD step in Kindling lands on torch's next weights.
 // Runs where /usr/bin/python3 can import torch (Debian's python3-torch; CI installs it).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Tensor, noGrad, randn } from '@kindling/core';
-import { Conv1d, Flatten, Linear, MSELoss, ReLU, SGD, Sequential, loadSafetensors, saveSafetensors } from '@kindling/nn';
+import { noGrad, randn } from '@kindling/core';
+import { MSELoss, SGD, loadSafetensors, saveSafetensors } from '@kindling/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PYTHON, requirePython } from './helpers.js';
+import { requirePython } from './helpers.js';
+import { CONFIG, build, maxAbsDiff, python } from './torch-helpers.js';
 
 const torch = requirePython('torch');
-const SCRIPT = fileURLToPath(new URL('../../../scripts/torch-interop/interop.py', import.meta.url));
-const CONFIG = { in_channels: 2, channels: 4, kernel: 3, padding: 1, length: 10, out: 3 };
-
-/** Kindling's side of the model interop.py builds (same layers, same state-dict keys). */
-function build(seed: number): Sequential {
-  return new Sequential(
-    new Conv1d(CONFIG.in_channels, CONFIG.channels, CONFIG.kernel, { padding: CONFIG.padding, seed }),
-    new ReLU(),
-    new Flatten(),
-    new Linear(CONFIG.channels * CONFIG.length, CONFIG.out, { seed: seed + 1 }),
-  );
-}
-
-function python(args: string[]): Record<string, unknown> {
-  const r = spawnSync(PYTHON, [SCRIPT, ...args, '--config', JSON.stringify(CONFIG)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`interop.py ${args[0]} failed (${r.status}):\n${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  return m;
-}
 
 let dir = '';
 beforeAll(() => {
