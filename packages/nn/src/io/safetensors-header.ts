@@ -137,38 +137,23 @@ class Parser {
 
   // ---- the schema --------------------------------------------------------------------------
 
-  /** Hand-rolled (no callback, no Set): it runs once per tensor, up to 50 000 times. */
+  /** No callback and no Set (a bit mask finds repeats): it runs once per tensor, up to 50 000 times. */
   private entry(): RawEntry | Shown {
     if (this.peek() !== C.OpenBrace) return new Shown(this.show(0));
     const entry: RawEntry = {};
     let seen = 0; // bits: dtype, shape, data_offsets; unknown keys are skipped, so their repeats do not matter
-    this.i++;
-    this.ws();
-    if (this.peek() === C.CloseBrace) {
-      this.i++;
-      return entry;
-    }
-    for (;;) {
-      if (this.peek() !== C.Quote) this.syntax('expected a string key');
-      const key = this.string();
+    if (this.open(C.CloseBrace)) return entry;
+    do {
+      const key = this.key();
       const bit = key === 'dtype' ? 1 : key === 'shape' ? 2 : key === 'data_offsets' ? 4 : 0;
-      if (seen & bit) this.fail(`duplicate key ${quote(key)} in a tensor entry: JSON readers keep only one of the two values (most the last, silently), so the file means different things to different readers`);
+      if (seen & bit) this.duplicate(key, 'a tensor entry');
       seen |= bit;
-      this.ws();
-      if (this.peek() !== C.Colon) this.syntax("expected ':'");
-      this.i++;
-      this.ws();
       if (bit === 1) entry.dtype = this.peek() === C.Quote ? this.string() : new Shown(this.show(0));
       else if (bit === 2) entry.shape = this.numbers(this.limits.dims, true);
       else if (bit === 4) entry.data_offsets = this.numbers(MAX_OFFSETS_KEPT, false);
       else this.skip(2);
-      this.ws();
-      const c = this.peek();
-      this.i++;
-      if (c === C.CloseBrace) return entry;
-      if (c !== C.Comma) this.syntax("expected ',' or '}'", -1);
-      this.ws();
-    }
+    } while (this.next(C.CloseBrace));
+    return entry;
   }
 
   /**
@@ -178,34 +163,23 @@ class Parser {
    */
   private numbers(keep: number, isShape: boolean): unknown {
     if (this.peek() !== C.OpenBracket) return new Shown(this.show(0));
-    this.i++;
-    this.ws();
-    if (this.peek() === C.CloseBracket) {
-      this.i++;
-      return [];
-    }
+    if (this.open(C.CloseBracket)) return [];
     // Items go to a scratch array and leave in one right-sized copy: growing a fresh array item
     // by item costs several allocations per shape, times 50 000 shapes.
     const items = this.scratch;
-    for (let count = 1; ; count++) {
-      if (count > keep) {
+    let count = 0;
+    do {
+      if (++count > keep) {
         if (isShape) this.fail(`a tensor shape has more than ${keep} dimensions, the most PyTorch allows`);
         this.skip(1);
       } else {
         const c = this.peek();
         items[count - 1] = c === C.Minus || isDigit(c) ? this.number() : new Shown(this.show(1));
       }
-      this.ws();
-      const c = this.peek();
-      this.i++;
-      if (c === C.CloseBracket) {
-        const out = items.slice(0, Math.min(count, keep));
-        out.length = count; // holes past `keep`: nothing is stored for them
-        return out;
-      }
-      if (c !== C.Comma) this.syntax("expected ',' or ']'", -1);
-      this.ws();
-    }
+    } while (this.next(C.CloseBracket));
+    const out = items.slice(0, Math.min(count, keep));
+    out.length = count; // holes past `keep`: nothing is stored for them
+    return out;
   }
 
   private metadata(): Record<string, string> {
@@ -226,52 +200,62 @@ class Parser {
 
   // ---- JSON --------------------------------------------------------------------------------
 
-  /** Calls `value(key)` with the cursor on each value of the object at the cursor; repeated keys are errors. */
-  private objectEntries(seen: Set<string>, where: string, value: (key: string) => void): void {
-    this.i++; // '{'
-    this.ws();
-    if (this.peek() === C.CloseBrace) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      if (this.peek() !== C.Quote) this.syntax('expected a string key');
-      const key = this.string();
-      if (seen.has(key)) {
-        this.fail(`duplicate key ${quote(key)} in ${where}: JSON readers keep only one of the two values (most the last, silently), so the file means different things to different readers`);
+  /**
+   * Calls `value(key)` with the cursor on each value of the object at the cursor; with `seen`,
+   * a repeated key is an error.
+   */
+  private objectEntries(seen: Set<string> | null, where: string, value: (key: string) => void): void {
+    if (this.open(C.CloseBrace)) return;
+    do {
+      const key = this.key();
+      if (seen) {
+        if (seen.has(key)) this.duplicate(key, where);
+        seen.add(key);
       }
-      seen.add(key);
-      this.ws();
-      if (this.peek() !== C.Colon) this.syntax("expected ':'");
-      this.i++;
-      this.ws();
       value(key);
-      this.ws();
-      const c = this.peek();
-      this.i++;
-      if (c === C.CloseBrace) return;
-      if (c !== C.Comma) this.syntax("expected ',' or '}'", -1);
-      this.ws();
-    }
+    } while (this.next(C.CloseBrace));
   }
 
   /** Calls `item()` with the cursor on each item of the array at the cursor. */
   private arrayItems(item: () => void): void {
-    this.i++; // '['
+    if (this.open(C.CloseBracket)) return;
+    do item();
+    while (this.next(C.CloseBracket));
+  }
+
+  /** Steps into the object or array at the cursor; true when it is empty (and stepped over). */
+  private open(close: number): boolean {
+    this.i++;
     this.ws();
-    if (this.peek() === C.CloseBracket) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      item();
-      this.ws();
-      const c = this.peek();
-      this.i++;
-      if (c === C.CloseBracket) return;
-      if (c !== C.Comma) this.syntax("expected ',' or ']'", -1);
-      this.ws();
-    }
+    if (this.peek() !== close) return false;
+    this.i++;
+    return true;
+  }
+
+  /** After an item: true when a comma says another follows, false at the closing bracket. */
+  private next(close: number): boolean {
+    this.ws();
+    const c = this.peek();
+    this.i++;
+    if (c === close) return false;
+    if (c !== C.Comma) this.syntax(close === C.CloseBrace ? "expected ',' or '}'" : "expected ',' or ']'", -1);
+    this.ws();
+    return true;
+  }
+
+  /** A key and its colon; leaves the cursor on the value. */
+  private key(): string {
+    if (this.peek() !== C.Quote) this.syntax('expected a string key');
+    const key = this.string();
+    this.ws();
+    if (this.peek() !== C.Colon) this.syntax("expected ':'");
+    this.i++;
+    this.ws();
+    return key;
+  }
+
+  private duplicate(key: string, where: string): never {
+    return this.fail(`duplicate key ${quote(key)} in ${where}: JSON readers keep only one of the two values (most the last, silently), so the file means different things to different readers`);
   }
 
   /** Validates and passes over any JSON value, building nothing (no key is kept, so none can repeat). */
@@ -281,52 +265,10 @@ class Parser {
     if (++this.skipped > this.limits.skippedValues) this.fail(`header holds more than ${this.limits.skippedValues} values in fields this reader does not use`);
     const c = this.peek();
     if (c === C.Quote) this.scanString();
-    else if (c === C.OpenBrace) this.skipObject(depth);
-    else if (c === C.OpenBracket) this.skipArray(depth);
+    else if (c === C.OpenBrace) this.objectEntries(null, 'an object', () => this.skip(depth + 1));
+    else if (c === C.OpenBracket) this.arrayItems(() => this.skip(depth + 1));
     else if (c === C.Minus || isDigit(c)) this.scanNumber();
     else this.literal();
-  }
-
-  private skipObject(depth: number): void {
-    this.i++;
-    this.ws();
-    if (this.peek() === C.CloseBrace) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      if (this.peek() !== C.Quote) this.syntax('expected a string key');
-      this.scanString();
-      this.ws();
-      if (this.peek() !== C.Colon) this.syntax("expected ':'");
-      this.i++;
-      this.ws();
-      this.skip(depth + 1);
-      this.ws();
-      const c = this.peek();
-      this.i++;
-      if (c === C.CloseBrace) return;
-      if (c !== C.Comma) this.syntax("expected ',' or '}'", -1);
-      this.ws();
-    }
-  }
-
-  private skipArray(depth: number): void {
-    this.i++;
-    this.ws();
-    if (this.peek() === C.CloseBracket) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.skip(depth + 1);
-      this.ws();
-      const c = this.peek();
-      this.i++;
-      if (c === C.CloseBracket) return;
-      if (c !== C.Comma) this.syntax("expected ',' or ']'", -1);
-      this.ws();
-    }
   }
 
   /** A short rendering of the value at the cursor (which it passes over), for error messages. */
