@@ -43,10 +43,10 @@ const geometry = arbConvGeometry(3, 6);
 
 
 describe('wasm backend: loading', () => {
-  it('is available, registered, and not the default', async () => {
+  it('is available, registered, and the default', async () => {
     expect(wasmAvailable()).toBe(true);
     expect(await initWasm()).toBe(true); // idempotent
-    expect(getBackend()).toBe('js');
+    expect(getBackend()).toBe('wasm'); // nothing in this file has called setBackend yet
     setBackend('wasm');
     expect(getBackend()).toBe('wasm');
   });

@@ -1,20 +1,25 @@
-import { registerBackend, registerKernel } from '../backend.js';
+import { registerBackend, registerKernel, selectDefaultBackend } from '../backend.js';
 import { Arena, type WasmExports } from './arena.js';
 import { makeWasmKernels, WASM_MIN_WORK, type WasmKernels } from './kernels.js';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from './module.generated.js';
 import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThreadsSpecifier, type WorkerLike } from './threads.js';
 
 /*
- * Loads kernels.wat's module and registers the 'wasm' backend. Importing this file tries a
- * synchronous load (fine in Node, and in browsers for a module this small); initWasm() is the
- * async path for environments that refuse synchronous compilation. Without WebAssembly SIMD
- * compilation fails, nothing is registered, and 'js' stays the only backend.
+ * Loads kernels.wat's module, registers the 'wasm' backend and makes it the default (unless
+ * the user has already called setBackend). Importing this file tries a synchronous load:
+ * Node allows it, and so do browsers for a module this small (Chromium refuses synchronous
+ * compilation on the main thread above 4 KB in older versions, 8 MB in newer ones; workers
+ * never). Where it is refused the module is compiled asynchronously and becomes the default
+ * once it is ready, so the first ops may run on 'js' (results differ only in rounding);
+ * `await initWasm()` waits for it. Without WebAssembly SIMD compilation fails, nothing is
+ * registered, and 'js' stays the only backend.
  *
  * The registered kernels never change; each calls `impl`: the single-threaded kernels on their
  * own ordinary memory, or, after enableThreads(), the threaded ones (threads.ts) on a shared
  * memory. They are registered for float32 and at least WASM_MIN_WORK multiply-adds; the
- * registry's dispatcher sends every other call (and every other kernel) to 'js'. Worker threads exist only after an explicit
- * `await enableThreads()`: importing Kindling starts no thread and touches no Node built-in.
+ * registry's dispatcher sends every other call (and every other kernel) to 'js'. Worker threads
+ * exist only after an explicit `await enableThreads()`: importing Kindling starts no thread and
+ * touches no Node built-in.
  */
 
 let loaded = false;
@@ -44,15 +49,18 @@ function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): vo
   for (const name of Object.keys(k) as (keyof WasmKernels)[]) registerKernel(name, 'wasm', k[name], config);
   registerBackend('wasm');
   loaded = true;
+  selectDefaultBackend('wasm');
 }
 
 function loadSync(): void {
+  if (typeof WebAssembly !== 'object') return;
   try {
-    if (typeof WebAssembly !== 'object') return;
     const imports = plainImports();
     install(new WebAssembly.Instance(new WebAssembly.Module(bytes(WASM_BASE64) as BufferSource), imports), imports.env.memory);
   } catch {
-    // No SIMD, or synchronous compilation refused: initWasm() may still succeed.
+    // Synchronous compilation refused (or no SIMD, and then this fails too): load it in the
+    // background; install() selects it unless the user has chosen a backend meanwhile.
+    void initWasm();
   }
 }
 
@@ -66,17 +74,28 @@ export function wasmAvailable(): boolean {
 }
 
 /**
- * Loads the 'wasm' backend if it is not loaded yet; resolves to whether it is available.
+ * Loads the 'wasm' backend if it is not loaded yet (importing Kindling already starts it, and
+ * it becomes the default backend unless {@link setBackend} was called); resolves to whether it
+ * is available. Only needed where synchronous WebAssembly compilation is refused, to wait
+ * until 'wasm' is in use.
  *
  * @category Backends and storage
  */
-export async function initWasm(): Promise<boolean> {
-  if (loaded) return true;
+export function initWasm(): Promise<boolean> {
+  if (loaded) return Promise.resolve(true);
+  // One load at a time: the background load started on import and a caller's share it.
+  loading ??= loadAsync();
+  return loading;
+}
+
+let loading: Promise<boolean> | null = null;
+
+async function loadAsync(): Promise<boolean> {
   try {
     if (typeof WebAssembly !== 'object') return false;
     const module = await WebAssembly.compile(bytes(WASM_BASE64) as BufferSource);
     const imports = plainImports();
-    install(await WebAssembly.instantiate(module, imports), imports.env.memory);
+    if (!loaded) install(await WebAssembly.instantiate(module, imports), imports.env.memory);
     return true;
   } catch {
     return false;
