@@ -25,8 +25,9 @@ export { Optimizer, type ParamGroup, type ParamsArg, type OptimizerStateDict } f
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata } from './io/safetensors.js';
-// The custom-op API lives in core; re-exported so a layer author needs one import.
+// The custom-op API lives in core; re-exported so a layer author needs one import (bumpVersion
+// for code that writes a tensor's storage in place, as the optimizers do).
 /** @category Custom ops */
-export { apply, Context, type Op } from '@kindling/core';
+export { apply, Context, type Op, bumpVersion } from '@kindling/core';
 /** @category Checking and debugging */
 export { gradcheck } from '@kindling/core';

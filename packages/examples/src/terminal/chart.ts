@@ -1,6 +1,7 @@
 /** A small ASCII line chart for loss curves: no dependencies, plain characters only. */
 import { checkOptions, describeValue } from '@kindling/core';
 
+/** One line of a {@link lineChart}: a label, the values (one per x step) and the character drawn. */
 export interface Series {
   label: string;
   values: readonly number[];
