@@ -1,4 +1,5 @@
-"""Writes packages/core/test/fixtures/torch/<area>.json from PyTorch. Run through
+"""Writes packages/core/test/fixtures/torch/<area>.json (and the nn package's
+nn_*.json) from PyTorch. Run through
 `pnpm fixtures:torch` (generate.sh finds a python3 with torch)."""
 
 import os
@@ -12,6 +13,8 @@ import linalg
 import losses
 import movement
 import nn_conv_transpose
+import nn_data
+import nn_schedulers
 import ops_index
 import ops_math
 import printing
@@ -46,10 +49,12 @@ def main():
         total += size
         print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
     # Module-level cases for @kindling/nn go to that package's own fixtures folder.
-    if not only or nn_conv_transpose.AREA in only:
-        nn_root, nn_dir = nn_conv_transpose.out_dir()
+    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data):
+        if only and nn_area.AREA not in only:
+            continue
+        nn_root, nn_dir = nn_area.out_dir()
         os.makedirs(nn_dir, exist_ok=True)
-        path, count, size = common.write(nn_conv_transpose.AREA, nn_conv_transpose.build(), nn_dir)
+        path, count, size = common.write(nn_area.AREA, nn_area.build(), nn_dir)
         total += size
         print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
     print(f"total {total / 1024:.1f} KiB")

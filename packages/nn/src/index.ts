@@ -24,6 +24,21 @@ export type { Reduction, LossOptions } from './losses/reduction.js';
 export { Optimizer, type ParamGroup, type ParamsArg, type OptimizerStateDict } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+export {
+  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR,
+  type AnyOptimizer, type SchedulerStateDict, type SchedulerStateValue,
+  type StepLROptions, type MultiStepLROptions, type ExponentialLROptions, type CosineAnnealingLROptions, type LinearLROptions,
+} from './optim/lr-scheduler.js';
+export { OneCycleLR, type OneCycleLROptions } from './optim/one-cycle-lr.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/reduce-lr-on-plateau.js';
+export { SequentialLR, type SequentialLROptions } from './optim/sequential-lr.js';
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip-grad.js';
+export {
+  TensorDataset, Subset, randomSplit, collate,
+  type Dataset, type Collated, type RandomSource, type RandomSplitOptions,
+} from './data/dataset.js';
+export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
+export { summary } from './summary.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata } from './io/safetensors.js';
 // The custom-op API lives in core; re-exported so a layer author needs one import (bumpVersion
 // for code that writes a tensor's storage in place, as the optimizers do).

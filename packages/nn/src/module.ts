@@ -232,6 +232,17 @@ export class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * How many numbers the parameters hold, each tensor once (tied parameters count once); with
+   * `trainableOnly`, only those that require grad. PyTorch's idiom
+   * `sum(p.numel() for p in model.parameters() if p.requires_grad)`. Buffers are not counted.
+   */
+  numParameters(opts: { trainableOnly?: boolean } = {}): number {
+    const trainableOnly = bool('numParameters', 'trainableOnly', checkOptions('numParameters', opts, ['trainableOnly']).trainableOnly ?? false);
+    let n = 0;
+    for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.size;
+    return n;
+  }
   /** Every buffer, deep, with its dotted name. */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];

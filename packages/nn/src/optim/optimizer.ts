@@ -171,7 +171,11 @@ export abstract class Optimizer<O extends object, S> {
         if (typeof id !== 'number' || indexOf.has(id)) throw new Error(`${where}: parameter group ${gi} has a bad or repeated parameter id ${String(id)}`);
         indexOf.set(id, k++);
       }
-      checkOptions(`${where}: parameter group ${gi}`, saved, ['params', ...Object.keys(this.defaults)]);
+      checkOptions(`${where}: parameter group ${gi}`, saved, ['params', ...Object.keys(this.defaults), ...SCHEDULER_GROUP_KEYS]);
+      for (const key of SCHEDULER_GROUP_KEYS) {
+        const v = (saved as Record<string, unknown>)[key];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new Error(`${where}: parameter group ${gi}: '${key}' must be a finite number >= 0, got ${String(v)}`);
+      }
       const { params: _p, ...opts } = saved;
       const merged = { ...cloneOptions(this.defaults), ...cloneOptions(opts as unknown as O) };
       for (const key of Object.keys(this.defaults)) {
@@ -192,6 +196,13 @@ export abstract class Optimizer<O extends object, S> {
     this.states = newStates;
   }
 }
+
+/**
+ * Keys the LR schedulers add to param groups, as PyTorch's do (`initial_lr`; OneCycleLR's
+ * `max_lr`, `min_lr`, `max_momentum`, `base_momentum`): stateDict() keeps them with the groups and
+ * loadStateDict() restores them, so a resumed scheduler finds what it wrote.
+ */
+const SCHEDULER_GROUP_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
 /** Zeroes a gradient's elements where they live (it may be a view), and says so to the engine. */
 function zeroInPlace(grad: Tensor, by: string): void {
