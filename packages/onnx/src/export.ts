@@ -1,7 +1,7 @@
 import { type DType, Generator, type Tensor, type TraceEvent, checkOptions, describeValue, noGrad, tensor, traceOps } from '@kindling/core';
 import type { Module } from '@kindling/nn';
 import { AttributeType, DataType, type AttributeMessage, type DimensionMessage, type NodeMessage, type TensorMessage, type ValueInfoMessage, encodeModel } from './proto.js';
-import { type OnnxAttribute, type OpExportContext, type TracedValue, onnxOpExporter } from './registry.js';
+import { type OnnxAttribute, type OpExportContext, type TracedProducer, type TracedValue, onnxOpExporter } from './registry.js';
 
 /** The package's version, written as the model's producer_version (a test keeps it equal to package.json's). */
 export const ONNX_EXPORTER_VERSION = '0.1.0';
@@ -293,6 +293,25 @@ class GraphWriter {
   }
 }
 
+/**
+ * Drops the nodes no output depends on (what a fused pattern left behind, or a forward pass's
+ * unused side computations) and the initializers nothing reads.
+ */
+function prune(w: GraphWriter, outputs: readonly string[]): void {
+  const needed = new Set(outputs);
+  const keep = new Set<NodeMessage>();
+  for (let i = w.nodes.length - 1; i >= 0; i--) {
+    const n = w.nodes[i]!;
+    if (!n.output.some((o) => needed.has(o))) continue;
+    keep.add(n);
+    for (const x of n.input) needed.add(x);
+  }
+  const nodes = w.nodes.filter((n) => keep.has(n));
+  w.nodes.splice(0, w.nodes.length, ...nodes);
+  const inits = w.initializers.filter((t) => needed.has(t.name!));
+  w.initializers.splice(0, w.initializers.length, ...inits);
+}
+
 function valueInfo(name: string, elem: number, shape: readonly number[], alt: readonly number[] | null, batch: [number, number]): ValueInfoMessage {
   const dim: DimensionMessage[] = shape.map((d, i) => {
     if (!alt || alt[i] === d) return { dim_value: d };
@@ -432,6 +451,20 @@ export function exportOnnx(model: Exportable, exampleInputs: Tensor | readonly T
     return c;
   };
   inputs.forEach((_, i) => valueName.set(`i${i}`, inputNames[i]!));
+  /** The op behind ref r (an earlier event), seen from the exporter of event `at`. */
+  const producerOf = (r: Ref | undefined, at: string): TracedProducer | null => {
+    if (!r || r.kind !== 'event') return null;
+    const e = a.events[r.index]!;
+    const eb = b.events[r.index]!;
+    return {
+      op: e.op.name,
+      params: e.params,
+      inputs: e.inputs.map((t, k) => traced(t, eb.inputs[k]!)),
+      output: traced(e.output, eb.output),
+      input: (k, dtype) => nameOf(a.refs[r.index]![k]!, e.inputs[k]!.dtype, w.elemType(dtype ?? e.inputs[k]!.dtype), at),
+      producer: (k) => producerOf(a.refs[r.index]![k], at),
+    };
+  };
 
   a.events.forEach((e, i) => {
     const name = e.op.name;
@@ -455,6 +488,7 @@ export function exportOnnx(model: Exportable, exampleInputs: Tensor | readonly T
         if (!r) throw new Error(`exportOnnx: the exporter of ${where} asked for input ${k}, but the op has ${e.inputs.length}`);
         return nameOf(r, e.inputs[k]!.dtype, w.elemType(dtype ?? e.output.dtype), tag);
       },
+      producer: (k) => producerOf(a.refs[i]![k], tag),
       node: (opType, ins, attrs) => {
         const out = newOutput();
         w.node(tag, opType, ins, [out], attrs);
@@ -538,6 +572,7 @@ export function exportOnnx(model: Exportable, exampleInputs: Tensor | readonly T
     return valueInfo(want, elem, t.shape, dynamicBatch ? b.outputTensors[k]!.shape : null, batch);
   });
 
+  prune(w, outputs.map((o) => o.name));
   const graphInputs = inputs.map((t, i) => valueInfo(inputNames[i]!, w.elemType(t.dtype), t.shape, dynamicBatch ? [batch[1], ...t.shape.slice(1)] : null, batch));
   const graphName = o.graphName ?? (isModule ? (model as object).constructor.name : 'kindling');
   return encodeModel({

@@ -10,7 +10,7 @@
 import { registerBuiltinOps } from './ops/index.js';
 
 export { exportOnnx, type ExportOnnxOptions, type Exportable, DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, ONNX_EXPORTER_VERSION } from './export.js';
-export { registerOnnxOp, onnxOpExporter, onnxOps, type OnnxOpExporter, type OpExportContext, type OnnxAttribute, type TracedValue } from './registry.js';
+export { registerOnnxOp, onnxOpExporter, onnxOps, type OnnxOpExporter, type OpExportContext, type OnnxAttribute, type TracedValue, type TracedProducer } from './registry.js';
 export { decodeModel, type ModelMessage, type GraphMessage, type NodeMessage, type TensorMessage, type AttributeMessage, type ValueInfoMessage, type DimensionMessage } from './proto.js';
 
 // The built-in exporters register themselves when the package is imported.

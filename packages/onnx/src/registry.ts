@@ -19,6 +19,22 @@ export interface TracedValue {
 }
 
 /**
+ * The traced op that computed an input, for exporters that fuse a pattern (Linear's
+ * `matmul(x, permute(W))` then `add(b)` becomes one Gemm). Its own nodes were emitted already;
+ * nodes nothing reads are dropped from the graph at the end.
+ */
+export interface TracedProducer {
+  readonly op: string;
+  readonly params: unknown;
+  readonly inputs: readonly TracedValue[];
+  readonly output: TracedValue;
+  /** The name of the producer's input `k`, cast to `dtype` (default: its own dtype) when needed. */
+  input(k: number, dtype?: DType): string;
+  /** The op that computed the producer's input `k`; null for graph inputs, parameters and constants. */
+  producer(k: number): TracedProducer | null;
+}
+
+/**
  * Everything an op exporter gets: the traced op's parameters and tensors, and the means to add
  * ONNX nodes and constants to the graph. Value names are plain strings, as in ONNX.
  */
@@ -37,6 +53,8 @@ export interface OpExportContext<P = unknown> {
   readonly dynamicBatch: boolean;
   /** The name of input `i`, cast to `dtype` (default: the output's dtype) when it holds another. */
   input(i: number, dtype?: DType): string;
+  /** The traced op that computed input `i`; null for graph inputs, parameters and constants. */
+  producer(i: number): TracedProducer | null;
   /** Adds a node with one output and returns that output's name. */
   node(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>): string;
   /** Adds a node with `outputs` outputs and returns their names. */

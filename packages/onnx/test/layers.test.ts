@@ -67,11 +67,16 @@ describe('ConvTranspose1d', () => {
 });
 
 describe('Linear', () => {
-  it('2-d input', async () => {
-    await roundTrip('Linear 2-d', new Linear(5, 3, { seed: 5, ...F32 }), [2, 5]);
+  it('2-d input: one Gemm(x, weight, bias, transB=1), as torch.onnx writes it', async () => {
+    const bytes = await roundTrip('Linear 2-d', new Linear(5, 3, { seed: 5, ...F32 }), [2, 5]);
+    const g = decodeModel(bytes).graph;
+    expect(g.node.map((n) => [n.op_type, n.input])).toEqual([['Gemm', ['input', 'weight', 'bias']]]);
+    expect(g.node[0]!.attribute).toEqual([expect.objectContaining({ name: 'transB', i: 1 })]);
+    expect(g.initializer.map((t) => t.name).sort()).toEqual(['bias', 'weight']);
   });
-  it('3-d input [N, T, F] (batched matmul)', async () => {
-    await roundTrip('Linear 3-d', new Linear(4, 2, { seed: 5, ...F32 }), [2, 3, 4]);
+  it('3-d input [N, T, F]: MatMul with the transposed weight, then Add', async () => {
+    const bytes = await roundTrip('Linear 3-d', new Linear(4, 2, { seed: 5, ...F32 }), [2, 3, 4]);
+    expect(decodeModel(bytes).graph.node.map((n) => n.op_type)).toEqual(['Transpose', 'MatMul', 'Add']);
   });
   it('no bias', async () => {
     await roundTrip('Linear no bias', new Linear(4, 6, { bias: false, seed: 5, ...F32 }), [2, 4]);

@@ -125,6 +125,15 @@ describe('what the exporter refuses', () => {
     const f = (x: Tensor) => where(x.gt(0), x, x.mul(0.1));
     expect(() => exportOnnx(f, tensor([[1, -2, 3, -4]]))).toThrow(/exportOnnx: the parameters of op 'where' \(#2\) changed when the model was traced again with other input values/);
   });
+  it('ops whose results no output uses are left out, with their constants', () => {
+    const f = (x: Tensor) => {
+      x.exp().mul(3); // computed and dropped
+      return x.relu();
+    };
+    const g = decodeModel(exportOnnx(f, randn([2, 3]))).graph;
+    expect(g.node.map((n) => n.op_type)).toEqual(['Relu']);
+    expect(g.initializer).toEqual([]);
+  });
   it('detach() inside forward reads the same value (no constant is baked in)', async () => {
     const f = (x: Tensor) => x.mul(2).detach().add(x);
     const bytes = exportOnnx(f, randn([2, 3], F32), { dynamicBatch: true });

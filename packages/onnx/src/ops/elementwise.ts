@@ -6,6 +6,9 @@
  */
 import type { OpExportContext } from '../registry.js';
 import { registerOnnxOp } from '../registry.js';
+import { gemm as linearGemm } from './shape.js';
+
+const sameShape = (a: readonly number[], b: readonly (number | undefined)[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 type Ctx = OpExportContext<any>;
 
@@ -15,7 +18,20 @@ const scalar = (ctx: Ctx, v: number) => ctx.constant([v], []);
 
 /** Registers the elementwise exporters (called once by the package entry). */
 export function registerElementwise(): void {
-  for (const [name, opType] of [['add', 'Add'], ['sub', 'Sub'], ['mul', 'Mul'], ['div', 'Div'], ['minimum', 'Min'], ['maximum', 'Max']] as const) {
+  registerOnnxOp('add', {
+    export: (ctx) => {
+      // Linear: matmul(x, Wᵀ) + b, one Gemm (the MatMul's own nodes are then dropped as unread).
+      const mm = ctx.producer(0);
+      const b = ctx.inputs[1]!;
+      const n = ctx.output.shape[1];
+      if (mm?.op === 'matmul' && ctx.output.shape.length === 2 && mm.output.dtype === ctx.output.dtype && b.dtype === ctx.output.dtype && (sameShape(b.shape, [n]) || sameShape(b.shape, [1, n]))) {
+        const fused = linearGemm(ctx, { name: ctx.input(1), shape: b.shape }, mm);
+        if (fused) return fused;
+      }
+      return ctx.node('Add', [ctx.input(0), ctx.input(1)]);
+    },
+  });
+  for (const [name, opType] of [['sub', 'Sub'], ['mul', 'Mul'], ['div', 'Div'], ['minimum', 'Min'], ['maximum', 'Max']] as const) {
     registerOnnxOp(name, binary(opType));
   }
   for (const [name, opType] of [

@@ -4,7 +4,7 @@
  */
 import type { DType } from '@kindling/core';
 import { sameValue } from '../export.js';
-import type { OpExportContext } from '../registry.js';
+import type { OpExportContext, TracedProducer } from '../registry.js';
 import { registerOnnxOp } from '../registry.js';
 
 interface ReduceParams {
@@ -35,6 +35,21 @@ function reduce(opType: string, axesInputFrom: number) {
       return ctx.node(opType, [x], { axes, keepdims });
     },
   };
+}
+
+/**
+ * Linear's pattern, x [M, K] · permute(W [N, K], [1, 0]) (+ b), as one Gemm(x, W, b, transB=1),
+ * as torch.onnx writes it; null when the matmul is not of that form (batched, or B not a
+ * transposed matrix). `bias` is the add's other input, [N] or [1, N].
+ */
+export function gemm(ctx: OpExportContext<unknown>, bias: { name: string; shape: readonly number[] } | null, mm: TracedProducer | null = null): string | null {
+  const a = mm ? mm.inputs[0]! : ctx.inputs[0]!;
+  const t = mm ? mm.producer(1) : ctx.producer(1);
+  if (a.shape.length !== 2 || t?.op !== 'permute' || !sameValue(t.params, [1, 0]) || t.inputs[0]!.dtype !== ctx.output.dtype || a.dtype !== ctx.output.dtype) return null;
+  const x = mm ? mm.input(0) : ctx.input(0);
+  const inputs = [x, t.input(0)];
+  if (bias) inputs.push(bias.name);
+  return ctx.node('Gemm', inputs, { transB: 1 });
 }
 
 /** Registers the movement, joining, indexing and reduction exporters. */
@@ -120,7 +135,7 @@ export function registerShapeOps(): void {
     export: (ctx) => ctx.node('CumSum', [ctx.input(0), ctx.int64s([ctx.params.dim])], { reverse: ctx.params.reverse ? 1 : 0 }),
   });
 
-  registerOnnxOp('matmul', { export: (ctx) => ctx.node('MatMul', [ctx.input(0), ctx.input(1)]) });
+  registerOnnxOp('matmul', { export: (ctx) => gemm(ctx, null) ?? ctx.node('MatMul', [ctx.input(0), ctx.input(1)]) });
   registerOnnxOp<{ dim: number }>('softmax', { export: (ctx) => ctx.node('Softmax', [ctx.input(0)], { axis: ctx.params.dim }) });
   registerOnnxOp<{ dim: number }>('logSoftmax', { export: (ctx) => ctx.node('LogSoftmax', [ctx.input(0)], { axis: ctx.params.dim }) });
 
