@@ -12,6 +12,7 @@ import type { BinaryOp, Conv1dGeometry, Kernels, ReduceOp, UnaryOp } from '../sr
 import type { DType, Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
 import { prng } from './arbitraries.js';
+import { arbConvGeometry } from './wasm-helpers.js';
 import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { erfRef, geluGradRef, geluRef, geluTanhGradRef, geluTanhRef, sigmoidRef, siluGradRef, siluRef } from './math-reference.js';
 
@@ -547,5 +548,77 @@ describe.each(backends.map((k) => ({ name: k.name, k })))('$name kernels', ({ k 
         }),
       );
     });
+  });
+});
+
+// ---- every backend against the JS reference, on random values --------------------------------
+
+/**
+ * Each element within rtol of the sum of |terms| that formed it (the JS kernel run on |inputs|):
+ * the honest bound for a sum whose terms may cancel. float64 to 1e-12, float32 to its rounding.
+ */
+function expectNear(got: Storage, want: Storage, bound: Storage, dtype: DType, what: string): void {
+  const rtol = dtype === 'float64' ? 1e-12 : 2e-6;
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= rtol * bound[i]! + 1e-300)) throw new Error(`${what}[${i}]: ${got[i]} vs js ${want[i]} (|terms| ${bound[i]}, ${dtype})`);
+  }
+}
+
+const absOf = (s: Storage): Storage => s.map(Math.abs) as Storage;
+const randomIn = (dtype: DType, n: number, rnd: () => number): Storage => {
+  const s = alloc(dtype, n);
+  for (let i = 0; i < n; i++) s[i] = rnd() * 2 - 1;
+  return s;
+};
+
+describe.each(backends.filter((k) => k.name !== 'js').map((k) => ({ name: k.name, k })))('$name kernels against the JS reference on random values', ({ k }) => {
+  it.each(['float64', 'float32'] as DType[])('gemm, %s: random sizes, layouts and offsets', (dtype) => {
+    fc.assert(
+      fc.property(
+        fc.record({ M: fc.integer({ min: 1, max: 37 }), N: fc.integer({ min: 1, max: 37 }), K: fc.integer({ min: 1, max: 40 }), ta: fc.boolean(), tb: fc.boolean(), off: fc.integer({ min: 0, max: 3 }), seed: seedArb }),
+        ({ M, N, K, ta, tb, off, seed }) => {
+          const rnd = prng(seed);
+          const a = randomIn(dtype, off + M * K, rnd);
+          const b = randomIn(dtype, off + K * N, rnd);
+          const [aRow, aCol] = ta ? [1, M] : [K, 1];
+          const [bRow, bCol] = tb ? [1, K] : [N, 1];
+          const run = (kk: Kernels, x: Storage, y: Storage) => {
+            const c = alloc(dtype, M * N);
+            kk.gemm(M, N, K, x, off, aRow, aCol, y, off, bRow, bCol, c, 0);
+            return c;
+          };
+          expectNear(run(k, a, b), run(jsKernels, a, b), run(jsKernels, absOf(a), absOf(b)), dtype, `gemm ${M}x${K}x${N}`);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each(['float64', 'float32'] as DType[])('conv1d forward and both adjoints, %s: random geometries', (dtype) => {
+    fc.assert(
+      fc.property(arbConvGeometry(4, 9), ({ g, seed }) => {
+        const rnd = prng(seed);
+        const cinG = g.inChannels / g.groups;
+        const x = randomIn(dtype, g.batch * g.inChannels * g.length, rnd);
+        const w = randomIn(dtype, g.outChannels * cinG * g.kernelSize, rnd);
+        const b = randomIn(dtype, g.outChannels, rnd);
+        const gy = randomIn(dtype, g.batch * g.outChannels * g.outLength, rnd);
+        const run = (kk: Kernels, xs: Storage, ws: Storage, bs: Storage, gys: Storage) => {
+          const y = alloc(dtype, gys.length).fill(NaN);
+          const gx = alloc(dtype, xs.length).fill(NaN);
+          const gw = alloc(dtype, ws.length).fill(NaN);
+          kk.conv1dForward(xs, ws, bs, y, g);
+          kk.conv1dBackwardInput(gys, ws, gx, g);
+          kk.conv1dBackwardWeight(gys, xs, gw, g);
+          return [y, gx, gw];
+        };
+        const got = run(k, x, w, b, gy);
+        const want = run(jsKernels, x, w, b, gy);
+        const bound = run(jsKernels, absOf(x), absOf(w), absOf(b), absOf(gy));
+        ['y', 'gx', 'gw'].forEach((what, i) => expectNear(got[i]!, want[i]!, bound[i]!, dtype, `${what} ${JSON.stringify(g)}`));
+      }),
+      { numRuns: 40 },
+    );
   });
 });

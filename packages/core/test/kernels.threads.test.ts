@@ -183,7 +183,7 @@ describe('threaded wasm conv1d kernels (float32)', () => {
     for (let r = 0; r < 20; r++) convAll(threaded, g, f).forEach((a, i) => expectSame(a, first[i]!, `run ${r}`));
   });
 
-  it('float64 falls back to the JS kernels', () => {
+  it('float64 runs single-threaded in WebAssembly, close to the JS kernels', () => {
     setThreadThreshold(0);
     const g: Conv1dGeometry = { batch: 3, inChannels: 4, outChannels: 8, length: 30, kernelSize: 3, outLength: 30, stride: 1, padLeft: 1, dilation: 1, groups: 1 };
     const f = convBuffers(g, 4);
@@ -195,7 +195,9 @@ describe('threaded wasm conv1d kernels (float32)', () => {
       k.conv1dBackwardWeight(d.gy, d.x, gw, g);
       return [...y, ...gw];
     };
-    expect(run(threaded)).toEqual(run(jsKernels));
+    const got = run(threaded);
+    const want = run(jsKernels);
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(want[i]!)) * 40));
   });
 });
 

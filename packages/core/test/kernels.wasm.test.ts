@@ -7,9 +7,10 @@ import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { wasmMemoryBytes } from '../src/kernels/wasm/index.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
-import { generate, generatedPath } from '../scripts/build-wasm.mjs';
+import { generate, generatedPath, watPath } from '../scripts/build-wasm.mjs';
+import { F32, F64, generateWat, nnColumns, NN_TILE, NT_TILE } from '../scripts/gen-wat.js';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
-import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
+import { MR, NT_COLS, P32, P64, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 50) });
 
@@ -53,6 +54,15 @@ describe('wasm backend: loading', () => {
 
   it('module.generated.ts is the assembled kernels.wat (re-run build:wasm after editing it)', async () => {
     expect(await readFile(generatedPath, 'utf8')).toBe(await generate());
+  });
+
+  it('kernels.wat is what scripts/gen-wat.ts generates, with the blocks the TypeScript wrapper assumes', async () => {
+    expect(await readFile(watPath, 'utf8')).toBe(generateWat());
+    expect(MR).toBe(NN_TILE.rows);
+    expect(MR).toBe(NT_TILE.rows);
+    expect(NT_COLS).toBe(NT_TILE.cols);
+    expect([P32.nr, P32.lanes, P32.bytes]).toEqual([nnColumns(F32), F32.lanes, F32.bytes]);
+    expect([P64.nr, P64.lanes, P64.bytes]).toEqual([nnColumns(F64), F64.lanes, F64.bytes]);
   });
 });
 
@@ -203,23 +213,23 @@ describe('wasm gemm matches the JS reference', () => {
 });
 
 describe('wasm backend: float64 and the delegated kernels', () => {
-  it('float64 conv1d falls back to the JS kernels (bit-identical)', () => {
+  it('float64 conv1d runs in WebAssembly (f64x2) and matches the JS reference to 1e-12 of the terms', () => {
     fc.assert(
       fc.property(geometry, ({ g, seed }) => {
         const f = convBuffers(g, seed);
-        const [x, w, b, gy] = [f.x, f.w, f.b, f.gy].map((a) => Float64Array.from(a)) as [Float64Array, Float64Array, Float64Array, Float64Array];
-        const run = (k: Kernels) => {
+        const [x, w, b, gy] = [f.x, f.w, f.b, f.gy].map((a) => Float64Array.from(a, (v, i) => v + i * 1e-9)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+        const run = (k: Kernels, x: Float64Array, w: Float64Array, b: Float64Array, gy: Float64Array) => {
           const y = new Float64Array(gy.length);
           const gx = new Float64Array(x.length);
           const gw = new Float64Array(w.length);
           k.conv1dForward(x, w, b, y, g);
           k.conv1dBackwardInput(gy, w, gx, g);
           k.conv1dBackwardWeight(gy, x, gw, g);
-          return [...y, ...gx, ...gw];
+          return Float64Array.from([...y, ...gx, ...gw]);
         };
-        expect(run(wasm)).toEqual(run(jsKernels));
+        expectClose(run(wasm, x, w, b, gy), run(jsKernels, x, w, b, gy), run(jsKernels, abs(x), abs(w), abs(b), abs(gy)), 1e-12, 'float64 conv');
       }),
-      { numRuns: 10 },
+      { numRuns: 20 },
     );
   });
 

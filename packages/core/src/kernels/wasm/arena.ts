@@ -2,23 +2,27 @@
 export interface WasmExports {
   gemm_nn_f32(M: number, N: number, R: number, a: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
   gemm_nt_f32(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
+  gemm_nn_f64(M: number, N: number, R: number, a: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
+  gemm_nt_f64(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
 }
 
 /**
  * Scratch space in the module's memory (imported: ordinary for the single-threaded instance,
  * shared with the workers for the threaded one). Every kernel call lays its buffers out from
  * address 0 again (reset, alloc..., commit), so memory only grows to the largest call seen and
- * repeated calls of one size never grow it. `f32`/`i32` are views of the whole memory,
+ * repeated calls of one size never grow it. `f32`/`f64`/`i32` are views of the whole memory,
  * refreshed whenever it grows (growing detaches an ordinary ArrayBuffer; a shared one keeps
  * its old length).
  */
 export class Arena {
   f32: Float32Array;
+  f64: Float64Array;
   i32: Int32Array;
   private top = 0;
 
   constructor(readonly exports: WasmExports, readonly memory: WebAssembly.Memory) {
     this.f32 = new Float32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
   }
 
@@ -44,6 +48,7 @@ export class Arena {
     if (missing > 0) {
       memory.grow(Math.ceil(missing / 65536));
       this.f32 = new Float32Array(memory.buffer);
+      this.f64 = new Float64Array(memory.buffer);
       this.i32 = new Int32Array(memory.buffer);
     }
   }

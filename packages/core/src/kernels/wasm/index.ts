@@ -16,7 +16,7 @@ import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThrea
  *
  * The registered kernels never change; each calls `impl`: the single-threaded kernels on their
  * own ordinary memory, or, after enableThreads(), the threaded ones (threads.ts) on a shared
- * memory. They are registered for float32 and at least WASM_MIN_WORK multiply-adds; the
+ * memory. They are registered for float32 and float64 from WASM_MIN_WORK multiply-adds up; the
  * registry's dispatcher sends every other call (and every other kernel) to 'js'. Worker threads
  * exist only after an explicit `await enableThreads()`: importing Kindling starts no thread and
  * touches no Node built-in.
@@ -39,7 +39,7 @@ const plainImports = () => ({ env: { memory: new WebAssembly.Memory({ initial: 1
 function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): void {
   arena = new Arena(instance.exports as unknown as WasmExports, memory);
   single = impl = makeWasmKernels(arena);
-  const config = { dtypes: ['float32'] as const, minWork: WASM_MIN_WORK };
+  const config = { dtypes: ['float32', 'float64'] as const, minWork: WASM_MIN_WORK };
   const k: WasmKernels = {
     gemm: (...args) => impl!.gemm(...args),
     conv1dForward: (x, w, bias, y, g) => impl!.conv1dForward(x, w, bias, y, g),
