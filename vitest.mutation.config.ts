@@ -2,7 +2,8 @@
 // tests, less the ones that exercise something mutation testing leaves alone or cannot run in
 // its sandbox. WebAssembly and worker-thread tests cover kernels/wasm/** (not mutated); the
 // packaging and docs tests build tarballs and run TypeDoc (minutes each, and they test the
-// release, not the engine); the browser test drives a real browser.
+// release, not the engine); the browser test drives a real browser; the PyTorch interop tests
+// (packages/onnx) start Python and torch processes, seconds each, to check files, not the engine.
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -15,6 +16,7 @@ export default defineConfig({
       'packages/*/test/**/packaging*.test.ts',
       'packages/*/test/**/*docs*.test.ts',
       'packages/*/test/**/browser*.test.ts',
+      'packages/onnx/test/torch-*.test.ts',
     ],
     testTimeout: 60_000,
   },
