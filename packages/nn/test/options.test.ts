@@ -31,6 +31,16 @@ describe('unknown option keys are rejected, naming the key, the accepted ones an
     expect(() => new SGD(params(), [0.1] as never)).toThrow(/^SGD: options must be an object, got an array$/);
   });
 
+  it("optimizer state entries under PyTorch's names are rejected, not skipped (momentum would silently restart)", () => {
+    const p = new Parameter(tensor([1, 2]));
+    const sgd = new SGD([p], { lr: 0.1, momentum: 0.9 });
+    const sd = { state: { 0: { momentum_buffer: tensor([5, 5]) } }, paramGroups: sgd.stateDict().paramGroups };
+    expect(() => sgd.loadStateDict(sd as never)).toThrow(/^SGD\.loadStateDict: parameter 0 \(shape \[2\]\): unknown option 'momentum_buffer' \(did you mean 'momentumBuffer'\?\); accepted options: momentumBuffer$/);
+    const adam = new Adam([p]);
+    const asd = { state: { 0: { step: 1, exp_avg: tensor([0, 0]), expAvgSq: tensor([0, 0]) } }, paramGroups: adam.stateDict().paramGroups };
+    expect(() => adam.loadStateDict(asd as never)).toThrow(/^Adam\.loadStateDict: parameter 0 \(shape \[2\]\): unknown option 'exp_avg' \(did you mean 'expAvg'\?\)/);
+  });
+
   it('an optimizer state dict with an unknown hyper-parameter is rejected and changes nothing', () => {
     const p = params();
     const opt = new SGD(p, { lr: 0.1 });

@@ -125,8 +125,10 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   }
 
   protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdamState {
+    // PyTorch's own names (exp_avg, ...) would otherwise be skipped or fail as missing.
+    checkOptions(where, saved, ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
     const step = saved.step;
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${String(step)}`);
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${describeValue(step)}`);
     return {
       step,
       expAvg: importBuffer(saved.expAvg, p, where, 'expAvg'),

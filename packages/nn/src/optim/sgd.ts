@@ -116,6 +116,8 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   }
 
   protected importState(saved: Record<string, unknown>, p: Tensor, where: string): SGDState {
+    // PyTorch's own name, momentum_buffer, would otherwise be skipped and the momentum restart.
+    checkOptions(where, saved, ['momentumBuffer']);
     if (saved.momentumBuffer === undefined || saved.momentumBuffer === null) return { momentumBuffer: null };
     return { momentumBuffer: importBuffer(saved.momentumBuffer, p, where, 'momentumBuffer') };
   }
