@@ -34,13 +34,18 @@ export function gradcheckModule(module: Module, inputs: readonly Tensor[], opts?
   const slots = module._parameterSlots();
   const params: Parameter[] = [];
   for (const { param } of slots) if (param.requiresGrad && !params.includes(param)) params.push(param);
+  if (!params.length && !inputs.some((x) => x.requiresGrad)) {
+    throw new Error(`gradcheckModule: nothing to check: no input requires grad and ${module.constructor.name} has no parameter that does`);
+  }
   const n = inputs.length;
   const fn = (...xs: Tensor[]): Tensor => {
     for (const slot of slots) {
       const i = params.indexOf(slot.param);
       if (i >= 0) (slot.owner as unknown as Record<string, unknown>)[slot.key] = xs[n + i];
     }
-    return module.forward(...xs.slice(0, n));
+    const out: unknown = module.forward(...xs.slice(0, n));
+    checkTensor('gradcheckModule', out, `${module.constructor.name}.forward to return a Tensor`);
+    return out;
   };
   try {
     return gradcheck(fn, [...inputs, ...params], opts);

@@ -327,5 +327,12 @@ describe('gradcheckModule', () => {
     expect(() => gradcheckModule(m, tensor([1]) as unknown as Tensor[])).toThrow(/^gradcheckModule: inputs must be an array of Tensors, got a Tensor of shape \[1\]$/);
     expect(() => gradcheckModule(m, [[1] as unknown as Tensor])).toThrow(/^gradcheckModule: expected input 0 to be a Tensor, got an array$/);
     expect(() => gradcheckModule(m, [t64([1], [1, 1, 1])], { epsilon: 1e-3 } as never)).toThrow(/^gradcheckModule: unknown option 'epsilon'; accepted options: eps, atol, rtol$/);
+    expect(() => gradcheckModule(new ReLU(), [t64([1], [1])])).toThrow(/^gradcheckModule: nothing to check: no input requires grad and ReLU has no parameter that does$/);
+    class Bad extends Module {
+      override forward(): Tensor {
+        return [1] as never;
+      }
+    }
+    expect(() => gradcheckModule(new Bad(), [t64([1], [1], true)])).toThrow(/^gradcheckModule: expected Bad\.forward to return a Tensor, got an array$/);
   });
 });
