@@ -10,8 +10,8 @@
  *   dX[n,c,i] = sum_{o,k,t: t*s+k-p = i} dy[n,o,t] * w[o,c,k]
  *   W -= lr dW;  b -= lr db
  */
-import { castWorkload } from './data.js';
-import type { ConvWorkload, DType, FloatArray, TrainState } from './data.js';
+import { castWorkload, isMlp } from './data.js';
+import type { ConvWorkload, DType, FloatArray, MlpWorkload, TrainState, Workload } from './data.js';
 
 export interface NaiveTrainer {
   step(): void;
@@ -114,9 +114,109 @@ export function naiveTrainer(workload: ConvWorkload, dtype: DType = 'float64'): 
   };
 }
 
+/**
+ * Naive-loop MLP trainer (the MLP workload's reference): for layers i = 0..n-1
+ *
+ *   h_i = a_{i-1} W_i^T + b_i   (a_{-1} = x),   a_i = relu(h_i) except for the last layer
+ *   loss = mean((h_{n-1} - target)^2),   dh_{n-1} = 2 (h_{n-1} - target) / numel
+ *   dW_i = dh_i^T a_{i-1},  db_i = sum over the batch of dh_i,
+ *   da_{i-1} = dh_i W_i,  dh_{i-1} = da_{i-1} * (h_{i-1} > 0)      (not for i = 0: x needs no grad)
+ *   W -= lr dW;  b -= lr db
+ */
+export function naiveMlpTrainer(workload: MlpWorkload, dtype: DType = 'float64'): { step(): void; readState(): TrainState; steps(): number } {
+  const wl = castWorkload(workload, dtype);
+  const mk = (len: number): FloatArray => (dtype === 'float64' ? new Float64Array(len) : new Float32Array(len));
+  const { batch: B, sizes, lr } = wl;
+  const nl = sizes.length - 1;
+  const W = wl.weights.map((w) => w.slice());
+  const b = wl.biases.map((v) => v.slice());
+  const h = sizes.slice(1).map((n) => mk(B * n)); // pre-activations
+  const a = sizes.slice(1).map((n) => mk(B * n)); // activations (relu(h); last = h)
+  const dh = sizes.slice(1).map((n) => mk(B * n));
+  const dW = W.map((w) => mk(w.length));
+  const db = b.map((v) => mk(v.length));
+  let loss = NaN;
+  let count = 0;
+  function step(): void {
+    for (let i = 0; i < nl; i++) {
+      const nin = sizes[i];
+      const nout = sizes[i + 1];
+      const inp = i === 0 ? wl.x : a[i - 1];
+      const w = W[i];
+      for (let r = 0; r < B; r++) {
+        for (let o = 0; o < nout; o++) {
+          let acc = b[i][o];
+          const wo = o * nin;
+          const io = r * nin;
+          for (let k = 0; k < nin; k++) acc += inp[io + k] * w[wo + k];
+          h[i][r * nout + o] = acc;
+          a[i][r * nout + o] = i === nl - 1 ? acc : acc > 0 ? acc : 0;
+        }
+      }
+    }
+    const out = h[nl - 1];
+    const g = dh[nl - 1];
+    let acc = 0;
+    for (let j = 0; j < out.length; j++) {
+      const d = out[j] - wl.target[j];
+      acc += d * d;
+      g[j] = (2 * d) / out.length;
+    }
+    loss = acc / out.length;
+    for (let i = nl - 1; i >= 0; i--) {
+      const nin = sizes[i];
+      const nout = sizes[i + 1];
+      const inp = i === 0 ? wl.x : a[i - 1];
+      const gi = dh[i];
+      dW[i].fill(0);
+      db[i].fill(0);
+      for (let r = 0; r < B; r++) {
+        for (let o = 0; o < nout; o++) {
+          const gv = gi[r * nout + o];
+          db[i][o] += gv;
+          const wo = o * nin;
+          const io = r * nin;
+          for (let k = 0; k < nin; k++) dW[i][wo + k] += gv * inp[io + k];
+        }
+      }
+      if (i > 0) {
+        const prev = dh[i - 1];
+        const hp = h[i - 1];
+        for (let r = 0; r < B; r++) {
+          for (let k = 0; k < nin; k++) {
+            let s = 0;
+            for (let o = 0; o < nout; o++) s += gi[r * nout + o] * W[i][o * nin + k];
+            prev[r * nin + k] = hp[r * nin + k] > 0 ? s : 0;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < nl; i++) {
+      for (let j = 0; j < W[i].length; j++) W[i][j] -= lr * dW[i][j];
+      for (let j = 0; j < b[i].length; j++) b[i][j] -= lr * db[i][j];
+    }
+    count++;
+  }
+  const cat = (xs: FloatArray[]): FloatArray => {
+    const out = mk(xs.reduce((t, v) => t + v.length, 0));
+    let off = 0;
+    for (const v of xs) {
+      out.set(v, off);
+      off += v.length;
+    }
+    return out;
+  };
+  return { step, steps: () => count, readState: () => ({ loss, weight: cat(W), bias: cat(b) }) };
+}
+
+/** Either workload's naive trainer (storage `dtype`, JS double arithmetic). */
+export function anyNaiveTrainer(wl: Workload, dtype: DType = 'float64'): { step(): void; readState(): TrainState } {
+  return isMlp(wl) ? naiveMlpTrainer(wl, dtype) : naiveTrainer(wl, dtype);
+}
+
 /** Float64 reference state after `steps` steps (from the workload's initial numbers). */
-export function referenceState(wl: ConvWorkload, steps: number): TrainState {
-  const tr = naiveTrainer(wl, 'float64');
+export function referenceState(wl: Workload, steps: number): TrainState {
+  const tr = anyNaiveTrainer(wl, 'float64');
   for (let i = 0; i < steps; i++) tr.step();
   return tr.readState();
 }

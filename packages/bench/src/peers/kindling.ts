@@ -1,47 +1,57 @@
 /**
  * Kindling peers: the training step written the way a user writes it with the public API.
  *
- *   const model = new nn.Conv1d(Cin, Cout, K, { padding, dtype });
- *   model.loadStateDict({ weight, bias });              // the workload's initial numbers
+ *   const model = new nn.Conv1d(Cin, Cout, K, { padding, dtype });   // MLP: nn.Sequential of
+ *   model.loadStateDict({ weight, bias });                             //   Linear and ReLU
  *   const lossFn = new nn.MSELoss();
  *   const opt = new nn.SGD(model.parameters(), { lr });
  *   // per step:
  *   opt.zeroGrad();
- *   const loss = lossFn.forward(model.forward(x), y);   // x requires grad: dX is computed too
+ *   const loss = lossFn.forward(model.forward(x), y);   // conv: x requires grad, dX is computed too
  *   loss.backward();
  *   opt.step();
  *
- * The backend ('wasm' or 'js') is a global switch in core; before() selects this peer's backend,
- * so peers on different backends can be timed alternately in one process.
+ * Configuration: `dtype`, `backend` and `threads` each either name a setting or say 'default',
+ * which leaves core's default alone: no `dtype` option anywhere (tensors are made from plain
+ * arrays, so they take core's default dtype), no initWasm/setBackend, no enableThreads. The
+ * `kindling-default` row is all three 'default': exactly the code a user writes with no
+ * configuration, whatever core's defaults are when it runs.
+ *
+ * Backend and thread count are global in core. The benchmark runs every Kindling row in its own
+ * child process (kindling-child.ts), so rows do not share that state or V8's type feedback; in
+ * one process (the tests, memory.ts, breakdown.ts) before() re-selects a peer's configured
+ * backend and threads.
  */
 import { performance } from 'node:perf_hooks';
-import { castWorkload } from '../data.js';
-import type { ConvWorkload, DType, TrainState } from '../data.js';
+import { castWorkload, isMlp } from '../data.js';
+import type { ConvWorkload, DType, FloatArray, MlpWorkload, TrainState, Workload } from '../data.js';
 import type { Timed } from '../timing.js';
 import { core, nn } from '../kindling.js';
 
 export type KindlingBackendChoice = 'wasm' | 'js' | 'auto';
 
 export interface KindlingOptions {
-  dtype: DType;
-  /** 'auto' (default): wasm when it loads (initWasm), else js. */
-  backend?: KindlingBackendChoice;
-  /** Threads for the wasm float32 kernels (core's enableThreads); 1 = single-threaded. */
-  threads?: number;
+  /** 'default': no dtype anywhere (core's default dtype). */
+  dtype: DType | 'default';
+  /** 'auto' (the default here): wasm when it loads (initWasm), else js. 'default': leave core's backend alone. */
+  backend?: KindlingBackendChoice | 'default';
+  /** Threads for the wasm float32 kernels (core's enableThreads). 'default' (the default): never call enableThreads. */
+  threads?: number | 'default';
   name?: string;
 }
 
 export interface KindlingPeer extends Timed {
-  /** The backend actually used ('wasm' or 'js'). */
+  /** The backend in use after setup (core.getBackend()). */
   readonly backend: string;
+  /** The dtype the tensors really have (for 'default', core's default dtype). */
   readonly dtype: DType;
+  /** core.getThreads() after setup. */
+  readonly threads: number;
   /** One training step (the active backend must be this peer's: call before() first). */
   step(): void;
   readState(): Promise<TrainState>;
-  /** dX of the last step, [N, Cin, L]. */
+  /** dX of the last step, [N, Cin, L] (conv workloads only). */
   readDx(): Promise<Float64Array>;
-  /** The step's tensors, for the memory report. */
-  readonly tensors: { x: core.Tensor; y: core.Tensor; model: nn.Conv1d };
   close(): Promise<void>;
 }
 
@@ -54,27 +64,31 @@ export async function resolveBackend(choice: KindlingBackendChoice): Promise<'wa
   return 'js';
 }
 
-export function kindlingPeerName(dtype: DType, backend: KindlingBackendChoice, threads = 1): string {
-  return `kindling-${dtype === 'float32' ? 'f32' : 'f64'}${backend === 'js' ? '-js' : ''}${threads > 1 ? `-${threads}t` : ''}`;
+export function kindlingPeerName(dtype: DType | 'default', backend: KindlingBackendChoice | 'default' = 'auto', threads: number | 'default' = 'default'): string {
+  if (dtype === 'default' && backend === 'default' && threads === 'default') return 'kindling-default';
+  const d = dtype === 'default' ? 'defdtype' : dtype === 'float32' ? 'f32' : 'f64';
+  return `kindling-${d}${backend === 'js' ? '-js' : backend === 'default' ? '-defbackend' : ''}${typeof threads === 'number' ? `-${threads}t` : ''}`;
 }
 
-export async function createKindlingPeer(workload: ConvWorkload, opts: KindlingOptions): Promise<KindlingPeer> {
-  const dtype = opts.dtype;
-  const backend = await resolveBackend(opts.backend ?? 'auto');
-  const threads = opts.threads ?? 1;
-  const name = opts.name ?? kindlingPeerName(dtype, opts.backend ?? 'auto', threads);
-  const wl = castWorkload(workload, dtype);
-  const { n: N, cin: C, cout: O, l: L, k: K, lout: T, padding: P, stride: S } = wl;
-  core.setBackend(backend);
-  await core.enableThreads(threads);
+export async function createKindlingPeer(workload: Workload, opts: KindlingOptions): Promise<KindlingPeer> {
+  const backendChoice = opts.backend ?? 'auto';
+  const threadChoice = opts.threads ?? 'default';
+  const name = opts.name ?? kindlingPeerName(opts.dtype, backendChoice, threadChoice);
+  const backend = backendChoice === 'default' ? undefined : await resolveBackend(backendChoice);
+  const configure = async (): Promise<void> => {
+    if (backend) core.setBackend(backend);
+    if (typeof threadChoice === 'number') await core.enableThreads(threadChoice);
+  };
+  await configure();
 
-  const x = core.tensor(wl.x, { shape: [N, C, L], dtype, requiresGrad: true });
-  const y = core.tensor(wl.target, { shape: [N, O, T], dtype });
-  const model = new nn.Conv1d(C, O, K, { stride: S, padding: P, dtype });
-  model.loadStateDict({
-    weight: core.tensor(wl.w, { shape: [O, C, K], dtype }),
-    bias: core.tensor(wl.b, { shape: [O], dtype }),
-  });
+  // 'default': plain arrays and no dtype option, so core's default dtype decides.
+  const explicit = opts.dtype === 'default' ? undefined : opts.dtype;
+  const wl = explicit ? castWorkload(workload, explicit) : workload;
+  const data = (a: FloatArray): FloatArray | number[] => (explicit ? a : Array.from(a));
+  const dt = explicit ? { dtype: explicit } : {};
+  const made = isMlp(wl) ? buildMlp(wl, data, dt) : buildConv(wl, data, dt);
+  const { x, y, model, params } = made;
+  const dtype = x.dtype as DType;
   const lossFn = new nn.MSELoss();
   const opt = new nn.SGD(model.parameters(), { lr: wl.lr });
 
@@ -90,38 +104,78 @@ export async function createKindlingPeer(workload: ConvWorkload, opts: KindlingO
     opt.step();
     lastLoss = loss.item();
   }
-  // Backend and thread count are global in core: each peer sets its own before a sample.
-  const before = async (): Promise<void> => {
-    core.setBackend(backend);
-    await core.enableThreads(threads);
+  const mk = (a: ArrayLike<number>): FloatArray => (dtype === 'float64' ? Float64Array.from(a) : Float32Array.from(a));
+  const cat = (ts: core.Tensor[]): FloatArray => {
+    const parts = ts.map((t) => t.dataSync());
+    const out = dtype === 'float64' ? new Float64Array(parts.reduce((s, p) => s + p.length, 0)) : new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
   };
 
   return {
     name,
-    backend,
+    backend: core.getBackend(),
     dtype,
-    before,
+    threads: core.getThreads(),
+    before: configure,
     step,
-    tensors: { x, y, model },
     async sample(steps: number): Promise<number> {
       const t0 = performance.now();
       for (let i = 0; i < steps; i++) step();
       return performance.now() - t0;
     },
     async readState() {
-      const mk = (a: ArrayLike<number>) => (dtype === 'float64' ? Float64Array.from(a) : Float32Array.from(a));
-      return {
-        loss: lastLoss,
-        weight: mk(model.weight.dataSync()),
-        bias: mk(model.bias!.dataSync()),
-      };
+      return { loss: lastLoss, weight: mk(cat(params.weights)), bias: mk(cat(params.biases)) };
     },
     async readDx() {
-      if (!x.grad) throw new Error('no step run yet');
+      if (!x.grad) throw new Error(isMlp(wl) ? 'the MLP step computes no dX' : 'no step run yet');
       return Float64Array.from(x.grad.dataSync());
     },
     async close() {
       x.grad = null;
     },
   };
+}
+
+interface Built {
+  x: core.Tensor;
+  y: core.Tensor;
+  model: nn.Module;
+  params: { weights: core.Tensor[]; biases: core.Tensor[] };
+}
+
+function buildConv(wl: ConvWorkload, data: (a: FloatArray) => FloatArray | number[], dt: { dtype?: DType }): Built {
+  const { n: N, cin: C, cout: O, l: L, k: K, lout: T, padding: P, stride: S } = wl;
+  const x = core.tensor(data(wl.x), { shape: [N, C, L], requiresGrad: true, ...dt });
+  const y = core.tensor(data(wl.target), { shape: [N, O, T], ...dt });
+  const model = new nn.Conv1d(C, O, K, { stride: S, padding: P, ...dt });
+  model.loadStateDict({
+    weight: core.tensor(data(wl.w), { shape: [O, C, K], ...dt }),
+    bias: core.tensor(data(wl.b), { shape: [O], ...dt }),
+  });
+  return { x, y, model, params: { weights: [model.weight], biases: [model.bias!] } };
+}
+
+function buildMlp(wl: MlpWorkload, data: (a: FloatArray) => FloatArray | number[], dt: { dtype?: DType }): Built {
+  const { batch: B, sizes } = wl;
+  const x = core.tensor(data(wl.x), { shape: [B, sizes[0]], ...dt });
+  const y = core.tensor(data(wl.target), { shape: [B, sizes[sizes.length - 1]], ...dt });
+  const layers: nn.Module[] = [];
+  const linears: nn.Linear[] = [];
+  const sd: Record<string, core.Tensor> = {};
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const lin = new nn.Linear(sizes[i], sizes[i + 1], dt);
+    sd[`${layers.length}.weight`] = core.tensor(data(wl.weights[i]), { shape: [sizes[i + 1], sizes[i]], ...dt });
+    sd[`${layers.length}.bias`] = core.tensor(data(wl.biases[i]), { shape: [sizes[i + 1]], ...dt });
+    layers.push(lin);
+    linears.push(lin);
+    if (i + 2 < sizes.length) layers.push(new nn.ReLU());
+  }
+  const model = new nn.Sequential(...layers);
+  model.loadStateDict(sd);
+  return { x, y, model, params: { weights: linears.map((l) => l.weight), biases: linears.map((l) => l.bias!) } };
 }

@@ -1,20 +1,20 @@
 /**
- * NumPy peer: runs src/peers/numpy.py as a python3 child process and talks to
- * it with line-delimited JSON. The workload's arrays go through a temp binary
- * file (raw little-endian, in the workload's dtype). Timing happens inside
- * Python (time.perf_counter); the TS side only relays it.
+ * NumPy peer: src/peers/numpy_peer.py in a python3 child process (protocol: proc.ts).
+ *
+ * "NumPy at its best": the child's environment drops OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (some
+ * machines set them, which holds OpenBLAS to older kernels), so OpenBLAS picks the kernels for the
+ * CPU it finds; the parent's environment is left alone. The core OpenBLAS ran on is in
+ * `info.openblas` (threadpoolctl when installed, else asked through ctypes).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ConvWorkload, FloatArray, TrainState } from '../data.js';
-import type { Timed } from '../timing.js';
+import type { DType, Workload } from '../data.js';
+import { createProcPeer, probe } from './proc.js';
+import type { ProcPeer } from './proc.js';
 
-export const NUMPY_SCRIPT = fileURLToPath(new URL('./numpy.py', import.meta.url));
+export const NUMPY_SCRIPT = fileURLToPath(new URL('./numpy_peer.py', import.meta.url));
+
+/** Variables that pin OpenBLAS to a given core / cache size; removed from the python children's environment. */
+export const OPENBLAS_PINS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
 
 export interface NumpyAvailability {
   ok: boolean;
@@ -22,142 +22,76 @@ export interface NumpyAvailability {
   note: string;
 }
 
-let availability: NumpyAvailability | undefined;
+const availability = new Map<string, NumpyAvailability>();
 
-/** Whether `python3 -c "import numpy"` works (cached). */
+/** Whether `python3 -c "import numpy"` works (cached per interpreter). */
 export function numpyAvailable(python = 'python3'): NumpyAvailability {
-  if (availability) return availability;
-  const r = spawnSync(python, ['-c', 'import numpy, sys; print(numpy.__version__)'], { encoding: 'utf8', timeout: 30_000, cwd: tmpdir() });
-  if (r.error) availability = { ok: false, note: `${python} not runnable: ${r.error.message}` };
-  else if (r.status !== 0) availability = { ok: false, note: `import numpy failed: ${(r.stderr || '').trim().split('\n').pop()}` };
-  else availability = { ok: true, note: `numpy ${r.stdout.trim()}` };
-  return availability;
+  let a = availability.get(python);
+  if (!a) {
+    const r = probe(python, ['-c', 'import numpy; print(numpy.__version__)']);
+    a = r.ok ? { ok: true, note: `numpy ${r.out}` } : { ok: false, note: `import numpy failed (${python}): ${r.out}` };
+    availability.set(python, a);
+  }
+  return a;
 }
 
-export interface NumpyPeer extends Timed {
-  /** Info from python: numpy/python versions, BLAS threadpool (if threadpoolctl exists). */
-  readonly info: unknown;
-  /** Warm-up and sampling loop run entirely inside Python; returns ms/step per sample. */
-  bench(warmup: number, samples: number, stepsPerSample: number): Promise<number[]>;
-  readState(): Promise<TrainState>;
-  readDx(): Promise<Float64Array>;
-  close(): Promise<void>;
+/**
+ * The environment for a python peer: the parent's minus the OpenBLAS pins, plus `extra`. Returns
+ * the pins it removed (name -> value) for the report.
+ */
+export function pythonEnv(extra: Record<string, string> = {}): { env: NodeJS.ProcessEnv; unset: Record<string, string> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  const unset: Record<string, string> = {};
+  for (const k of OPENBLAS_PINS) {
+    if (env[k] !== undefined) unset[k] = env[k]!;
+    delete env[k];
+  }
+  return { env, unset };
 }
-
-type Reply = Record<string, unknown>;
 
 export interface NumpyOptions {
   python?: string;
   name?: string;
   /** Pin BLAS threads (OPENBLAS/OMP/MKL_NUM_THREADS); default: BLAS's own choice (all cores). */
   threads?: number;
+  /** Conv formulation (see numpy_peer.py): 'im2col' (default) or 'tensordot'. */
+  formulation?: 'im2col' | 'tensordot';
+  /** Run in this dtype (default: the workload's). */
+  dtype?: DType;
 }
 
-export async function createNumpyPeer(wl: ConvWorkload, opts: NumpyOptions = {}): Promise<NumpyPeer> {
+export type NumpyPeer = ProcPeer;
+
+export async function createNumpyPeer(wl: Workload, opts: NumpyOptions = {}): Promise<NumpyPeer> {
   const python = opts.python ?? 'python3';
   const name = opts.name ?? (opts.threads ? `numpy-${opts.threads}t` : 'numpy');
-  const env = { ...process.env };
-  if (opts.threads) {
-    for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) env[k] = String(opts.threads);
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'kindling-bench-'));
-  const file = path.join(dir, 'workload.bin');
-  const parts: FloatArray[] = [wl.x, wl.w, wl.b, wl.target];
-  const total = parts.reduce((s, a) => s + a.length, 0);
-  const all = wl.dtype === 'float64' ? new Float64Array(total) : new Float32Array(total);
-  let off = 0;
-  for (const a of parts) {
-    all.set(a, off);
-    off += a.length;
-  }
-  // Typed arrays are little-endian on every platform Node runs on (x86, arm64).
-  writeFileSync(file, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
-
-  const child: ChildProcessWithoutNullStreams = spawn(python, [NUMPY_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], cwd: tmpdir(), env });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const lines = createInterface({ input: child.stdout });
-  const pending: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
-  let exited: Error | null = null;
-  lines.on('line', (line) => {
-    const p = pending.shift();
-    if (!p) return;
-    try {
-      const r = JSON.parse(line) as Reply;
-      if (typeof r.error === 'string') p.reject(new Error(`numpy peer: ${r.error}`));
-      else p.resolve(r);
-    } catch (e) {
-      p.reject(new Error(`numpy peer: bad reply ${line.slice(0, 200)}`));
-    }
-  });
-  child.on('exit', (code) => {
-    exited = new Error(`numpy peer exited (code ${code}): ${stderr.trim().slice(-500)}`);
-    for (const p of pending.splice(0)) p.reject(exited);
-  });
-  child.on('error', (e) => {
-    exited = e;
-    for (const p of pending.splice(0)) p.reject(e);
-  });
-
-  const call = (msg: Record<string, unknown>): Promise<Reply> =>
-    new Promise<Reply>((resolve, reject) => {
-      if (exited) return reject(exited);
-      pending.push({ resolve, reject });
-      child.stdin.write(JSON.stringify(msg) + '\n');
-    });
-
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  let info: unknown;
-  try {
-    const r = await call({
-      cmd: 'load',
-      path: file,
-      n: wl.n,
-      cin: wl.cin,
-      cout: wl.cout,
-      l: wl.l,
-      k: wl.k,
-      padding: wl.padding,
-      stride: wl.stride,
-      lr: wl.lr,
-      dtype: wl.dtype,
-    });
-    info = r.info;
-  } catch (e) {
-    child.kill();
-    cleanup();
-    throw e;
-  }
-  cleanup(); // python has read the file
-
-  const mkArr = (v: number[]): FloatArray => (wl.dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v));
-
-  return {
+  const extra: Record<string, string> = {};
+  if (opts.threads) for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) extra[k] = String(opts.threads);
+  const { env, unset } = pythonEnv(extra);
+  const p = await createProcPeer(wl, {
     name,
-    info,
-    async sample(steps: number): Promise<number> {
-      const r = await call({ cmd: 'sample', steps });
-      return r.ms as number;
-    },
-    async bench(warmup, samples, stepsPerSample) {
-      const r = await call({ cmd: 'bench', warmup, samples, steps: stepsPerSample });
-      return r.msPerStep as number[];
-    },
-    async readState() {
-      const r = await call({ cmd: 'state' });
-      return { loss: r.loss as number, weight: mkArr(r.weight as number[]), bias: mkArr(r.bias as number[]) };
-    },
-    async readDx() {
-      const r = await call({ cmd: 'dx' });
-      return Float64Array.from(r.dx as number[]);
-    },
-    async close() {
-      if (exited) return;
-      const done = new Promise<void>((res) => child.once('exit', () => res()));
-      await call({ cmd: 'quit' }).catch(() => undefined);
-      child.stdin.end();
-      await Promise.race([done, new Promise<void>((res) => setTimeout(res, 2000))]);
-      if (!exited) child.kill();
-    },
-  };
+    command: python,
+    args: [NUMPY_SCRIPT],
+    env,
+    options: { formulation: opts.formulation ?? 'im2col', ...(opts.dtype ? { dtype: opts.dtype } : {}) },
+  });
+  (p.info as Record<string, unknown>).unsetEnv = unset;
+  return p;
+}
+
+/** One line on the BLAS a python peer ran with: "OpenBLAS 0.3.31 core SkylakeX, 2 threads (via ctypes)". */
+export function describeOpenblas(info: Record<string, unknown>): string {
+  const ob = info.openblas as Array<Record<string, unknown>> | undefined;
+  const unset = info.unsetEnv as Record<string, string> | undefined;
+  const pins = unset && Object.keys(unset).length ? `; unset in the child: ${Object.entries(unset).map(([k, v]) => `${k}=${v}`).join(', ')}` : '; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE were not set';
+  if (!ob || ob.length === 0) return `no OpenBLAS found loaded${pins}`;
+  return (
+    ob
+      .map((o) => {
+        if (o.notOpenblas) return `BLAS ${String(o.lib)} (not OpenBLAS: no openblas_get_corename)`;
+        const cfg = typeof o.config === 'string' ? o.config.split(' ').slice(0, 2).join(' ') : `OpenBLAS ${o.version ?? ''}`.trim();
+        return `${cfg} core ${o.core}, ${o.threads} thread(s) (${o.lib}, via ${o.via})`;
+      })
+      .join('; ') + pins
+  );
 }

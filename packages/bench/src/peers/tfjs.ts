@@ -19,7 +19,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { ConvWorkload, TrainState } from '../data.js';
+import { isMlp } from '../data.js';
+import type { ConvWorkload, MlpWorkload, TrainState, Workload } from '../data.js';
 import type { Timed } from '../timing.js';
 
 export type TfjsBackend = 'cpu' | 'wasm';
@@ -131,7 +132,92 @@ export function tfjsPeerName(backend: TfjsBackend, grad: TfjsGrad): string {
  * tensors; several peers (on different backends) may coexist — call
  * before() (or useBackend) to switch to a peer's backend before stepping it.
  */
-export async function createTfjsPeer(wl: ConvWorkload, opts: TfjsOptions): Promise<TfjsPeer> {
+export async function createTfjsPeer(wl: Workload, opts: TfjsOptions): Promise<TfjsPeer> {
+  if (isMlp(wl)) return createTfjsMlpPeer(wl, opts);
+  return createTfjsConvPeer(wl, opts);
+}
+
+/**
+ * The MLP step: tf.matMul(x, W, false, true) + b, tf.relu, tf.losses-free MSE (mean of
+ * squaredDifference), tf.valueAndGrads over the weights and biases, SGD by assign. tfjs's own
+ * matMul gradients work on both backends, so `grad` does not apply (the row names stay those of
+ * the conv rows: tfjs-wasm, tfjs-cpu).
+ */
+async function createTfjsMlpPeer(wl: MlpWorkload, opts: TfjsOptions): Promise<TfjsPeer> {
+  const backend = opts.backend;
+  const grad: TfjsGrad = opts.grad ?? (backend === 'wasm' ? 'custom' : 'native');
+  const name = opts.name ?? tfjsPeerName(backend, grad);
+  await useBackend(backend);
+  const { batch: B, sizes } = wl;
+  const nl = sizes.length - 1;
+  const x = tf.tensor2d(Float32Array.from(wl.x), [B, sizes[0]]);
+  const target = tf.tensor2d(Float32Array.from(wl.target), [B, sizes[nl]]);
+  const tag = `${name}-${Math.random()}`;
+  const Ws = wl.weights.map((w, i) => tf.variable(tf.tensor2d(Float32Array.from(w), [sizes[i + 1], sizes[i]]), true, `${tag}-W${i}`));
+  const bs = wl.biases.map((b, i) => tf.variable(tf.tensor1d(Float32Array.from(b)), true, `${tag}-b${i}`));
+  const lr = tf.scalar(wl.lr);
+  const lossFn = (...args: tf.Tensor[]): tf.Scalar => {
+    let h = x as tf.Tensor2D;
+    for (let i = 0; i < nl; i++) {
+      h = tf.add(tf.matMul(h, args[i] as tf.Tensor2D, false, true), args[nl + i]);
+      if (i < nl - 1) h = tf.relu(h);
+    }
+    return tf.mean(tf.squaredDifference(h, target));
+  };
+  const valueAndGrads = tf.valueAndGrads(lossFn);
+  let lastLoss: tf.Scalar | null = null;
+  function step(): void {
+    tf.tidy(() => {
+      const { value, grads } = valueAndGrads([...Ws, ...bs]);
+      for (let i = 0; i < nl; i++) {
+        Ws[i].assign(tf.sub(Ws[i], tf.mul(grads[i], lr)));
+        bs[i].assign(tf.sub(bs[i], tf.mul(grads[nl + i], lr)));
+      }
+      lastLoss?.dispose();
+      lastLoss = tf.keep(value);
+    });
+  }
+  const before = (): Promise<void> => useBackend(backend);
+  const cat = async (vs: tf.Variable[]): Promise<Float32Array> => {
+    const parts = await Promise.all(vs.map((v) => v.data() as Promise<Float32Array>));
+    const out = new Float32Array(parts.reduce((t, p) => t + p.length, 0));
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  };
+  return {
+    name,
+    backend,
+    grad,
+    before,
+    step,
+    async sample(steps: number): Promise<number> {
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) step();
+      if (lastLoss) lastLoss.dataSync();
+      return performance.now() - t0;
+    },
+    async readState() {
+      await before();
+      const loss = lastLoss ? (await lastLoss.data())[0] : NaN;
+      return { loss, weight: await cat(Ws), bias: await cat(bs) };
+    },
+    async readDx() {
+      throw new Error('the MLP step computes no dX');
+    },
+    async dispose() {
+      await before();
+      tf.dispose([x, target, lr, ...Ws, ...bs]);
+      lastLoss?.dispose();
+      lastLoss = null;
+    },
+  };
+}
+
+async function createTfjsConvPeer(wl: ConvWorkload, opts: TfjsOptions): Promise<TfjsPeer> {
   const backend = opts.backend;
   const grad: TfjsGrad = opts.grad ?? (backend === 'wasm' ? 'custom' : 'native');
   if (backend === 'wasm' && grad === 'native') {
