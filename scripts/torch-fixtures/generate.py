@@ -14,6 +14,7 @@ import losses
 import movement
 import nn_conv_transpose
 import nn_data
+import nn_losses
 import nn_schedulers
 import ops_index
 import ops_math
@@ -49,7 +50,7 @@ def main():
         total += size
         print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
     # Module-level cases for @kindling/nn go to that package's own fixtures folder.
-    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data):
+    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data, nn_losses):
         if only and nn_area.AREA not in only:
             continue
         nn_root, nn_dir = nn_area.out_dir()

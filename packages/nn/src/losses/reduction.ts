@@ -18,7 +18,12 @@ export interface LossOptions {
 }
 
 export function reductionOption(op: string, opts: LossOptions): Reduction {
-  const r = checkOptions(op, opts, ['reduction']).reduction ?? 'mean';
+  return checkReduction(op, checkOptions(op, opts, ['reduction']).reduction);
+}
+
+/** The reduction option's value ('mean' when undefined), for losses whose options hold more keys. */
+export function checkReduction(op: string, r: unknown): Reduction {
+  if (r === undefined) return 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(r)}`);
   return r;
 }
