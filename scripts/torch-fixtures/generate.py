@@ -14,12 +14,14 @@ import losses
 import movement
 import nn_conv_transpose
 import nn_data
+import nn_layers
 import nn_losses
 import nn_schedulers
 import ops_index
 import ops_math
 import printing
 import reductions
+import weather_twin
 
 AREAS = [
     ("elementwise", elementwise.build),
@@ -49,8 +51,9 @@ def main():
         path, count, size = common.write(area, build(), out_dir)
         total += size
         print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
-    # Module-level cases for @kindling/nn go to that package's own fixtures folder.
-    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data, nn_losses):
+    # Module-level cases for @kindling/nn go to that package's own fixtures folder (the
+    # weather example's twin to @kindling/examples' own).
+    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data, nn_losses, nn_layers, weather_twin):
         if only and nn_area.AREA not in only:
             continue
         nn_root, nn_dir = nn_area.out_dir()

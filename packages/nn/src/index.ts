@@ -7,7 +7,7 @@
  * @sortStrategy kind, alphabetical
  * @module @kindling/nn
  */
-export { Module, type StateValue, type LoadStateDictResult, type LoadStateDictOptions } from './module.js';
+export { Module, persistentDtypeOf, type StateValue, type LoadStateDictResult, type LoadStateDictOptions, type RegisterBufferOptions } from './module.js';
 export { Parameter } from './parameter.js';
 export { ModuleList, ModuleDict } from './layers/containers.js';
 export { gradcheckModule } from './gradcheck-module.js';
@@ -17,6 +17,15 @@ export { Linear, type LinearOptions } from './layers/linear.js';
 export { ReLU, Tanh, Sigmoid, Identity } from './layers/activations.js';
 export { Flatten } from './layers/flatten.js';
 export { Sequential } from './layers/sequential.js';
+export { Unflatten } from './layers/unflatten.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
+export { BatchNorm1d, LayerNorm, type BatchNorm1dOptions, type LayerNormOptions } from './layers/normalization.js';
+export {
+  MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d,
+  type MaxPool1dOptions, type AvgPool1dOptions, type AdaptiveMaxPool1dOptions,
+} from './layers/pooling.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { Softmax, LogSoftmax, GELU, LeakyReLU, ELU, SiLU, Softplus, type GELUOptions, type SoftplusOptions } from './layers/activations-extra.js';
 export type { InitOptions } from './layers/init.js';
 export { MSELoss } from './losses/mse.js';
 export { L1Loss } from './losses/l1.js';
@@ -28,6 +37,9 @@ export type { Reduction, LossOptions } from './losses/reduction.js';
 export { Optimizer, type ParamGroup, type ParamsArg, type OptimizerStateDict } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+export { AdamW, type AdamWOptions } from './optim/adamw.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
 export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR,
   type AnyOptimizer, type SchedulerStateDict, type SchedulerStateValue,

@@ -34,6 +34,47 @@ export interface LoadStateDictOptions {
 
 const PARAM_NAMES = Symbol('kindling.paramNames');
 const BUFFER_NAMES = Symbol('kindling.bufferNames');
+const BUFFER_DTYPES = Symbol('kindling.bufferDtypes');
+
+/**
+ * Options of {@link Module.registerBuffer}.
+ *
+ * @category Module and Parameter
+ */
+export interface RegisterBufferOptions {
+  /**
+   * The dtype the buffer has in PyTorch when it is not a float, so that a file writer can store
+   * it as PyTorch does: `'int64'` for a counter such as BatchNorm1d's `num_batches_tracked`. In
+   * memory the buffer stays a float tensor (core has no integer dtype; float64 holds integers
+   * exactly up to 2^53). Read it back with {@link persistentDtypeOf}.
+   */
+  persistentDtype?: 'int64';
+}
+
+/**
+ * Buffers registered with a `persistentDtype`, by their data: `stateDict()` returns detached
+ * tensors that share the buffer's TensorData, so the mark travels with them into a writer.
+ */
+const persistentDtypes = new WeakMap<TensorData, 'int64'>();
+
+/**
+ * The dtype PyTorch stores this state-dict tensor in when it is not a float: `'int64'` for a
+ * buffer registered with `registerBuffer(name, t, { persistentDtype: 'int64' })` (such as
+ * BatchNorm1d's `num_batches_tracked`) and the tensors `stateDict()` returns for it; undefined
+ * for everything else (parameters, float buffers, views and copies).
+ *
+ * @example
+ * ```ts
+ * import { BatchNorm1d, persistentDtypeOf } from '@kindling/nn';
+ * const sd = new BatchNorm1d(3).stateDict();
+ * console.log(persistentDtypeOf(sd.num_batches_tracked!), persistentDtypeOf(sd.running_mean!)); // int64 undefined
+ * ```
+ *
+ * @category Module and Parameter
+ */
+export function persistentDtypeOf(t: Tensor): 'int64' | undefined {
+  return t instanceof Tensor ? persistentDtypes.get(t.tensorData) : undefined;
+}
 
 /** One module's own registered things, by property name, in property order. */
 interface Slots {
@@ -56,7 +97,9 @@ interface Slots {
  * `train()`, ...), so re-assigning `this.weight = new Parameter(t)` replaces the parameter.
  * `registerParameter(name, t)` declares a parameter by name (wrapping a plain tensor in a
  * `Parameter` that shares its storage), even when `t` is null (an absent bias);
- * `registerBuffer(name, t)` adds a non-trainable tensor that is saved in `stateDict()`.
+ * `registerBuffer(name, t)` adds a non-trainable tensor that is saved in `stateDict()` under
+ * `name` (so a layer whose buffers must carry PyTorch's keys, like BatchNorm1d's
+ * `running_mean`, names the property that way).
  *
  * Modules in an array or a plain object are not found (PyTorch does not look there either, and
  * silently training without them is the classic bug): a property holding one throws when the
@@ -124,10 +167,24 @@ export class Module {
     return p;
   }
 
-  /** Declares `name` a buffer: a tensor saved in `stateDict()` that is not a parameter (null: absent). */
-  registerBuffer<T extends Tensor | null>(name: string, value: T): T {
+  /**
+   * Declares `name` a buffer: a tensor saved in `stateDict()` under `name` that is not a
+   * parameter (null: absent, like PyTorch's `register_buffer(name, None)`). With
+   * `{ persistentDtype: 'int64' }` the buffer is an integer in PyTorch (a counter): it stays a
+   * float tensor here, and {@link persistentDtypeOf} tells file writers to store it as int64.
+   */
+  registerBuffer<T extends Tensor | null>(name: string, value: T, opts: RegisterBufferOptions = {}): T {
     checkName(this, 'registerBuffer', name);
     if (value !== null && !(value instanceof Tensor)) throw new Error(`registerBuffer: '${name}' must be a Tensor or null, got ${describeInput(value)}`);
+    const { persistentDtype } = checkOptions('registerBuffer', opts, ['persistentDtype']);
+    if (persistentDtype !== undefined && persistentDtype !== 'int64') {
+      throw new Error(`registerBuffer: persistentDtype must be 'int64' (or omitted for a float buffer), got ${describeValue(persistentDtype)}`);
+    }
+    const dtypes = bufferDtypes(this);
+    if (persistentDtype) {
+      dtypes.set(name, persistentDtype);
+      if (value) persistentDtypes.set(value.tensorData, persistentDtype);
+    } else dtypes.delete(name);
     names(this, BUFFER_NAMES).add(name);
     names(this, PARAM_NAMES).delete(name);
     (this as Record<string, unknown>)[name] = value;
@@ -296,7 +353,13 @@ export class Module {
       seen.add(m);
       const { params, buffers } = m.slots();
       for (const [name, t] of params) out[prefix + name] = t.detach();
-      for (const [name, t] of buffers) out[prefix + name] = t.detach();
+      const dtypes = (m as unknown as Record<symbol, Map<string, 'int64'> | undefined>)[BUFFER_DTYPES];
+      for (const [name, t] of buffers) {
+        // Marked here as well as at registration: the property may since hold another tensor.
+        const dtype = dtypes?.get(name);
+        if (dtype) persistentDtypes.set(t.tensorData, dtype);
+        out[prefix + name] = t.detach();
+      }
       for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
     };
     visit(this, '');
@@ -359,15 +422,36 @@ export class Module {
     return '';
   }
 
-  /** PyTorch's module printout: the class name, `extraRepr()` and the children, indented. */
+  /**
+   * PyTorch's `str(module)`, character for character (torch.nn.Module.__repr__): the class
+   * name, then `extraRepr()` on one line when there are no children, else the lines of
+   * `extraRepr()` and one `(name): child` line per child, each indented by two spaces.
+   */
   toString(): string {
-    const children = this.namedChildren();
-    const head = `${this.constructor.name}(${this.extraRepr()}`;
-    if (!children.length) return `${head})`;
-    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
-    return `${head}\n${lines.join('\n')}\n)`;
+    const extra = this.extraRepr();
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = this.namedChildren().map(([name, m]) => `(${name}): ${m.toString().replace(/\n/g, '\n  ')}`);
+    const lines = [...extraLines, ...childLines];
+    let s = `${this.constructor.name}(`;
+    if (lines.length) s += extraLines.length === 1 && !childLines.length ? extraLines[0] : `\n  ${lines.join('\n  ')}\n`;
+    return `${s})`;
+  }
+
+  /** What Node's `console.log` and `util.inspect` show: `toString()`, as Python's print(module). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
+
+function bufferDtypes(m: Module): Map<string, 'int64'> {
+  const host = m as unknown as Record<symbol, Map<string, 'int64'> | undefined>;
+  let map = host[BUFFER_DTYPES];
+  if (!map) {
+    map = new Map();
+    Object.defineProperty(m, BUFFER_DTYPES, { value: map, enumerable: false });
+  }
+}
+  return map;
 
 function names(m: Module, key: symbol): Set<string> {
   const host = m as unknown as Record<symbol, Set<string> | undefined>;

@@ -157,7 +157,7 @@ describe('Conv1d', () => {
     expect(() => conv.forward(t64(new Float64Array(5), [5]))).toThrow(/\[5\]/);
     // 1-tuples are accepted, as torch accepts (3,)
     expect(new Conv1d(1, 1, [3], { stride: [2], padding: [1], dilation: [1] }).stride).toBe(2);
-    expect(String(new Conv1d(2, 4, 3, { padding: 'same', groups: 2, bias: false }))).toBe("Conv1d(2, 4, kernelSize=3, stride=1, padding='same', groups=2, bias=false)");
+    expect(String(new Conv1d(2, 4, 3, { padding: 'same', groups: 2, bias: false }))).toBe('Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=same, groups=2, bias=False)');
   });
 });
 

@@ -115,7 +115,7 @@ describe('Module registration and traversal', () => {
   });
 
   it('prints like PyTorch', () => {
-    expect(String(new Sequential(new Linear(2, 1), new ReLU()))).toBe('Sequential(\n  (0): Linear(inFeatures=2, outFeatures=1, bias=true)\n  (1): ReLU()\n)');
+    expect(String(new Sequential(new Linear(2, 1), new ReLU()))).toBe('Sequential(\n  (0): Linear(in_features=2, out_features=1, bias=True)\n  (1): ReLU()\n)');
   });
 });
 

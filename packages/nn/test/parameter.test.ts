@@ -149,7 +149,7 @@ describe('ModuleList', () => {
     expect(net.namedModules().map(([n]) => n)).toEqual(['', 'blocks', 'blocks.0', 'blocks.1', 'blocks.2']);
     expect(net.forward(tensor([[1, 2]])).shape).toEqual([1, 1]);
     expect(String(net.blocks)).toBe(
-      'ModuleList(\n  (0): Linear(inFeatures=2, outFeatures=3, bias=true)\n  (1): Tanh()\n  (2): Linear(inFeatures=3, outFeatures=1, bias=true)\n)',
+      'ModuleList(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): Tanh()\n  (2): Linear(in_features=3, out_features=1, bias=True)\n)',
     );
   });
 

@@ -31,7 +31,7 @@ function checkIterable(op: string, what: string, v: unknown): asserts v is Itera
  * }
  * const mlp = new Mlp();
  * console.log(mlp.namedParameters().map(([n]) => n)); // ['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias']
- * console.log(mlp.forward(randn([3, 4], { seed: 2 })).shape, mlp.layers.get(-1).toString()); // [3, 2] Linear(inFeatures=8, ...)
+ * console.log(mlp.forward(randn([3, 4], { seed: 2 })).shape, mlp.layers.get(-1).toString()); // [3, 2] Linear(in_features=8, out_features=2, bias=True)
  * ```
  *
  * @category Layers

@@ -92,11 +92,12 @@ export class Conv1d extends Module {
   }
 
   override extraRepr(): string {
-    let s = `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize}, stride=${this.stride}`;
-    if (this.padding !== 0) s += `, padding=${typeof this.padding === 'string' ? `'${this.padding}'` : this.padding}`;
-    if (this.dilation !== 1) s += `, dilation=${this.dilation}`;
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize},), stride=(${this.stride},)`;
+    if (this.padding !== 0) s += `, padding=${typeof this.padding === 'string' ? this.padding : `(${this.padding},)`}`;
+    if (this.dilation !== 1) s += `, dilation=(${this.dilation},)`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
-    if (this.bias === null) s += ', bias=false';
+    if (this.bias === null) s += ', bias=False';
+  /** PyTorch's wording, 1-tuples included: `1, 4, kernel_size=(3,), stride=(1,)`, then the non-default settings (`padding=same` unquoted, as PyTorch prints it). */
     return s;
   }
 }

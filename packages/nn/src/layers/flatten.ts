@@ -28,7 +28,8 @@ export class Flatten extends Module {
     return x.flatten(this.startDim, this.endDim);
   }
 
+  /** PyTorch's wording: `start_dim=1, end_dim=-1`. */
   override extraRepr(): string {
-    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
 }

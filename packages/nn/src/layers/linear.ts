@@ -56,7 +56,8 @@ export class Linear extends Module {
     return this.bias ? y.add(this.bias) : y;
   }
 
+  /** PyTorch's wording: `in_features=3, out_features=2, bias=True`. */
   override extraRepr(): string {
-    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null ? 'True' : 'False'}`;
   }
 }

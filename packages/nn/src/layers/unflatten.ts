@@ -1,0 +1,55 @@
+import { type Tensor, describeValue } from '@kindling/core';
+import { Module } from '../module.js';
+import { checkTensor, fmtShape } from '../util.js';
+import { pyTuple } from './repr.js';
+
+/**
+ * torch.nn.Unflatten: splits dim `dim` of the input into `unflattenedSize` (one entry may be
+ * −1, inferred), the inverse of {@link Flatten}; a view, so gradients flow back unchanged.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@kindling/core';
+ * import { Unflatten } from '@kindling/nn';
+ * const un = new Unflatten(1, [2, 3]);
+ * console.log(un.forward(zeros([4, 6])).shape, String(un)); // [4, 2, 3] Unflatten(dim=1, unflattened_size=(2, 3))
+ * ```
+ *
+ * @category Layers
+ */
+export class Unflatten extends Module {
+  readonly dim: number;
+  readonly unflattenedSize: readonly number[];
+
+  constructor(dim: number, unflattenedSize: readonly number[]) {
+    super();
+    if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${describeValue(dim)}`);
+    const sizes: unknown = unflattenedSize;
+    if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= -1)) {
+      throw new Error(`Unflatten: unflattenedSize must be a non-empty array of non-negative integers (one may be -1), got ${Array.isArray(sizes) ? `[${sizes.map((d) => describeValue(d)).join(', ')}]` : describeValue(sizes)}`);
+    }
+    if (sizes.filter((d) => d === -1).length > 1) throw new Error(`Unflatten: only one entry of unflattenedSize may be -1, got [${sizes.join(', ')}]`);
+    this.dim = dim;
+    this.unflattenedSize = (sizes as number[]).slice();
+  }
+
+  override forward(x: Tensor): Tensor {
+    checkTensor('Unflatten', x);
+    const n = x.ndim;
+    if (this.dim < -n || this.dim >= n) throw new Error(`Unflatten: dim ${this.dim} is out of range for an input of shape ${fmtShape(x.shape)}`);
+    const d = this.dim < 0 ? this.dim + n : this.dim;
+    const size = x.shape[d]!;
+    const known = this.unflattenedSize.filter((s) => s !== -1).reduce((p, s) => p * s, 1);
+    const inferred = this.unflattenedSize.includes(-1);
+    if (inferred ? known === 0 || size % known !== 0 : known !== size) {
+      throw new Error(`Unflatten: unflattenedSize [${this.unflattenedSize.join(', ')}] does not multiply up to the size of dim ${this.dim} (${size}) of the input of shape ${fmtShape(x.shape)}`);
+    }
+    const sizes = this.unflattenedSize.map((s) => (s === -1 ? size / known : s));
+    return x.reshape([...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
+  }
+
+  /** `dim=1, unflattened_size=(2, 3)`, as PyTorch prints it (a tuple). */
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=${pyTuple(this.unflattenedSize)}`;
+  }
+}
