@@ -4,9 +4,26 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** A bad command line: the CLIs print the message and exit with code 2. */
 export class UsageError extends Error {}
 
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+/**
+ * Parses flags strictly. Two conveniences node:util's parseArgs lacks: a negative number may
+ * follow a value flag with a space (`--lr -1`; parseArgs would call it ambiguous), and flags
+ * named in `optionalValue` may be given bare (`--graph` means '-', i.e. stdout).
+ */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, optionalValue: readonly string[] = []) {
   // `pnpm example -- --lr 0.3` hands the script a literal '--' first; skip it.
-  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const raw = argv[0] === '--' ? argv.slice(1) : argv;
+  const args: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i]!;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const next = raw[i + 1];
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else if (name !== null && optionalValue.includes(name) && (next === undefined || next.startsWith('-'))) {
+      args.push(`${a}=-`);
+    } else args.push(a);
+  }
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
@@ -66,7 +83,30 @@ export function fmtList(values: readonly number[], digits = 4): string {
   return `[${values.map((v) => (v >= 0 ? ' ' : '') + fmtNum(v, digits)).join(', ')}]`;
 }
 
-/** Fixed decimals, or an exponent once the number is huge (a diverging run). */
+/**
+ * Fixed decimals while they say something; an exponent once the number is huge (a diverging
+ * run) or so small that fixed decimals would show 0.0000 or -0.0000 (a converged run).
+ */
 export function fmtNum(v: number, digits = 4): string {
-  return Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toFixed(digits);
+  if (v === 0) return (0).toFixed(digits);
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 0.5 * 10 ** -digits) return v.toExponential(Math.max(1, digits - 3));
+  return v.toFixed(digits);
+}
+
+/** Four significant digits: a loss of 7.8e-26 reads as such, not as 0.000000. */
+export function fmtSig(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? String(Number(v.toPrecision(4))) : v.toExponential(3);
+}
+
+/**
+ * How the user started this command, for usage lines: the installed bin (`kindling-blog`) when
+ * run as one, else the workspace's pnpm command.
+ */
+export function commandName(bin: string, workspace: string, script = process.argv[1] ?? ''): string {
+  const base = script.split(/[\\/]/).pop() ?? '';
+  if (base.startsWith('kindling-') || /[\\/]node_modules[\\/]/.test(script)) return bin;
+  return workspace;
 }

@@ -3,7 +3,8 @@
  * chart, gradcheck's verdict on both backward passes and the curvature that explains the pace.
  * Run with --help for the options.
  */
-import { tensor } from '@kindling/core';
+import { writeFileSync } from 'node:fs';
+import { mseLoss, tensor, toDot } from '@kindling/core';
 import { Conv1d } from '@kindling/nn';
 import { checkBlogGradients, type Verdict } from '../blog/check.js';
 import { analyzeHessian } from '../blog/hessian.js';
@@ -13,15 +14,19 @@ import { BLOG_BIAS, BLOG_EPOCHS, BLOG_INPUT, BLOG_LR, BLOG_TARGET, BLOG_WEIGHT, 
 import { type RecipeResult, blogRecipes, compareRecipes, epochsToLoss } from '../blog/recipes.js';
 import { lineChart } from '../terminal/chart.js';
 import { ProgressBar } from '../terminal/progress.js';
-import { UsageError, choiceFlag, fmtList, fmtNum, numberFlag, parseFlags, runCli } from './args.js';
+import { outputWidth, style, wrapLine } from '../terminal/style.js';
+import { UsageError, choiceFlag, commandName, fmtList, fmtNum, fmtSig, numberFlag, parseFlags, runCli } from './args.js';
 import { exportOnnxForCli, exportOnnxHelp } from './onnx-export.js';
 
-const HELP = `Usage: pnpm example [options]      (or: pnpm --filter @kindling/examples run blog [options])
+const CMD = commandName('kindling-blog', 'pnpm example');
 
-Trains the blog's 1-D CNN, Conv1d(1, 1, 3) on x = [1, 0.7, 0.5, 0.3, 0.1] towards [1, 0, 0],
-with Kindling's autograd, and prints the prediction every 10 epochs as the blog does. Then
-gradcheck's verdict on the blog's formula, the loss's curvature, and one Newton step with the
-Hessian from autograd (hessian()), which reaches the exact solution in a single update.
+const HELP = `Usage: ${CMD} [options]
+
+Trains the blog's 1-D CNN, Conv1d(1, 1, 3) on x = [1, 0.7, 0.5, 0.3, 0.1]
+towards [1, 0, 0], with Kindling's autograd, and prints the prediction every 10
+epochs as the blog does. Then gradcheck's verdict on the blog's formula, the
+loss's curvature, and one Newton step with the Hessian from autograd
+(hessian()), which reaches the exact solution in a single update.
 
 Options:
   --epochs N             train epochs 0..N, one update each (default ${BLOG_EPOCHS})
@@ -30,32 +35,39 @@ Options:
   --nesterov             Nesterov momentum (needs --momentum > 0)
   --optimizer sgd|adam   (default sgd)
   --gradient autograd|blog
-                         blog: replay the blog's hand-derived update, side by side with autograd
+                         blog: replay the blog's hand-derived update, side by
+                         side with autograd
   --until TOL            stop at the first epoch whose loss is below TOL
   --every K              print every K epochs (default 10)
   --dtype float64|float32
-  --compare              measure how many epochs each optimizer recipe needs to reach loss < 1e-3,
-                         next to the one update of Newton's method
-  --json                 print machine-readable results (history, weights, gradcheck) instead
+  --compare              how many epochs each optimizer recipe needs to reach
+                         loss < 1e-3, next to Newton's one update
+  --graph [FILE]         the recorded autograd graph of epoch 0 as Graphviz DOT
+                         (to stdout, or FILE); render: dot -Tsvg FILE > g.svg
+  --json                 machine-readable results (history, weights, gradcheck)
 ${exportOnnxHelp(25)}
   -h, --help             show this help
 
 Examples:
-  pnpm example --gradient blog
-  pnpm example --lr 0.49 --epochs 20000 --until 1e-3
-  pnpm example --momentum 0.975 --nesterov --lr 0.26 --until 1e-3 --epochs 2000
-  pnpm example --compare
+  ${CMD} --gradient blog
+  ${CMD} --lr 0.49 --epochs 20000 --until 1e-3
+  ${CMD} --momentum 0.975 --nesterov --lr 0.26 --until 1e-3 --epochs 2000
+  ${CMD} --compare
 `;
 
 const fmt = (v: number, d = 4) => Number(v.toPrecision(d)).toString();
-const fmtLoss = (v: number) => (Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toFixed(6));
-const out = (s = '') => process.stdout.write(s + '\n');
+const fmtLoss = fmtSig;
+const paint = style();
+const width = outputWidth();
+const out = (s = '') => process.stdout.write(s.split('\n').map((l) => wrapLine(l, width)).join('\n') + '\n');
+/** JSON goes out as it is: wrapping would break its strings. */
+const outJson = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
 
 function verdictLine(name: string, v: Verdict): string {
-  if (v.passed) return `  ✓ ${name.padEnd(20)} passed: ${v.message}`;
-  if (v.element === undefined) return `  ✗ ${name.padEnd(20)} failed: ${v.message}`;
+  if (v.passed) return `  ${paint.green('✓')} ${name.padEnd(20)} passed: ${v.message}`;
+  if (v.element === undefined) return `  ${paint.red('✗')} ${name.padEnd(20)} failed: ${v.message}`;
   const param = v.input === 0 ? `W${v.element.replace(/^\[0, 0, /, '[')}` : `b${v.element}`;
-  return `  ✗ ${name.padEnd(20)} failed at dL/d${param}: the formula gives ${fmt(v.analytic!, 6)}, finite differences ${fmt(v.numeric!, 6)}`;
+  return `  ${paint.red('✗')} ${name.padEnd(20)} failed at dL/d${param}:\n      the formula gives ${fmt(v.analytic!, 6)}, finite differences ${fmt(v.numeric!, 6)}`;
 }
 
 function train(opts: BlogOptions, label: string, showProgress: boolean): BlogResult {
@@ -83,7 +95,7 @@ function compare(json: boolean): void {
   bar?.finish();
   const newton = newtonStep();
   if (json) {
-    out(JSON.stringify({ tol, hessian: { eigenvalues: h.eigenvalues, maxStableLr: h.maxStableLr }, recipes: results, newton: newtonJson(newton) }, null, 2));
+    outJson({ tol, hessian: { eigenvalues: h.eigenvalues, maxStableLr: h.maxStableLr }, recipes: results, newton: newtonJson(newton) });
     return;
   }
   const shown = (r: RecipeResult) => (r.epochs !== null ? String(r.epochs) : r.diverged ? 'diverges' : `> 50000 (loss ${fmt(r.loss, 3)})`);
@@ -119,7 +131,7 @@ function newtonJson(n: NewtonStepResult) {
 
 /** The report's Newton section: the autograd Hessian against the closed form, and one step. */
 function printNewton(n: NewtonStepResult, sgdEpochs: number | null): void {
-  out(`Newton's method: one update θ ← θ − H⁺∇L from W = [${n.start.weight.join(', ')}], b = ${n.start.bias}, with H from autograd`);
+  out(paint.bold(`Newton's method: one update θ ← θ − H⁺∇L from W = [${n.start.weight.join(', ')}], b = ${n.start.bias}, with H from autograd`));
   out(`  H from hessian()    second-order autograd through mseLoss and conv1d`);
   out(`  vs (2/3)·AᵀA        max |difference| = ${fmtSci(n.closedFormMaxAbsDiff)} (the closed form above, built in plain loops)`);
   out(`  H⁺                  pseudo-inverse from H's eigenvectors (Jacobi); H has rank ${n.rank} of ${n.hessian.length}, eigenvalues below ${PINV_RTOL}·λmax count as 0`);
@@ -127,6 +139,22 @@ function printNewton(n: NewtonStepResult, sgdEpochs: number | null): void {
   out(`  after it            W = ${fmtList(n.weight)}   b = ${fmtNum(n.bias)}   prediction ${fmtList(n.prediction)}`);
   out(`  loss                ${fmtLoss(n.lossBefore)} → ${fmtSci(n.loss)} (residuals ${n.residuals.map(fmtSci).join(', ')}: zero to rounding)`);
   out(`  against             ${sgdEpochs ?? '> 50000'} updates of gradient descent at the blog's lr ${BLOG_LR} to get the loss below 1e-3 (measured now; --compare for the other recipes)`);
+}
+
+/**
+ * The graph backward walks at epoch 0 (x, W, b -> conv1d -> mseLoss -> loss), with the
+ * gradients filled in, as Graphviz DOT: to stdout for `| dot -Tsvg`, or to a file.
+ */
+function writeGraph(file: string): void {
+  const conv = new Conv1d(1, 1, 3);
+  conv.loadStateDict({ weight: [[BLOG_WEIGHT as readonly number[]]] as number[][][], bias: [BLOG_BIAS] });
+  const x = tensor([[BLOG_INPUT as readonly number[]]] as number[][][]);
+  const loss = mseLoss(conv.forward(x), tensor([[BLOG_TARGET as readonly number[]]] as number[][][]));
+  loss.backward();
+  const dot = toDot(loss, { names: [['x', x], ...conv.namedParameters().map(([n, p]) => [n === 'weight' ? 'W' : n, p] as const)] });
+  if (file === '-') return void process.stdout.write(dot);
+  writeFileSync(file, dot);
+  out(`wrote ${file}: the blog model's autograd graph at epoch 0 (render with: dot -Tsvg ${file} -o graph.svg)`);
 }
 
 function main(argv: string[]): void {
@@ -144,9 +172,15 @@ function main(argv: string[]): void {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     'export-onnx': { type: 'string' },
-  });
+    graph: { type: 'string' },
+  }, ['graph']);
   if (f.help) {
     out(HELP);
+    return;
+  }
+  if (f.graph !== undefined) {
+    if (argv.some((a) => a !== '--' && !a.startsWith('--graph') && a !== f.graph)) throw new UsageError('--graph takes no other options');
+    writeGraph(f.graph);
     return;
   }
   const opts: BlogOptions = {
@@ -185,7 +219,7 @@ function main(argv: string[]): void {
   }
 
   if (json) {
-    out(JSON.stringify({
+    outJson({
       options: { ...opts, stopBelow: opts.stopBelow ?? null },
       history: run.history,
       weight: run.weight,
@@ -196,28 +230,30 @@ function main(argv: string[]): void {
       gradcheck: checks,
       hessian: { eigenvalues: h.eigenvalues, lambdaMax: h.lambdaMax, maxStableLr: h.maxStableLr },
       newton: newtonJson(newton),
-    }, null, 2));
+    });
     return;
   }
 
   const opt = opts.optimizer === 'adam'
     ? `Adam(lr ${fmt(opts.lr!)})`
     : `SGD(lr ${fmt(opts.lr!)}${opts.momentum ? `, momentum ${fmt(opts.momentum)}${opts.nesterov ? ', nesterov' : ''}` : ''})`;
-  out(`Kindling · the blog's 1-D CNN${opts.gradient === 'blog' ? ", replaying the blog's hand-derived gradient" : ', trained with autograd'}`);
+  out(paint.bold(`Kindling · the blog's 1-D CNN${opts.gradient === 'blog' ? ", replaying the blog's hand-derived gradient" : ', trained with autograd'}`));
   out(`  model   Conv1d(1, 1, 3), weight [${BLOG_WEIGHT.join(', ')}] and bias ${BLOG_BIAS} set with loadStateDict`);
   out(`  data    x = [${BLOG_INPUT.join(', ')}], target [${BLOG_TARGET.join(', ')}]`);
   out(`  train   MSELoss, ${opt}, epochs 0..${opts.epochs}${opts.stopBelow ? ` (or until loss < ${opts.stopBelow})` : ''}, ${opts.dtype}`);
   out();
 
   const rows = run.history.filter((e, i) => e.epoch % every === 0 || i === run.history.length - 1);
-  const cell = (e: { loss: number; prediction: number[] } | undefined) => (e ? `${fmtLoss(e.loss).padStart(10)}  ${fmtList(e.prediction)}` : '');
-  const width = Math.max(5, String(run.history.at(-1)!.epoch).length);
+  const cell = (e: { loss: number; prediction: number[] } | undefined, digits = 4) => (e ? `${fmtLoss(e.loss).padStart(9)}  ${fmtList(e.prediction, digits)}` : '');
+  const ew = Math.max(5, String(run.history.at(-1)!.epoch).length);
   if (reference) {
-    out(`${'epoch'.padStart(width)}  ${"blog's formula: loss".padStart(20)}  ${'prediction'.padEnd(28)}  │ ${'autograd: loss'.padStart(14)}  prediction`);
-    for (const e of rows) out(`${String(e.epoch).padStart(width)}  ${cell(e).padStart(50)}  │ ${cell(reference.history[e.epoch])}`);
+    // Two runs side by side in 80 columns: three decimals per prediction.
+    out(`${''.padStart(ew)}  ${paint.bold("blog's formula")}${' '.repeat(22)}│ ${paint.bold('autograd')}`);
+    out(`${'epoch'.padStart(ew)}  ${'loss'.padStart(9)}  ${'prediction'.padEnd(25)}│ ${'loss'.padStart(9)}  prediction`);
+    for (const e of rows) out(`${String(e.epoch).padStart(ew)}  ${cell(e, 3).padEnd(36)}│ ${cell(reference.history[e.epoch], 3)}`);
   } else {
-    out(`${'epoch'.padStart(width)}  ${'loss'.padStart(10)}  prediction`);
-    for (const e of rows) out(`${String(e.epoch).padStart(width)}  ${cell(e)}`);
+    out(`${'epoch'.padStart(ew)}  ${'loss'.padStart(9)}  prediction`);
+    for (const e of rows) out(`${String(e.epoch).padStart(ew)}  ${cell(e)}`);
   }
   out('  (each row is the forward pass that epoch\'s update starts from; the blog prints the one after it)');
   out();
@@ -236,20 +272,22 @@ function main(argv: string[]): void {
   if (reference) series.push({ label: 'autograd', values: reference.history.map((e) => e.loss), glyph: 'o' });
   out(lineChart(series, { title: 'loss per epoch (log scale)', logY: true, width: 60, height: 10, xLabel: 'epoch' }));
 
-  out(`gradcheck at W = [${BLOG_WEIGHT.join(', ')}], b = ${BLOG_BIAS} (backward pass vs central differences):`);
+  out(paint.bold(`gradcheck at W = [${BLOG_WEIGHT.join(', ')}], b = ${BLOG_BIAS} (backward pass vs central differences):`));
   out(verdictLine('Kindling autograd', checks.autograd));
   out(verdictLine("the blog's formula", checks.blog));
   out();
-  out('curvature: the loss is quadratic in (W, b) with Hessian H = (2/3)·AᵀA, rows of A = [x_i, x_i+1, x_i+2, 1]');
+  out(paint.bold('curvature: the loss is quadratic in (W, b) with Hessian H = (2/3)·AᵀA, rows of A = [x_i, x_i+1, x_i+2, 1]'));
   out(`  eigenvalues of H    ${h.eigenvalues.map((l) => fmt(l)).join(', ')}`);
   out(`  largest stable lr   2/λmax = ${fmt(h.maxStableLr)} (plain gradient descent diverges above it)`);
   out(`  slowest direction   λ = ${fmt(h.lambdaMin)}: each update shrinks its error only by a factor 1 - lr·λ = ${fmt(1 - opts.lr! * h.lambdaMin, 6)}`);
   out();
   printNewton(newton, epochsToLoss({ lr: BLOG_LR }).epochs);
   out();
-  out('next:  --gradient blog   the blog\'s update next to autograd\'s');
-  out(`       --compare         what reaches loss < 1e-3, and how fast (heavy ball, Nesterov, Adam, lr up to 2/λmax, Newton)`);
-  out('       --help            all options');
+  out(paint.bold('next:'));
+  if (opts.gradient !== 'blog') out('  --gradient blog   the blog\'s update next to autograd\'s');
+  out(`  --compare         what reaches loss < 1e-3, and how fast (heavy ball, Nesterov, Adam, lr up to 2/λmax, Newton)`);
+  out('  --graph           the autograd graph as Graphviz DOT');
+  out('  --help            all options');
 }
 
 runCli('blog', main);

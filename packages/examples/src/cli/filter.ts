@@ -3,13 +3,15 @@ import { Conv1d } from '@kindling/nn';
 import { randn } from '@kindling/core';
 import { learnFilter } from '../filter/learn-filter.js';
 import { lineChart } from '../terminal/chart.js';
-import { fmtList, numberFlag, parseFlags, runCli } from './args.js';
+import { commandName, fmtList, fmtSig, numberFlag, parseFlags, runCli } from './args.js';
+import { style } from '../terminal/style.js';
 import { exportOnnxForCli, exportOnnxHelp } from './onnx-export.js';
 
-const HELP = `Usage: pnpm --filter @kindling/examples run filter [options]
+const HELP = `Usage: ${commandName('kindling-filter', 'pnpm --filter @kindling/examples run filter')} [options]
 
-Random signals x are filtered by a hidden 5-tap kernel plus a bias, with Gaussian noise added;
-a Kindling Conv1d(1, 1, 5) trained with mini-batch SGD recovers the kernel.
+Random signals x are filtered by a hidden 5-tap kernel plus a bias, with
+Gaussian noise added; a Kindling Conv1d(1, 1, 5) trained with mini-batch SGD
+recovers the kernel.
 
 Options:
   --epochs N        passes over the data (default 10)
@@ -17,7 +19,8 @@ Options:
   --batch-size B    signals per update (default 16)
   --samples N       number of signals (default 256)
   --noise S         noise standard deviation (default 0.05)
-  --seed N          seeds the data, the shuffling and the initial weights (default 7)
+  --seed N          seeds the data, the shuffling and the initial weights
+                    (default 7)
   --json            machine-readable result
 ${exportOnnxHelp(20)}
   -h, --help        show this help
@@ -48,15 +51,16 @@ function main(argv: string[]): void {
   }
   if (f.json) return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   const log = (s = '') => process.stdout.write(s + '\n');
-  log('Kindling · learn an unknown filter: y = conv1d(x, hidden kernel) + bias + noise');
+  const paint = style();
+  log(paint.bold('Kindling · learn an unknown filter: y = conv1d(x, hidden kernel) + bias + noise'));
   log();
   log(lineChart([{ label: 'mean training loss', values: r.history.map((h) => h.loss) }], { title: 'loss per epoch (log scale)', logY: true, height: 8, width: 40, xLabel: 'epoch' }));
-  log(`noise floor (noise²)  ${(noise * noise).toFixed(6)}   final training loss ${r.history.at(-1)!.loss.toFixed(6)}`);
+  log(`noise floor (noise²)  ${fmtSig(noise * noise)}   final training loss ${fmtSig(r.history.at(-1)!.loss)}`);
   log();
   log(`          ${'kernel'.padEnd(r.trueKernel.length * 9 + 1)}  bias`);
   log(`true      ${fmtList(r.trueKernel)}   ${r.trueBias.toFixed(4)}`);
   log(`learned   ${fmtList(r.learnedKernel)}   ${r.learnedBias.toFixed(4)}`);
-  log(`largest error ${r.maxError.toExponential(2)}${r.maxError < 0.02 ? '  ✓ recovered' : '  (train longer or with less noise)'}`);
+  log(`largest error ${r.maxError.toExponential(2)}${r.maxError < 0.02 ? `  ${paint.green('✓')} recovered` : '  (train longer or with less noise)'}`);
   if (exported) log(exported);
 }
 

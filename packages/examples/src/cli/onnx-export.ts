@@ -8,8 +8,10 @@ import { UsageError } from './args.js';
 /** The flag's help entry, its description starting at column `column` as the command's other options do. */
 export function exportOnnxHelp(column: number): string {
   const flag = '  --export-onnx FILE';
-  const text = 'also write the trained model as ONNX (float32, any batch size), for ONNX Runtime';
-  return flag.length + 2 <= column ? flag.padEnd(column) + text : `${flag}\n${' '.repeat(column)}${text}`;
+  // Two lines of text so the help fits 80 columns whatever the command's option column.
+  const text = ['also write the trained model as ONNX', '(float32, any batch size), for ONNX Runtime'];
+  const pad = ' '.repeat(column);
+  return (flag.length + 2 <= column ? flag.padEnd(column) + text[0] : `${flag}\n${pad}${text[0]}`) + `\n${pad}${text[1]}`;
 }
 
 /**
