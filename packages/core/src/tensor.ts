@@ -94,6 +94,7 @@ export class Tensor {
   get grad(): Tensor | null {
     return this._grad;
   }
+  /** Assigns a gradient: a Tensor of this tensor's shape and dtype, or null (checked; see the getter). */
   set grad(v: Tensor | null) {
     if (v === null) {
       this._grad = null;
