@@ -1,7 +1,11 @@
-import { type DType, Generator, Tensor, TensorData, describeValue, rand } from '@kindling/core';
+import { type DType, Generator, Tensor, TensorData, describeValue, getDefaultDtype, rand } from '@kindling/core';
 import { Parameter } from '../parameter.js';
 
-/** Where a layer's initial weights come from. */
+/**
+ * Where a layer's initial weights come from.
+ *
+ * @category Layers
+ */
 export interface InitOptions {
   /** Seeds a fresh generator for this layer (weight first, then bias). */
   seed?: number;
@@ -61,7 +65,9 @@ function fromGenerator(gen: Generator): UniformSource {
 }
 
 export function dtypeOption(op: string, opts: InitOptions): DType {
-  const d = opts.dtype ?? 'float64';
+  // The default follows core's setDefaultDtype, so setDefaultDtype('float32') makes a whole
+  // model float32 without a dtype option on every layer.
+  const d = opts.dtype ?? getDefaultDtype();
   if (d !== 'float64' && d !== 'float32') throw new Error(`${op}: dtype must be 'float64' or 'float32', got ${describeValue(d)}`);
   return d;
 }
