@@ -1,4 +1,4 @@
-import { type DType, Generator, describeValue, getDefaultDtype, randn } from '@kindling/core';
+import { type DType, Generator, Tensor, TensorData, describeValue, getDefaultDtype, randn } from '@kindling/core';
 
 /*
  * Argument helpers shared by the round-2 layers (normalisation, pooling, embedding): each error
@@ -58,4 +58,26 @@ export function normalDraws(op: string, opts: { seed?: unknown; generator?: unkn
     if (e instanceof RangeError) throw new Error(`${op}: cannot allocate a parameter of ${n} elements (${e.message})`);
     throw e;
   }
+}
+
+/** Core's limit on one allocation. */
+const MAX_ELEMENTS = 2 ** 32;
+
+/**
+ * A constant tensor of `shape` (ones, zeros) for a layer's parameter or buffer. Sizes come from
+ * the caller, so a typo like 2^40 features must fail naming the layer, not inside the allocator.
+ */
+export function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (n > MAX_ELEMENTS) throw new Error(`${op}: a tensor of shape [${shape.join(', ')}] (${n} elements) is more than the ${MAX_ELEMENTS} (2^32) a typed array can hold`);
+  let st: Float32Array | Float64Array;
+  try {
+    st = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  } catch (e) {
+    if (e instanceof RangeError) throw new Error(`${op}: cannot allocate a tensor of ${n} elements (${e.message})`);
+    throw e;
+  }
+  if (value !== 0) st.fill(value);
+  return new Tensor(new TensorData(st, shape.slice()));
 }

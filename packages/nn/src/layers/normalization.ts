@@ -1,8 +1,8 @@
-import { type DType, Tensor, TensorData, bumpVersion, checkOptions, describeValue, ones, zeros } from '@kindling/core';
+import { type DType, type Tensor, type TensorData, bumpVersion, checkOptions, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
-import { Parameter } from '../parameter.js';
+import type { Parameter } from '../parameter.js';
 import { checkTensor, fmtShape, positiveInt } from '../util.js';
-import { boolArg, finiteNumber, layerDtype } from './common.js';
+import { boolArg, filled, finiteNumber, layerDtype } from './common.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
 /**
@@ -81,12 +81,12 @@ export class BatchNorm1d extends Module {
     this.trackRunningStats = boolArg('BatchNorm1d', 'trackRunningStats', o.trackRunningStats ?? true);
     const dtype = layerDtype('BatchNorm1d', o.dtype);
     const c = this.numFeatures;
-    this.weight = this.registerParameter('weight', this.affine ? ones([c], { dtype }) : null);
-    this.bias = this.registerParameter('bias', this.affine ? zeros([c], { dtype }) : null);
+    this.weight = this.registerParameter('weight', this.affine ? filled('BatchNorm1d', [c], 1, dtype) : null);
+    this.bias = this.registerParameter('bias', this.affine ? filled('BatchNorm1d', [c], 0, dtype) : null);
     const track = this.trackRunningStats;
-    this.running_mean = this.registerBuffer('running_mean', track ? zeros([c], { dtype }) : null);
-    this.running_var = this.registerBuffer('running_var', track ? ones([c], { dtype }) : null);
-    this.num_batches_tracked = this.registerBuffer('num_batches_tracked', track ? zeros([], { dtype: 'float64' }) : null, { persistentDtype: 'int64' });
+    this.running_mean = this.registerBuffer('running_mean', track ? filled('BatchNorm1d', [c], 0, dtype) : null);
+    this.running_var = this.registerBuffer('running_var', track ? filled('BatchNorm1d', [c], 1, dtype) : null);
+    this.num_batches_tracked = this.registerBuffer('num_batches_tracked', track ? filled('BatchNorm1d', [], 0, 'float64') : null, { persistentDtype: 'int64' });
   }
 
   /** The running mean (the `running_mean` buffer; null without trackRunningStats). */
@@ -216,8 +216,11 @@ export class LayerNorm extends Module {
     super();
     const o = checkOptions('LayerNorm', opts, LAYERNORM_OPTIONS);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1)) {
-      throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${Array.isArray(shape) ? `[${shape.map((d) => describeValue(d)).join(', ')}]` : describeValue(normalizedShape)}`);
+    // A loop rather than every(): every() skips the holes of a sparse array.
+    let ok = Array.isArray(shape) && shape.length > 0;
+    for (let i = 0; ok && i < shape.length; i++) ok = typeof shape[i] === 'number' && Number.isInteger(shape[i]) && shape[i]! >= 1;
+    if (!ok) {
+      throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${Array.isArray(normalizedShape) ? `[${Array.from(normalizedShape as unknown[], (d) => describeValue(d)).join(', ')}]` : describeValue(normalizedShape)}`);
     }
     this.normalizedShape = shape.slice();
     this.eps = finiteNumber('LayerNorm', 'eps', o.eps ?? 1e-5);
@@ -226,8 +229,8 @@ export class LayerNorm extends Module {
     const hasBias = boolArg('LayerNorm', 'bias', o.bias ?? true);
     const dtype = layerDtype('LayerNorm', o.dtype);
     const s = this.normalizedShape;
-    this.weight = this.registerParameter('weight', this.elementwiseAffine ? new Parameter(ones(s, { dtype })) : null);
-    this.bias = this.registerParameter('bias', this.elementwiseAffine && hasBias ? new Parameter(zeros(s, { dtype })) : null);
+    this.weight = this.registerParameter('weight', this.elementwiseAffine ? filled('LayerNorm', s, 1, dtype) : null);
+    this.bias = this.registerParameter('bias', this.elementwiseAffine && hasBias ? filled('LayerNorm', s, 0, dtype) : null);
   }
 
   override forward(x: Tensor): Tensor {

@@ -25,10 +25,16 @@ export class Unflatten extends Module {
     super();
     if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${describeValue(dim)}`);
     const sizes: unknown = unflattenedSize;
-    if (!Array.isArray(sizes) || sizes.length === 0 || !sizes.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= -1)) {
-      throw new Error(`Unflatten: unflattenedSize must be a non-empty array of non-negative integers (one may be -1), got ${Array.isArray(sizes) ? `[${sizes.map((d) => describeValue(d)).join(', ')}]` : describeValue(sizes)}`);
+    // A loop rather than every(): every() skips the holes of a sparse array.
+    let ok = Array.isArray(sizes) && sizes.length > 0;
+    for (let i = 0; ok && i < (sizes as unknown[]).length; i++) {
+      const d = (sizes as unknown[])[i];
+      ok = typeof d === 'number' && Number.isInteger(d) && d >= -1;
     }
-    if (sizes.filter((d) => d === -1).length > 1) throw new Error(`Unflatten: only one entry of unflattenedSize may be -1, got [${sizes.join(', ')}]`);
+    if (!ok) {
+      throw new Error(`Unflatten: unflattenedSize must be a non-empty array of non-negative integers (one may be -1), got ${Array.isArray(sizes) ? `[${Array.from(sizes as unknown[], (d) => describeValue(d)).join(', ')}]` : describeValue(sizes)}`);
+    }
+    if ((sizes as number[]).filter((d) => d === -1).length > 1) throw new Error(`Unflatten: only one entry of unflattenedSize may be -1, got [${(sizes as number[]).join(', ')}]`);
     this.dim = dim;
     this.unflattenedSize = (sizes as number[]).slice();
   }
