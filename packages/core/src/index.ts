@@ -55,8 +55,8 @@ export type { Kernels, KernelName, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp }
 export { jsKernels } from './kernels/js/index.js';
 // Importing this registers the 'wasm' backend when WebAssembly SIMD is available.
 export { initWasm, wasmAvailable } from './kernels/wasm/index.js';
-// Opt-in worker threads for the 'wasm' backend's big float32 conv1d and gemm calls (documented there).
-export { enableThreads, disableThreads, getThreads } from './kernels/wasm/index.js';
+// Worker threads for the 'wasm' backend's big conv1d and gemm calls, on by default where available (documented there).
+export { setNumThreads, getNumThreads, enableThreads, disableThreads, getThreads } from './kernels/wasm/index.js';
 export type { DType, Storage } from './storage/dtype.js';
 export { setDefaultDtype, getDefaultDtype } from './storage/dtype.js';
 export { TensorData } from './storage/tensor-data.js';

@@ -4,10 +4,11 @@
  * pass the same tests: a WebAssembly backend is added to the list, nothing else changes.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelsOf } from '../src/kernels/backend.js';
 import { jsKernels } from '../src/kernels/js/index.js';
-import { initWasm } from '../src/kernels/wasm/index.js';
+import { enableThreads, getNumThreads, initWasm } from '../src/kernels/wasm/index.js';
+import { setThreadThreshold } from '../src/kernels/wasm/threads.js';
 import type { BinaryOp, Conv1dGeometry, Kernels, ReduceOp, UnaryOp } from '../src/kernels/kernels.js';
 import type { DType, Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
@@ -572,7 +573,21 @@ const randomIn = (dtype: DType, n: number, rnd: () => number): Storage => {
   return s;
 };
 
-describe.each(backends.filter((k) => k.name !== 'js').map((k) => ({ name: k.name, k })))('$name kernels against the JS reference on random values', ({ k }) => {
+/** Every non-reference backend at each thread count (threads split even the smallest call here). */
+const threaded = backends.filter((k) => k.name !== 'js').flatMap((k) => (k.name === 'wasm' ? [1, 2, 3] : [1]).map((threads) => ({ name: k.name, k, threads })));
+
+describe.each(threaded)('$name kernels on $threads thread(s) against the JS reference on random values', ({ k, threads }) => {
+  let before = 1;
+  beforeAll(async () => {
+    before = getNumThreads();
+    expect(await enableThreads(threads)).toBe(threads);
+    setThreadThreshold(0);
+  });
+  afterAll(async () => {
+    setThreadThreshold();
+    await enableThreads(before);
+  });
+
   it.each(['float64', 'float32'] as DType[])('gemm, %s: random sizes, layouts and offsets', (dtype) => {
     fc.assert(
       fc.property(

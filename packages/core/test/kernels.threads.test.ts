@@ -5,21 +5,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conv1d, disableThreads, enableThreads, getThreads, initWasm, jsKernels, setBackend, tensor } from '../src/index.js';
+import { conv1d, disableThreads, enableThreads, getNumThreads, getThreads, initWasm, jsKernels, setBackend, setNumThreads, tensor } from '../src/index.js';
 import { kernelsOf } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
-import { workerItems } from '../src/kernels/wasm/index.js';
-import { makeWasmKernels, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
+import { workerItems } from '../src/kernels/wasm/threads.js';
+import { jobOf, KINDS, makeWasmKernels, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
-import { MAX_THREADS, Pool, setThreadThreshold } from '../src/kernels/wasm/threads.js';
+import { MAX_THREADS, Pool, setThreadThreshold, workerSource } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
 
 /*
- * The threaded float32 kernels (enableThreads) against the JS reference (within float32
- * rounding) and against the single-threaded wasm kernels (bit for bit: every output element is
- * computed by the same micro-kernel calls in the same order, only on another thread).
+ * The threaded kernels (float32 and float64) against the JS reference (within rounding) and
+ * against the single-threaded wasm kernels (bit for bit: every output element is computed by
+ * the same micro-kernel calls in the same order, only on another thread).
  * Random geometries run with the threading threshold at 0, so that even tiny calls are split;
  * bench-like sizes run with the default threshold.
  */
@@ -105,23 +105,40 @@ describe('enableThreads / disableThreads', () => {
     expect(getThreads()).toBe(2);
   });
 
-  it('enableThreads(1) parks the workers: going back to 2 reuses them and they still compute', async () => {
-    expect(getThreads()).toBe(2);
-    expect(await enableThreads(1)).toBe(1);
+  it('setNumThreads / getNumThreads: the setting, workers started by the first big call, the same bits on 1 and 2 threads', async () => {
+    expect(getNumThreads()).toBe(2);
+    setNumThreads(1);
+    expect(getNumThreads()).toBe(1);
     expect(getThreads()).toBe(1);
     setBackend('wasm');
-    setThreadThreshold(0);
-    const before = workerItems(); // parked: no active pool
-    const x = tensor(Float32Array.from({ length: 4 * 3 * 40 }, (_, i) => Math.sin(i)), { shape: [4, 3, 40] });
-    const w = tensor(Float32Array.from({ length: 5 * 3 * 3 }, (_, i) => Math.cos(i)), { shape: [5, 3, 3] });
-    const one = conv1d(x, w).dataSync();
-    expect(workerItems()).toBe(before);
-    expect(await enableThreads(2)).toBe(2);
+    const x = tensor(Float32Array.from({ length: 4 * 8 * 700 }, (_, i) => Math.sin(i)), { shape: [4, 8, 700] });
+    const w = tensor(Float32Array.from({ length: 64 * 8 * 5 }, (_, i) => Math.cos(i)), { shape: [64, 8, 5] });
+    const one = conv1d(x, w).dataSync(); // 2 * 4 * 64 * 696 * 40 = 14 MFLOP: above the threshold
+    expect(getThreads()).toBe(1);
+    setNumThreads(2);
+    expect(getNumThreads()).toBe(2);
+    conv1d(x, w); // starts the workers without waiting for them
+    const t0 = performance.now();
+    while (getThreads() < 2 && performance.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
     expect(getThreads()).toBe(2);
-    // Which thread takes which item is a race (the caller may take them all), so the check is
-    // on the result: the restored pool computes it bit-identically to the single thread.
-    const two = conv1d(x, w).dataSync();
+    const before = workerItems();
+    let two = conv1d(x, w).dataSync();
+    for (let r = 0; r < 50 && workerItems() === before; r++) two = conv1d(x, w).dataSync(); // which thread takes which item is a race
+    expect(workerItems()).toBeGreaterThan(before);
     expect(Array.from(two)).toEqual(Array.from(one));
+    expect(() => setNumThreads(0)).toThrow(/^setNumThreads: .*positive integer/);
+    expect(() => setNumThreads(65)).toThrow(/^setNumThreads: at most 64 threads/);
+    expect(getNumThreads()).toBe(2);
+  });
+
+  it("the workers' program is the type-checked worker.ts, serialised", () => {
+    for (const platform of ['node', 'browser'] as const) {
+      const src = workerSource(platform);
+      expect(src).toContain('function workerMain');
+      expect(src).toContain('function computeShare');
+      expect(src).toContain('function readJob');
+      expect(() => new Function(src)).not.toThrow(); // it parses
+    }
   });
 
   it('workers do not keep the Node process alive', async () => {
@@ -129,12 +146,15 @@ describe('enableThreads / disableThreads', () => {
     const script = join(tmpdir(), `kindling-threads-exit-${process.pid}.mts`);
     const index = fileURLToPath(new URL('../src/index.ts', import.meta.url));
     await writeFile(script, [
-      `import { enableThreads, getThreads, setBackend, tensor, conv1d } from ${JSON.stringify(index)};`,
-      'setBackend("wasm");',
-      'console.log(await enableThreads(2), getThreads());',
-      'const x = tensor(new Float32Array(8 * 8 * 512).fill(1), { shape: [8, 8, 512], dtype: "float32" });',
-      'const w = tensor(new Float32Array(16 * 8 * 5).fill(1), { shape: [16, 8, 5], dtype: "float32" });',
-      'console.log(conv1d(x, w, null, { padding: 2 }).tensorData.storage[100]);',
+      // No configuration: the default thread count, workers started by the first big call.
+      `import { getThreads, setNumThreads, tensor, conv1d } from ${JSON.stringify(index)};`,
+      'setNumThreads(2); // the default is the core count, which may be 1 on a test machine',
+      'const x = tensor(new Float64Array(8 * 8 * 512).fill(1), { shape: [8, 8, 512] });',
+      'const w = tensor(new Float64Array(64 * 8 * 5).fill(1), { shape: [64, 8, 5] });',
+      'let y = conv1d(x, w, null, { padding: 2 });',
+      'for (let i = 0; i < 5000 && getThreads() < 2; i++) y = conv1d(x, w, null, { padding: 2 });',
+      'y = conv1d(x, w, null, { padding: 2 });',
+      'console.log(getThreads(), y.tensorData.storage[100]);',
     ].join('\n'));
     const t0 = performance.now();
     const out = await new Promise<string>((resolve, reject) => {
@@ -143,7 +163,7 @@ describe('enableThreads / disableThreads', () => {
         else resolve(stdout);
       });
     }).finally(() => rm(script, { force: true }));
-    expect(out.trim().split('\n')).toEqual(['2 2', '40']);
+    expect(out.trim().split('\n')).toEqual(['2 40']);
     expect(performance.now() - t0).toBeLessThan(20_000); // exits by itself (a hang would hit the timeout)
   });
 });
@@ -183,7 +203,7 @@ describe('threaded wasm conv1d kernels (float32)', () => {
     for (let r = 0; r < 20; r++) convAll(threaded, g, f).forEach((a, i) => expectSame(a, first[i]!, `run ${r}`));
   });
 
-  it('float64 runs single-threaded in WebAssembly, close to the JS kernels', () => {
+  it('float64 runs threaded too: equal to single-threaded wasm, close to the JS kernels', () => {
     setThreadThreshold(0);
     const g: Conv1dGeometry = { batch: 3, inChannels: 4, outChannels: 8, length: 30, kernelSize: 3, outLength: 30, stride: 1, padLeft: 1, dilation: 1, groups: 1 };
     const f = convBuffers(g, 4);
@@ -195,7 +215,10 @@ describe('threaded wasm conv1d kernels (float32)', () => {
       k.conv1dBackwardWeight(d.gy, d.x, gw, g);
       return [...y, ...gw];
     };
+    const before = workerItems();
     const got = run(threaded);
+    expect(workerItems()).toBeGreaterThan(before);
+    expect(got).toEqual(run(single));
     const want = run(jsKernels);
     got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(want[i]!)) * 40));
   });
@@ -342,21 +365,14 @@ describe('thread count limits', () => {
     smallGemm();
     expect(workerItems()).toBeGreaterThan(worked);
 
-    // A parked pool (enableThreads(1)) survives a rejected call too, and comes back as it was.
-    const parked = workerItems();
-    expect(await enableThreads(1)).toBe(1);
-    await expect(enableThreads(MAX_THREADS + 2)).rejects.toThrow(/enableThreads/);
-    expect(getThreads()).toBe(1);
-    expect(await enableThreads(2)).toBe(2);
-    expect(workerItems()).toBe(parked);
   });
 
   it('a Pool refuses more workers than the control block has slots for, and will not start a job short of workers', () => {
     expect(() => new Pool(MAX_THREADS + 2, () => undefined)).toThrow(/^kindling: Pool: at most 64 threads .*got 66$/);
-    const idle = { postMessage: () => undefined, terminate: () => undefined };
+    const idle = { terminate: () => undefined };
     const p = new Pool(3, () => undefined);
     p.add(idle);
-    expect(() => p.start(3, [])).toThrow(/1 of 2 workers added/);
+    expect(() => p.start(jobOf({ kind: KINDS.COLUMNS }))).toThrow(/1 of 2 workers added/);
     p.add(idle);
     expect(() => p.add(idle)).toThrow(/more than 2 workers/);
     expect(p.size).toBe(3);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conv1d, getBackend, initWasm, jsKernels, setBackend, tensor, wasmAvailable } from '../src/index.js';
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { conv1d, getBackend, getNumThreads, initWasm, jsKernels, setBackend, setNumThreads, tensor, wasmAvailable } from '../src/index.js';
 import { kernelsOf } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { wasmMemoryBytes } from '../src/kernels/wasm/index.js';
@@ -274,6 +274,9 @@ describe('wasm backend: memory', () => {
   });
 
   it('grows for a large call and stays correct after (views are refreshed)', () => {
+    const threads = getNumThreads();
+    setNumThreads(1); // on the calling thread's own memory (threads lay big calls out in a shared one)
+    onTestFinished(() => setNumThreads(threads));
     const A = fill(new Float32Array(300 * 400), 5);
     const B = fill(new Float32Array(400 * 500), 6);
     const want = new Float32Array(300 * 500);

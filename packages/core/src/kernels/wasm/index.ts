@@ -1,8 +1,8 @@
 import { registerBackend, registerKernel, selectDefaultBackend } from '../backend.js';
 import { Arena, type WasmExports } from './arena.js';
-import { makeWasmKernels, WASM_MIN_WORK, type WasmKernels } from './kernels.js';
-import { WASM_BASE64, WASM_SHARED_BASE64 } from './module.generated.js';
-import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThreadsSpecifier, type WorkerLike } from './threads.js';
+import { WASM_MIN_WORK, type WasmKernels } from './kernels.js';
+import { WASM_BASE64 } from './module.generated.js';
+import { endThreads, makeKernels, setThreadCount, startThreads, threadCount, threadsInUse } from './threads.js';
 
 /*
  * Loads kernels.wat's module, registers the 'wasm' backend and makes it the default (unless
@@ -14,18 +14,16 @@ import { checkThreadCount, makeThreadedKernels, Pool, WORKER_SOURCE, workerThrea
  * `await initWasm()` waits for it. Without WebAssembly SIMD compilation fails, nothing is
  * registered, and 'js' stays the only backend.
  *
- * The registered kernels never change; each calls `impl`: the single-threaded kernels on their
- * own ordinary memory, or, after enableThreads(), the threaded ones (threads.ts) on a shared
- * memory. They are registered for float32 and float64 from WASM_MIN_WORK multiply-adds up; the
- * registry's dispatcher sends every other call (and every other kernel) to 'js'. Worker threads
- * exist only after an explicit `await enableThreads()`: importing Kindling starts no thread and
- * touches no Node built-in.
+ * The registered kernels (threads.ts's makeKernels) run each call on the calling thread in
+ * this module's ordinary memory, or, when it is big enough and the worker threads are up, on
+ * the threads in a shared memory. They are registered for float32 and float64 from
+ * WASM_MIN_WORK multiply-adds up; the registry's dispatcher sends every other call (and every
+ * other kernel) to 'js'. Importing Kindling starts no thread and touches no Node built-in: the
+ * workers start on the first call big enough to use them.
  */
 
 let loaded = false;
 let arena: Arena | null = null;
-let single: WasmKernels | null = null;
-let impl: WasmKernels | null = null;
 
 function bytes(base64: string): Uint8Array {
   const s = atob(base64);
@@ -38,14 +36,8 @@ const plainImports = () => ({ env: { memory: new WebAssembly.Memory({ initial: 1
 
 function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): void {
   arena = new Arena(instance.exports as unknown as WasmExports, memory);
-  single = impl = makeWasmKernels(arena);
   const config = { dtypes: ['float32', 'float64'] as const, minWork: WASM_MIN_WORK };
-  const k: WasmKernels = {
-    gemm: (...args) => impl!.gemm(...args),
-    conv1dForward: (x, w, bias, y, g) => impl!.conv1dForward(x, w, bias, y, g),
-    conv1dBackwardInput: (gy, w, gx, g) => impl!.conv1dBackwardInput(gy, w, gx, g),
-    conv1dBackwardWeight: (gy, x, gw, g) => impl!.conv1dBackwardWeight(gy, x, gw, g),
-  };
+  const k: WasmKernels = makeKernels(arena);
   for (const name of Object.keys(k) as (keyof WasmKernels)[]) registerKernel(name, 'wasm', k[name], config);
   registerBackend('wasm');
   loaded = true;
@@ -107,182 +99,89 @@ export function wasmMemoryBytes(): number {
   return arena?.bytes ?? 0;
 }
 
-// ---- threads ---------------------------------------------------------------------------------
-
-let pool: Pool | null = null;
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Whether this thread may block in Atomics.wait (Node's main thread and workers: yes; a browser's main thread: no). */
-function canBlock(): boolean {
-  try {
-    if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // 'not-equal' where allowed, TypeError where not
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-type WorkerThreads = typeof import('node:worker_threads');
+// ---- threads: the public functions over threads.ts (defined here so that the published
+// .d.ts of the API names no WebAssembly type: a user's tsc without DOM or Node types would fail)
 
 /**
- * Node's worker_threads, or null where there is none. The specifier is built at run time
- * (workerThreadsSpecifier) so that no bundler or minifier can see it, and the comments tell
- * Vite and webpack not to try resolving the import either.
- */
-async function workerThreads(): Promise<WorkerThreads | null> {
-  const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-  if (!isNode) return null;
-  try {
-    const specifier = workerThreadsSpecifier();
-    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as WorkerThreads;
-  } catch {
-    return null;
-  }
-}
-
-async function spawn(wt: WorkerThreads, index: number, module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: Int32Array): Promise<WorkerLike> {
-  const worker = new wt.Worker(WORKER_SOURCE, { eval: true, name: `kindling-wasm-${index + 1}` });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`kindling: wasm worker exited during startup (code ${code})`)));
-      worker.postMessage({ module, memory, ctl: ctl.buffer, index });
-    });
-  } catch (e) {
-    await worker.terminate();
-    throw e;
-  }
-  worker.removeAllListeners();
-  worker.on('error', () => stopThreads()); // should not happen: the worker catches its own errors
-  worker.unref(); // an idle worker (blocked in Atomics.wait) must not keep the process alive
-  return worker;
-}
-
-/**
- * A pool set aside by enableThreads(1): its workers stay alive (idle in Atomics.wait) so that
- * going back to the same thread count is instant and runs code V8 has already optimised;
- * a freshly spawned worker starts on baseline-compiled WebAssembly.
- */
-let parked: { pool: Pool; impl: WasmKernels } | null = null;
-
-/** Drops the pool at once (calls go single-threaded) and terminates its workers, parked ones included. */
-function stopThreads(): Promise<void> {
-  const pools = [pool, parked?.pool].filter((p): p is Pool => p !== null && p !== undefined);
-  pool = null;
-  parked = null;
-  impl = single;
-  for (const p of pools) p.quit();
-  return Promise.all(pools.flatMap((p) => p.workers.map((w) => w.terminate()))).then(() => undefined);
-}
-
-async function startThreads(n: number): Promise<number> {
-  checkThreadCount(n, 'enableThreads');
-  if (pool?.size === n) return n;
-  if (n === 1 && pool) {
-    parked = { pool, impl: impl! };
-    pool = null;
-    impl = single;
-    return 1;
-  }
-  if (parked && parked.pool.size === n) {
-    ({ pool, impl } = parked);
-    parked = null;
-    return n;
-  }
-  const started = n === 1 ? null : await newPool(n);
-  await stopThreads();
-  if (!started) return 1;
-  pool = started.pool;
-  impl = started.impl;
-  return n;
-}
-
-/**
- * Starts a complete pool of n threads without touching the current one, so that a failed
- * start leaves the threads in use as they were; null where threads are unavailable here.
- */
-async function newPool(n: number): Promise<{ pool: Pool; impl: WasmKernels } | null> {
-  if (!(await initWasm()) || !canBlock()) return null;
-  const wt = await workerThreads();
-  if (!wt) return null;
-  let module: WebAssembly.Module;
-  let memory: WebAssembly.Memory;
-  let instance: WebAssembly.Instance;
-  try {
-    module = await WebAssembly.compile(bytes(WASM_SHARED_BASE64) as BufferSource);
-    memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    instance = await WebAssembly.instantiate(module, { env: { memory } });
-  } catch {
-    return null; // no WebAssembly threads (shared memory) here
-  }
-  const sharedArena = new Arena(instance.exports as unknown as WasmExports, memory);
-  const next = new Pool(n, () => void stopThreads());
-  try {
-    for (let i = 0; i < n - 1; i++) next.add(await spawn(wt, i, module, memory, next.ctl));
-  } catch (e) {
-    await Promise.all(next.workers.map((w) => w.terminate()));
-    throw e;
-  }
-  return { pool: next, impl: makeThreadedKernels(sharedArena, next) };
-}
-
-/**
- * Lets the 'wasm' backend's float32 conv1d kernels (forward, backward input, backward weight)
- * and gemm use `n` threads: the calling thread plus `n - 1` worker threads that share the
- * module's memory. Calls too small to gain (under about 4 MFLOP) stay on the calling thread;
- * results are bit-identical to the single-threaded kernels either way.
+ * Sets the number of threads the 'wasm' backend's big kernels (gemm, conv1d; float32 and
+ * float64) use: the calling thread plus `n - 1` workers, as torch.set_num_threads. The
+ * default is the number of logical cores wherever threads are available: Node (worker_threads)
+ * and cross-origin-isolated browsers (Web Workers on shared memory); elsewhere 1. Workers
+ * start on the first call big enough to use them (about 4 MFLOP) and do not keep a Node
+ * process alive. Results are bit-identical for every thread count. `setNumThreads(1)` ends the
+ * workers.
  *
- * Off by default. Threads need node:worker_threads, SharedArrayBuffer, shared WebAssembly
- * memory, and a calling thread that may block in `Atomics.wait` (ops are synchronous, so the
- * caller waits for its workers): Node (main thread or a worker), not a browser's main thread.
- * Where any is missing this resolves to 1 and nothing changes. The workers do not keep the
- * process alive; `disableThreads()` ends them. Calling again with another `n` replaces them.
+ * @param n threads in all, the calling thread included: an integer from 1 to 64
+ * @example
+ * ```ts
+ * import { getNumThreads, setNumThreads } from '@kindling/core';
+ * setNumThreads(2);
+ * console.log(getNumThreads()); // 2
+ * setNumThreads(1); // single-threaded from now on
+ * ```
+ *
+ * @category Backends and storage
+ */
+export function setNumThreads(n: number): void {
+  setThreadCount(n, 'setNumThreads');
+}
+
+/**
+ * The number of threads the 'wasm' backend's big kernels use where threads are available:
+ * the value of {@link setNumThreads}, by default the number of logical cores (1 where
+ * threads are unavailable, e.g. a browser page that is not cross-origin isolated).
+ *
+ * @example
+ * ```ts
+ * import { getNumThreads } from '@kindling/core';
+ * console.log(getNumThreads()); // e.g. 8 on an 8-core machine in Node
+ * ```
+ *
+ * @category Backends and storage
+ */
+export function getNumThreads(): number {
+  return threadCount();
+}
+
+/**
+ * The old opt-in to threads, kept as an alias: {@link setNumThreads}(n), then starts the
+ * workers at once instead of on the first big call, and resolves when they are up.
  *
  * @param n threads in all, the calling thread included (default 2): an integer from 1 to
  *   64; anything else rejects, leaving the threads in use as they were
  * @returns the number of threads now in use (1 where threads are unavailable)
  * @example
  * ```ts
- * import { enableThreads, disableThreads, setBackend } from '@kindling/core';
- * setBackend('wasm');
+ * import { disableThreads, enableThreads } from '@kindling/core';
  * const threads = await enableThreads(2); // 2 in Node, 1 where threads are unavailable
- * // ... train as usual: big float32 conv1d / matmul calls now use both threads
  * await disableThreads();
  * ```
  *
  * @category Backends and storage
  */
 export function enableThreads(n = 2): Promise<number> {
-  const run = queue.then(() => startThreads(n));
-  queue = run.catch(() => undefined);
-  return run;
+  return startThreads(n);
 }
 
 /**
- * Ends the worker threads started by enableThreads(); once it resolves the kernels are single-threaded again.
+ * The old opt-out, kept as an alias of {@link setNumThreads}(1): ends the worker threads;
+ * once it resolves they are terminated.
  *
  * @category Backends and storage
  */
 export function disableThreads(): Promise<void> {
-  const run = queue.then(() => stopThreads());
-  queue = run.catch(() => undefined);
-  return run;
+  return endThreads();
 }
 
 /**
- * Threads the 'wasm' backend's big float32 kernels use now: 1 unless enableThreads() started workers.
+ * Threads the 'wasm' backend's big kernels use right now: 1 until the workers have started
+ * (on the first big call, or by {@link enableThreads}).
  *
  * @category Backends and storage
  */
 export function getThreads(): number {
-  return pool?.size ?? 1;
+  return threadsInUse();
 }
 
-/** For tests: items (batch elements, panel ranges, column ranges) computed by worker threads so far. */
-export function workerItems(): number {
-  return pool?.worked ?? 0;
-}
 
 loadSync();

@@ -2,6 +2,7 @@ import type { Storage } from '../../storage/dtype.js';
 import { setMinWorkOverride } from '../backend.js';
 import type { Conv1dGeometry, Kernels } from '../kernels.js';
 import type { Arena } from './arena.js';
+import { computeShare, JOB_FIELDS, type Consts, type Job } from './worker.js';
 
 /*
  * The 'wasm' backend: gemm and the three conv1d kernels, float32 and float64, run in
@@ -184,165 +185,293 @@ export function setWasmMinWork(n?: number): void {
 /** The kernels the WebAssembly module implements (float32 and float64; the dispatcher sends mixed dtypes and small calls to 'js'). */
 export type WasmKernels = Pick<Kernels, 'gemm' | 'conv1dForward' | 'conv1dBackwardInput' | 'conv1dBackwardWeight'>;
 
-/** The single-threaded kernels on `arena`; every buffer of a call has one dtype (the registry's check). */
-export function makeWasmKernels(arena: Arena): WasmKernels {
-  function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void {
-    const p = precisionOf(y);
-    const { batch, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
-    const cinG = Cin / groups;
-    const coutG = Cout / groups;
-    const R = cinG * K;
-    const Mr = up(coutG, MR);
-    const Nr = up(Lo, p.nr);
-    const src = inputRows(x, g, Nr, p.bytes);
-    arena.reset();
-    const aAt = allocIn(arena, p, groups * Mr * R);
-    const tAt = arena.alloc(R);
-    const bAt = allocIn(arena, p, src.rows * src.P);
-    const cAt = allocIn(arena, p, Mr * Nr);
-    arena.commit();
-    const f = p.view(arena);
-    const nn = p.nn(arena);
-    const B = p.bytes;
-    for (let gi = 0; gi < groups; gi++) packPanels(f, aAt + gi * Mr * R, coutG, R, w, gi * coutG * R, R, 1);
-    src.table(arena.i32, tAt);
-    f.fill(0, bAt, bAt + src.rows * src.P); // padding stays zero: fill() writes the same cells every n
-    for (let n = 0; n < batch; n++) {
-      src.fill(f, bAt, n);
+/** How jobs are split (the values threads.ts puts in the control block; worker.ts reads them from CONSTS). */
+export const KINDS = { ITEMS: 1, PANELS: 2, COLUMNS: 3, QUIT: 4 } as const;
+
+/**
+ * One kernel call laid out in an arena: the job every thread computes a share of
+ * (worker.ts's computeShare), what the calling thread copies in before item i is computed,
+ * and what it copies out after (ITEMS: item by item; PANELS and COLUMNS: once, finish(0),
+ * when every share is done). The single-threaded path (runSerial) and the threaded one
+ * (threads.ts) run the same plans.
+ */
+export interface Plan {
+  job: Job;
+  /** Floating-point operations of the whole call (threads pay off only for big calls). */
+  flops: number;
+  prepare(i: number): void;
+  finish(i: number): void;
+}
+
+/** Units a job splits into among threads: items, (group, panel) pairs, or column blocks. */
+export function shareUnits(job: Job, nr: number): number {
+  if (job.kind === KINDS.ITEMS) return job.items;
+  if (job.kind === KINDS.PANELS) return job.groups * job.panelsPerGroup;
+  return job.N / nr;
+}
+
+/** A Job with every field 0 except those given. */
+export function jobOf(fields: Partial<Job>): Job {
+  const job = {} as Job;
+  for (const f of JOB_FIELDS) job[f] = fields[f] ?? 0;
+  return job;
+}
+
+/** Elements of one per-item slot, rounded up to 64 bytes so that threads' slots never share a cache line. */
+const slot = (n: number, p: Precision): number => up(n, 64 / p.bytes);
+
+/** conv1d forward: one gemm_nn per (item, group) on shifted input rows, C started at the bias. */
+export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): Plan {
+  const p = precisionOf(y);
+  const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
+  const cinG = Cin / groups;
+  const coutG = Cout / groups;
+  const R = cinG * K;
+  const Mr = up(coutG, MR);
+  const Nr = up(Lo, p.nr);
+  const src = inputRows(x, g, Nr, p.bytes);
+  const slotB = slot(src.rows * src.P, p);
+  const slotC = slot(groups * Mr * Nr, p);
+  arena.reset();
+  const aAt = allocIn(arena, p, groups * Mr * R);
+  const tAt = arena.alloc(R);
+  const biasAt = allocIn(arena, p, Cout);
+  const bAt = allocIn(arena, p, T * slotB);
+  const cAt = allocIn(arena, p, T * slotC);
+  const fAt = arena.alloc(T);
+  arena.commit();
+  const f = p.view(arena);
+  const B = p.bytes;
+  for (let gi = 0; gi < groups; gi++) packPanels(f, aAt + gi * Mr * R, coutG, R, w, gi * coutG * R, R, 1);
+  src.table(arena.i32, tAt);
+  if (bias) f.set(bias, biasAt);
+  arena.i32.fill(0, fAt, fAt + T);
+  return {
+    job: jobOf({
+      kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Nr, R,
+      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: slotB * B, bGroup: src.groupStride * B, tab: tAt * 4,
+      c: cAt * B, cItem: slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: bias ? biasAt * B : -1, biasRows: coutG, flags: fAt * 4,
+    }),
+    flops: 2 * T * Cout * Lo * R,
+    prepare: (i) => {
+      src.clear(f, bAt + i * slotB);
+      src.fill(f, bAt + i * slotB, i);
+    },
+    finish: (i) => {
       for (let gi = 0; gi < groups; gi++) {
-        if (bias) for (let m = 0; m < coutG; m++) f.fill(bias[gi * coutG + m]!, cAt + m * Nr, cAt + (m + 1) * Nr);
-        nn(Mr, Nr, R, (aAt + gi * Mr * R) * B, (bAt + gi * src.groupStride) * B, tAt * 4, cAt * B, Nr * B, bias ? 1 : 0);
         for (let m = 0; m < coutG; m++) {
-          y.set(f.subarray(cAt + m * Nr, cAt + m * Nr + Lo), (n * Cout + gi * coutG + m) * Lo);
+          const at = cAt + i * slotC + (gi * Mr + m) * Nr;
+          y.set(f.subarray(at, at + Lo), (i * Cout + gi * coutG + m) * Lo);
         }
       }
-    }
-  }
+    },
+  };
+}
 
-  function conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): void {
-    const p = precisionOf(gx);
-    const { batch, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
-    const cinG = Cin / groups;
-    const coutG = Cout / groups;
-    const span = d * (K - 1);
-    // gx[c, i] = sum_{co, k'} w[co, c, K-1-k'] * gyP[co, i + k'*d], where gyP[co, j] = gy[co, (j-Q)/s]
-    // when j-Q is a multiple of s in range, else 0, and Q = span - padLeft.
-    const Q = span - padLeft;
-    const R = coutG * K;
-    const Mr = up(cinG, MR);
-    const Nr = up(L, p.nr);
-    const P = up(Nr + span + 8, 4);
-    arena.reset();
-    const aAt = allocIn(arena, p, groups * Mr * R);
-    const tAt = arena.alloc(R);
-    const bAt = allocIn(arena, p, Cout * P);
-    const cAt = allocIn(arena, p, Mr * Nr);
-    arena.commit();
-    const f = p.view(arena);
-    const t = arena.i32;
-    const nn = p.nn(arena);
-    const B = p.bytes;
-    packFlippedPanels(f, aAt, w, g, Mr, R);
-    for (let co = 0; co < coutG; co++) for (let k = 0; k < K; k++) t[tAt + co * K + k] = (co * P + k * d) * B;
-    // gy positions l that land in [0, L + span): j = l*s + Q.
-    const lo = Q >= 0 ? 0 : Math.ceil(-Q / s);
-    const hi = Math.max(lo, Math.min(Lo, Math.floor((L + span - 1 - Q) / s) + 1));
-    f.fill(0, bAt, bAt + Cout * P);
-    for (let n = 0; n < batch; n++) {
+/**
+ * conv1d backward input: gx[c, i] = sum_{co, k'} w[co, c, K-1-k'] * gyP[co, i + k'*d], where
+ * gyP[co, j] = gy[co, (j-Q)/s] when j-Q is a multiple of s in range, else 0, and
+ * Q = span - padLeft: gemm_nn of the flipped, transposed weights on shifted rows of gyP.
+ */
+export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): Plan {
+  const p = precisionOf(gx);
+  const { batch: T, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
+  const cinG = Cin / groups;
+  const coutG = Cout / groups;
+  const span = d * (K - 1);
+  const Q = span - padLeft;
+  const R = coutG * K;
+  const Mr = up(cinG, MR);
+  const Nr = up(L, p.nr);
+  const P = up(Nr + span + 8, 4);
+  const slotB = slot(Cout * P, p);
+  const slotC = slot(groups * Mr * Nr, p);
+  arena.reset();
+  const aAt = allocIn(arena, p, groups * Mr * R);
+  const tAt = arena.alloc(R);
+  const bAt = allocIn(arena, p, T * slotB);
+  const cAt = allocIn(arena, p, T * slotC);
+  const fAt = arena.alloc(T);
+  arena.commit();
+  const f = p.view(arena);
+  const t = arena.i32;
+  const B = p.bytes;
+  packFlippedPanels(f, aAt, w, g, Mr, R);
+  for (let co = 0; co < coutG; co++) for (let k = 0; k < K; k++) t[tAt + co * K + k] = (co * P + k * d) * B;
+  t.fill(0, fAt, fAt + T);
+  // gy positions l that land in [0, L + span): j = l*s + Q.
+  const lo = Q >= 0 ? 0 : Math.ceil(-Q / s);
+  const hi = Math.max(lo, Math.min(Lo, Math.floor((L + span - 1 - Q) / s) + 1));
+  return {
+    job: jobOf({
+      kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Nr, R,
+      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: slotB * B, bGroup: coutG * P * B, tab: tAt * 4,
+      c: cAt * B, cItem: slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: -1, flags: fAt * 4,
+    }),
+    flops: 2 * T * Cout * Lo * cinG * K,
+    prepare: (i) => {
       for (let co = 0; co < Cout; co++) {
-        const src = (n * Cout + co) * Lo;
-        const row = bAt + co * P;
-        if (s === 1) {
-          if (hi > lo) f.set(gy.subarray(src + lo, src + hi), row + lo + Q);
+        const src = (i * Cout + co) * Lo;
+        const row = bAt + i * slotB + co * P;
+        if (s === 1 && hi > lo) {
+          f.fill(0, row, row + lo + Q);
+          f.set(gy.subarray(src + lo, src + hi), row + lo + Q);
+          f.fill(0, row + hi + Q, row + P);
         } else {
+          f.fill(0, row, row + P);
           for (let l = lo, j = row + lo * s + Q; l < hi; l++, j += s) f[j] = gy[src + l]!;
         }
       }
+    },
+    finish: (i) => {
       for (let gi = 0; gi < groups; gi++) {
-        nn(Mr, Nr, R, (aAt + gi * Mr * R) * B, (bAt + gi * coutG * P) * B, tAt * 4, cAt * B, Nr * B, 0);
         for (let c = 0; c < cinG; c++) {
-          gx.set(f.subarray(cAt + c * Nr, cAt + c * Nr + L), (n * Cin + gi * cinG + c) * L);
+          const at = cAt + i * slotC + (gi * Mr + c) * Nr;
+          gx.set(f.subarray(at, at + L), (i * Cin + gi * cinG + c) * L);
         }
       }
-    }
-  }
+    },
+  };
+}
 
-  function conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): void {
-    const p = precisionOf(gw);
-    const { batch, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
-    const cinG = Cin / groups;
-    const coutG = Cout / groups;
-    const R = cinG * K;
-    const Rr = up(R, NT_COLS);
-    const Mr = up(coutG, MR);
-    const Lr = up(Lo, p.lanes);
-    const src = inputRows(x, g, Lr, p.bytes);
-    arena.reset();
-    const aAt = allocIn(arena, p, groups * Mr * Lr);
-    const tAt = arena.alloc(Rr);
-    const bAt = allocIn(arena, p, src.rows * src.P);
-    const cAt = allocIn(arena, p, groups * Mr * Rr);
-    arena.commit();
-    const f = p.view(arena);
-    const t = arena.i32;
-    const nt = p.nt(arena);
-    const B = p.bytes;
-    src.table(t, tAt);
-    for (let r = R; r < Rr; r++) t[tAt + r] = 0; // a dummy column, dropped
-    f.fill(0, aAt, aAt + groups * Mr * Lr);
-    f.fill(0, bAt, bAt + src.rows * src.P);
-    for (let n = 0; n < batch; n++) {
-      src.fill(f, bAt, n);
+/** conv1d backward weight: gw[co, (c, k)] = sum over items of dot(gy row co, input row (c, k)), gemm_nt. */
+export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): Plan {
+  const p = precisionOf(gw);
+  const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
+  const cinG = Cin / groups;
+  const coutG = Cout / groups;
+  const R = cinG * K;
+  const Rr = up(R, NT_COLS);
+  const ldc = slot(Rr, p); // 64-byte rows: threads' panels never share a cache line
+  const Mr = up(coutG, MR);
+  const Lr = up(Lo, p.lanes);
+  const src = inputRows(x, g, Lr, p.bytes);
+  const slotA = slot(groups * Mr * Lr, p);
+  const slotB = slot(src.rows * src.P, p);
+  arena.reset();
+  const tAt = arena.alloc(Rr);
+  const aAt = allocIn(arena, p, T * slotA);
+  const bAt = allocIn(arena, p, T * slotB);
+  const cAt = allocIn(arena, p, groups * Mr * ldc);
+  arena.commit();
+  const f = p.view(arena);
+  const B = p.bytes;
+  src.table(arena.i32, tAt);
+  for (let r = R; r < Rr; r++) arena.i32[tAt + r] = 0; // a dummy column, dropped
+  return {
+    job: jobOf({
+      kind: KINDS.PANELS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Rr, R: Lr,
+      a: aAt * B, aItem: slotA * B, aGroup: Mr * Lr * B, lda: Lr * B, b: bAt * B, bItem: slotB * B, bGroup: src.groupStride * B,
+      tab: tAt * 4, c: cAt * B, cGroup: Mr * ldc * B, ldc: ldc * B, panelsPerGroup: Mr / MR,
+    }),
+    flops: 2 * T * Cout * Lo * R,
+    prepare: (i) => {
+      src.clear(f, bAt + i * slotB);
+      src.fill(f, bAt + i * slotB, i);
       for (let gi = 0; gi < groups; gi++) {
-        const a = aAt + gi * Mr * Lr;
+        const a = aAt + i * slotA + gi * Mr * Lr;
         for (let m = 0; m < coutG; m++) {
-          const row = (n * Cout + gi * coutG + m) * Lo;
+          const row = (i * Cout + gi * coutG + m) * Lo;
           f.set(gy.subarray(row, row + Lo), a + m * Lr);
+          f.fill(0, a + m * Lr + Lo, a + (m + 1) * Lr);
         }
-        nt(Mr, Rr, Lr, a * B, Lr * B, (bAt + gi * src.groupStride) * B, tAt * 4, (cAt + gi * Mr * Rr) * B, Rr * B, n > 0 ? 1 : 0);
+        f.fill(0, a + coutG * Lr, a + Mr * Lr);
       }
-    }
-    if (batch === 0) return void gw.fill(0);
-    for (let gi = 0; gi < groups; gi++) {
-      for (let m = 0; m < coutG; m++) {
-        const c = cAt + (gi * Mr + m) * Rr;
-        gw.set(f.subarray(c, c + R), (gi * coutG + m) * R);
+    },
+    finish: () => {
+      if (T === 0) return void gw.fill(0);
+      for (let gi = 0; gi < groups; gi++) {
+        for (let m = 0; m < coutG; m++) {
+          const c = cAt + (gi * Mr + m) * ldc;
+          gw.set(f.subarray(c, c + R), (gi * coutG + m) * R);
+        }
       }
-    }
-  }
+    },
+  };
+}
 
-  function gemm(
-    M: number, N: number, K: number,
-    a: Storage, aOff: number, aRow: number, aCol: number,
-    b: Storage, bOff: number, bRow: number, bCol: number,
-    c: Storage, cOff: number,
-  ): void {
-    if (M === 0 || N === 0) return;
-    if (K === 0) return void c.fill(0, cOff, cOff + M * N);
-    const p = precisionOf(c);
-    const Mr = up(M, MR);
-    const Nr = up(N, p.nr);
-    arena.reset();
-    const aAt = allocIn(arena, p, Mr * K);
-    const tAt = arena.alloc(K);
-    const bAt = allocIn(arena, p, K * Nr);
-    const cAt = allocIn(arena, p, Mr * Nr);
-    arena.commit();
-    const f = p.view(arena);
-    const t = arena.i32;
-    const B = p.bytes;
-    packPanels(f, aAt, M, K, a, aOff, aRow, aCol);
-    for (let k = 0; k < K; k++) {
-      t[tAt + k] = k * Nr * B;
-      const row = bAt + k * Nr;
-      const q = bOff + k * bRow;
-      if (bCol === 1) f.set(b.subarray(q, q + N), row);
-      else for (let j = 0; j < N; j++) f[row + j] = b[q + j * bCol]!;
-      f.fill(0, row + N, row + Nr);
-    }
-    p.nn(arena)(Mr, Nr, K, aAt * B, bAt * B, tAt * 4, cAt * B, Nr * B, 0);
-    for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Nr, cAt + m * Nr + N), cOff + m * N);
-  }
+/** gemm: A packed into panels, B's rows padded to the column block, one gemm_nn (columns split among threads). */
+export function planGemm(
+  arena: Arena, M: number, N: number, K: number,
+  a: Storage, aOff: number, aRow: number, aCol: number,
+  b: Storage, bOff: number, bRow: number, bCol: number,
+  c: Storage, cOff: number,
+): Plan {
+  const p = precisionOf(c);
+  const Mr = up(M, MR);
+  const Nr = up(N, p.nr);
+  arena.reset();
+  const aAt = allocIn(arena, p, Mr * K);
+  const tAt = arena.alloc(K);
+  const bAt = allocIn(arena, p, K * Nr);
+  const cAt = allocIn(arena, p, Mr * Nr);
+  arena.commit();
+  const f = p.view(arena);
+  const B = p.bytes;
+  return {
+    job: jobOf({ kind: KINDS.COLUMNS, f64: B === 8 ? 1 : 0, items: 1, groups: 1, M: Mr, N: Nr, R: K, a: aAt * B, b: bAt * B, tab: tAt * 4, c: cAt * B, ldc: Nr * B }),
+    flops: 2 * M * N * K,
+    prepare: () => {
+      const t = arena.i32;
+      packPanels(f, aAt, M, K, a, aOff, aRow, aCol);
+      for (let k = 0; k < K; k++) {
+        t[tAt + k] = k * Nr * B;
+        const row = bAt + k * Nr;
+        const q = bOff + k * bRow;
+        if (bCol === 1) f.set(b.subarray(q, q + N), row);
+        else for (let j = 0; j < N; j++) f[row + j] = b[q + j * bCol]!;
+        f.fill(0, row + N, row + Nr);
+      }
+    },
+    finish: () => {
+      for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Nr, cAt + m * Nr + N), cOff + m * N);
+    },
+  };
+}
 
-  return { gemm, conv1dForward, conv1dBackwardInput, conv1dBackwardWeight };
+/** The kinds and control-block slots the serialised worker functions are given (threads.ts fills in the slots). */
+export const SERIAL_CONSTS: Consts = {
+  kinds: KINDS,
+  slots: { SEQ: 0, READY: 0, NEXT: 0, ERR: 0, ABORT: 0, WORKED: 0, JOB: 0, ACK: 0, RANGE: 0, STARTED: 0 },
+  fields: JOB_FIELDS,
+  rows: MR,
+};
+
+/** Runs a plan on the calling thread alone: item by item, each copied in, computed and copied out while it is in cache. */
+export function runSerial(arena: Arena, plan: Plan): void {
+  const { job } = plan;
+  const ex = arena.exports;
+  const buffer = arena.memory.buffer;
+  if (job.kind === KINDS.ITEMS) {
+    for (let i = 0; i < job.items; i++) {
+      plan.prepare(i);
+      computeShare(ex, buffer, job, i, 0, 0, SERIAL_CONSTS);
+      plan.finish(i);
+    }
+  } else if (job.kind === KINDS.PANELS) {
+    const units = job.groups * job.panelsPerGroup;
+    for (let i = 0; i < job.items; i++) {
+      plan.prepare(i);
+      computeShare(ex, buffer, job, i, 0, units, SERIAL_CONSTS);
+    }
+    plan.finish(0);
+  } else {
+    plan.prepare(0);
+    computeShare(ex, buffer, job, 0, 0, job.N, SERIAL_CONSTS);
+    plan.finish(0);
+  }
+}
+
+/** The single-threaded kernels on `arena` (the threaded ones, threads.ts, run the same plans); every buffer of a call has one dtype (the registry's check). */
+export function makeWasmKernels(arena: Arena): WasmKernels {
+  return {
+    conv1dForward: (x, w, bias, y, g) => runSerial(arena, planConvForward(arena, x, w, bias, y, g)),
+    conv1dBackwardInput: (gy, w, gx, g) => runSerial(arena, planConvBackwardInput(arena, gy, w, gx, g)),
+    conv1dBackwardWeight: (gy, x, gw, g) => runSerial(arena, planConvBackwardWeight(arena, gy, x, gw, g)),
+    gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) => {
+      if (M === 0 || N === 0) return;
+      if (K === 0) return void c.fill(0, cOff, cOff + M * N);
+      runSerial(arena, planGemm(arena, M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff));
+    },
+  };
 }

@@ -1,28 +1,37 @@
-import type { Storage } from '../../storage/dtype.js';
-import type { Conv1dGeometry } from '../kernels.js';
-import type { Arena } from './arena.js';
-import { inputRows, isF32, makeWasmKernels, packFlippedPanels, packPanels, up, type WasmKernels } from './kernels.js';
+import { Arena, type WasmExports } from './arena.js';
+import {
+  KINDS, MR, P32, P64, planConvBackwardInput, planConvBackwardWeight, planConvForward, planGemm, runSerial, shareUnits,
+  type Plan, type WasmKernels,
+} from './kernels.js';
+import { WASM_SHARED_BASE64 } from './module.generated.js';
+import { computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, type WorkerInit } from './worker.js';
 
 /*
- * The threaded float32 kernels: the main thread and n-1 workers run kernels.wat's micro-kernels
- * on one shared WebAssembly.Memory. Kindling's ops are synchronous, so the main thread blocks
- * (Atomics.wait) until the workers are done; this only works where Atomics.wait is allowed on
- * the calling thread (Node's main thread, any Worker; not a browser's main thread).
+ * Threads for the 'wasm' kernels: the calling thread and n-1 workers run kernels.wat's
+ * micro-kernels on one shared WebAssembly.Memory. Kindling's ops are synchronous, so the
+ * calling thread waits for its workers (Atomics.wait where it may block, a spin on a
+ * browser's main thread).
  *
- * Only the main thread can see the caller's (unshared) tensors, so it does all copying in and
- * out of the shared arena; the workers only compute. Every job is split along outputs that do
- * not overlap, and each output is computed exactly as the single-threaded path computes it, so
- * results are bit-identical to it:
- *  - conv1d forward / backward input: one item per batch element (its own input and output
- *    slot). The main thread copies the items in, publishing each (READY), then both claim
- *    items from a shared counter (NEXT), and the main thread copies each finished item out
- *    (per-item flags) between its own items: dynamic, so the copying balances itself.
- *  - conv1d backward weight: every thread owns some 4-row panels of output channels (static
- *    ranges, the main thread's smaller because it also copies) and accumulates them over the
- *    whole batch in order, item by item as the main thread publishes them.
- *  - gemm: column blocks of C, after the main thread has packed A and B.
- * The protocol is a small Int32Array on a SharedArrayBuffer (the slots below); the worker's
- * loop is the JavaScript in WORKER_SOURCE.
+ * On by default where the platform allows: Node (worker_threads) and browsers that are
+ * cross-origin isolated (Web Workers on a SharedArrayBuffer). Nothing starts on import: the
+ * first call big enough to use threads starts the workers without waiting for them (that
+ * call, and any until they are up, run on the calling thread alone), and the workers never
+ * keep a Node process alive.
+ *
+ * Every kernel call is a Plan (kernels.ts): a Job that worker.ts's computeShare splits along
+ * outputs that do not overlap, so results are bit-identical to the single-threaded path,
+ * which runs the same plans (runSerial). Only the calling thread can see the caller's
+ * (unshared) tensors, so it does all copying in and out; the workers only compute:
+ *  - ITEMS (conv1d forward / backward input): one item per batch element. The calling thread
+ *    copies the items in, publishing each (READY), then all claim items from a shared counter
+ *    (NEXT), and the calling thread copies each finished item out (per-item flags) between its
+ *    own items: dynamic, so the copying balances itself.
+ *  - PANELS (conv1d backward weight): every thread owns some panels of output channels
+ *    (static ranges, the calling thread's smaller because it also copies) and accumulates them
+ *    over the whole batch in order, item by item as the calling thread publishes them.
+ *  - COLUMNS (gemm): static column ranges, after the calling thread has packed A and B.
+ * The protocol is a small Int32Array on a SharedArrayBuffer: the slots below, the Job's fields
+ * (worker.ts's JOB_FIELDS), and per-worker ACK, RANGE and STARTED slots.
  */
 
 /** Threads in all, the calling thread included: the control block has one ACK slot and one RANGE pair per worker. */
@@ -32,24 +41,25 @@ const MAX_WORKERS = MAX_THREADS - 1;
 // Control block slots. Each per-worker region's offset is derived from the cap, so that no
 // worker index the Pool accepts can reach into the next region.
 const SEQ = 0; // job number; workers wait on it
-const READY = 1; // items the main thread has copied in
-const NEXT = 2; // next unclaimed item (dynamic jobs)
+const READY = 1; // items the calling thread has copied in
+const NEXT = 2; // next unclaimed item (ITEMS)
 const ERR = 3; // set by a worker that threw
-const ABORT = 4; // set by the main thread when it threw mid-job
-const WORKED = 5; // items (or item-ranges) computed by workers, for tests
-const P = 8; // job parameters: P = kind, P+1 .. P+PARAMS-1 the rest
-const PARAMS = 20;
-const ACK = P + PARAMS; // ACK + w: the last job worker w finished
-const RANGE = ACK + MAX_WORKERS; // RANGE + 2w, +1: worker w's static range
-const CTL_INTS = RANGE + 2 * MAX_WORKERS;
+const ABORT = 4; // set by the calling thread when it threw mid-job
+const WORKED = 5; // items (or ranges) computed by workers, for tests
+const JOB = 8; // the Job, field by field
+const ACK = JOB + JOB_FIELDS.length; // ACK + w: the last job worker w finished
+const RANGE = ACK + MAX_WORKERS; // RANGE + 2w, +1: worker w's static range [lo, hi)
+const STARTED = RANGE + 2 * MAX_WORKERS; // STARTED + w: 1 once worker w has instantiated the module
+const CTL_INTS = STARTED + MAX_WORKERS;
 
 /** Throws at load time if an edit to the slots above makes two regions of the control block overlap. */
 function checkLayout(): void {
   const regions: [string, number, number][] = [
     ['scalars', SEQ, WORKED + 1],
-    ['params', P, P + PARAMS],
+    ['job', JOB, JOB + JOB_FIELDS.length],
     ['acks', ACK, ACK + MAX_WORKERS],
     ['ranges', RANGE, RANGE + 2 * MAX_WORKERS],
+    ['started', STARTED, STARTED + MAX_WORKERS],
   ];
   for (let i = 0; i < regions.length; i++) {
     const [name, lo, hi] = regions[i]!;
@@ -61,25 +71,36 @@ function checkLayout(): void {
 }
 checkLayout();
 
-const NN = 1; // batched gemm_nn: items claimed dynamically
-const NT = 2; // batched gemm_nt over static panel ranges
-const GEMM = 3; // one gemm_nn, static column ranges
-const QUIT = 4;
+/** What worker.ts's functions are given: the job kinds, these slots, the Job's fields, the panel height. */
+export const CONSTS: Consts = {
+  kinds: KINDS,
+  slots: { SEQ, READY, NEXT, ERR, ABORT, WORKED, JOB, ACK, RANGE, STARTED },
+  fields: JOB_FIELDS,
+  rows: MR,
+};
+
+/** Stores a job in the control block (readJob reads it back). */
+function writeJob(c: Int32Array, job: Job): void {
+  for (let i = 0; i < JOB_FIELDS.length; i++) c[JOB + i] = job[JOB_FIELDS[i]!];
+}
 
 /** How long a blocked thread waits for the other side before giving up (a worker died). */
 const DEADLINE_MS = 60_000;
 
 /**
- * The specifier of Node's worker_threads module, put together at run time from its pieces.
- * Written as a literal, even one held in a variable, it is folded back into
+ * The specifier of one of Node's built-in modules, put together at run time from its pieces.
+ * Written as a literal, even one held in a variable, it is folded back into e.g.
  * `import("node:worker_threads")` by minifiers (esbuild --minify, Vite), so every browser
- * bundle that includes enableThreads() would name a Node built-in, which bundlers try to
- * resolve and scanners flag. Joining the pieces in a function call is not a constant
- * expression to esbuild's or Vite's minifier; packaging.test.ts checks a minified browser
- * bundle for the name.
+ * bundle of core would name a Node built-in, which bundlers try to resolve and scanners flag.
+ * Joining the pieces in a function call is not a constant expression to esbuild's or Vite's
+ * minifier; packaging.test.ts checks a minified browser bundle for the names.
  */
 export function workerThreadsSpecifier(): string {
   return joinParts('node', ':', 'worker', '_', 'threads');
+}
+
+function osSpecifier(): string {
+  return joinParts('node', ':', 'o', 's');
 }
 
 function joinParts(...parts: string[]): string {
@@ -87,87 +108,41 @@ function joinParts(...parts: string[]): string {
 }
 
 /**
- * The worker's program (CommonJS, evaluated by Node's worker_threads with `eval: true`). It gets
- * the compiled module, the shared memory and the control block in one message, instantiates
- * the module on that memory, answers 'ready', then loops: wait for SEQ to change, run its part
- * of the job, store ACK. Mirrors the main thread's parts in makeThreadedKernels.
+ * The workers' program: worker.ts's functions, serialised (they are self-contained), called
+ * with what the worker is given: in Node through workerData, in a browser by its first message.
  */
-export const WORKER_SOURCE = `'use strict';
-const { parentPort } = require(${JSON.stringify(workerThreadsSpecifier())});
-parentPort.once('message', ({ module, memory, ctl: buffer, index }) => {
-  const { gemm_nn_f32: nn, gemm_nt_f32: nt } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const c = new Int32Array(buffer);
-  const ack = ${ACK} + index, lo = ${RANGE} + 2 * index;
-  const ready = (i) => {
-    for (let r; (r = Atomics.load(c, ${READY})) <= i && !c[${ABORT}]; ) Atomics.wait(c, ${READY}, r, 1000);
-    return !c[${ABORT}];
-  };
-  parentPort.postMessage('ready');
-  let seq = 0;
-  for (;;) {
-    Atomics.wait(c, ${SEQ}, seq);
-    seq = Atomics.load(c, ${SEQ});
-    const kind = c[${P}];
-    if (kind === ${QUIT}) break;
-    try {
-      const M = c[${P} + 1], N = c[${P} + 2], R = c[${P} + 3], a = c[${P} + 4], aG = c[${P} + 5], b = c[${P} + 6];
-      const bI = c[${P} + 7], bG = c[${P} + 8], tab = c[${P} + 9], cc = c[${P} + 10], cI = c[${P} + 11], cG = c[${P} + 12];
-      const ldc = c[${P} + 13], groups = c[${P} + 15], T = c[${P} + 16];
-      if (kind === ${NN}) {
-        const flags = new Int32Array(memory.buffer), fl = c[${P} + 17] >> 2;
-        const f32 = new Float32Array(memory.buffer), bias = c[${P} + 18], coutG = c[${P} + 19];
-        for (let i; (i = Atomics.add(c, ${NEXT}, 1)) < T; ) {
-          if (!ready(i)) break;
-          for (let g = 0; g < groups; g++) {
-            const at = cc + i * cI + g * cG;
-            if (bias >= 0) for (let m = 0; m < coutG; m++) f32.fill(f32[bias + g * coutG + m], (at + m * ldc) >> 2, (at + (m + 1) * ldc) >> 2);
-            nn(M, N, R, a + g * aG, b + i * bI + g * bG, tab, at, ldc, bias >= 0 ? 1 : 0);
-          }
-          Atomics.store(flags, fl + i, 1);
-          Atomics.notify(flags, fl + i);
-          Atomics.add(c, ${WORKED}, 1);
-        }
-      } else if (kind === ${NT}) {
-        const lda = c[${P} + 14], aI = c[${P} + 17], ppg = c[${P} + 18], u0 = c[lo], u1 = c[lo + 1];
-        for (let i = 0; i < T && u0 < u1; i++) {
-          if (!ready(i)) break;
-          for (let u = u0; u < u1; ) {
-            const g = (u / ppg) | 0, p = u - g * ppg, n = Math.min(ppg - p, u1 - u);
-            nt(4 * n, N, R, a + i * aI + g * aG + 4 * p * lda, lda, b + i * bI + g * bG, tab, cc + g * cG + 4 * p * ldc, ldc, i > 0 ? 1 : 0);
-            u += n;
-          }
-          Atomics.add(c, ${WORKED}, 1);
-        }
-      } else if (kind === ${GEMM}) {
-        const col = c[lo], cols = c[lo + 1];
-        if (cols > 0) {
-          nn(M, cols, R, a, b + 4 * col, tab, cc + 4 * col, ldc, 0);
-          Atomics.add(c, ${WORKED}, 1);
-        }
-      }
-    } catch (e) {
-      Atomics.store(c, ${ERR}, 1);
-    }
-    Atomics.store(c, ack, seq);
-    Atomics.notify(c, ack);
-  }
-  Atomics.store(c, ack, seq);
-  Atomics.notify(c, ack);
-});
-`;
+export function workerSource(platform: 'node' | 'browser'): string {
+  // esbuild's keepNames helper: a loader or bundler (tsx, vitest) may have put __name(...)
+  // calls inside the functions, which the worker's global scope must then provide.
+  const prelude = "'use strict';\nvar __name = (f) => f;\n";
+  const run = (init: string) => `(${workerMain.toString()})(${init}, ${JSON.stringify(CONSTS)}, ${computeShare.toString()}, ${readJob.toString()});`;
+  if (platform === 'node') return `${prelude}const { workerData } = require(${JSON.stringify(workerThreadsSpecifier())});\n${run('workerData')}\n`;
+  return `${prelude}self.onmessage = (e) => { ${run('e.data')} };\n`;
+}
 
-/** What the pool needs of a worker (node:worker_threads' Worker fits). */
+/** What the pool needs of a worker (node:worker_threads' Worker and a Web Worker both fit). */
 export interface WorkerLike {
-  postMessage(message: unknown): void;
   terminate(): unknown;
 }
 
-/** The main thread's side of the control block. */
+/** Whether this thread may block in Atomics.wait (Node's main thread and workers: yes; a browser's main thread: no). */
+function canBlock(): boolean {
+  try {
+    if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // 'not-equal' where allowed, TypeError where not
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The calling thread's side of the control block. */
 export class Pool {
   readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_INTS * 4));
   readonly workers: WorkerLike[] = [];
   private seq = 0;
   private broken = false;
+  private readonly blocks = canBlock();
 
   /**
    * `threads` is checked here, not when workers arrive, because the workers are given the
@@ -183,7 +158,7 @@ export class Pool {
     this.workers.push(worker);
   }
 
-  /** Threads in all, the main thread included. */
+  /** Threads in all, the calling thread included. */
   get size(): number {
     return this.workers.length + 1;
   }
@@ -193,21 +168,26 @@ export class Pool {
     return Atomics.load(this.ctl, WORKED);
   }
 
-  /** Starts a job: kind, parameters P+1.., and per-worker ranges already set by the caller. */
-  start(kind: number, params: number[], ranges?: [number, number][]): void {
-    if (this.broken) throw new Error('kindling: the worker threads stopped responding; call disableThreads()');
-    // A range or parameter that does not land in its slot would leave part of the output unwritten.
+  /** Whether every worker has instantiated the module and waits for jobs (read without the event loop). */
+  get started(): boolean {
+    if (this.workers.length !== this.threads - 1 || this.broken) return false;
+    for (let w = 0; w < this.workers.length; w++) if (Atomics.load(this.ctl, STARTED + w) !== 1) return false;
+    return true;
+  }
+
+  /** Starts a job; `ranges` gives each thread's [lo, hi) (entry 0 is the calling thread's). */
+  start(job: Job, ranges?: readonly (readonly [number, number])[]): void {
+    if (this.broken) throw new Error('kindling: the worker threads stopped responding; call setNumThreads(1)');
+    // A range or job that does not land in its slot would leave part of the output unwritten.
     if (this.workers.length !== this.threads - 1) throw new Error(`kindling: Pool: ${this.workers.length} of ${this.threads - 1} workers added`);
     if (ranges && ranges.length !== this.threads) throw new Error(`kindling: Pool: ${ranges.length} ranges for ${this.threads} threads`);
-    if (params.length >= PARAMS) throw new Error(`kindling: ${params.length} job parameters, the control block holds ${PARAMS - 1}`);
     const c = this.ctl;
     c[READY] = 0;
     c[NEXT] = 0;
     c[ERR] = 0;
     c[ABORT] = 0;
-    c[P] = kind;
-    for (let i = 0; i < params.length; i++) c[P + 1 + i] = params[i]!;
-    if (ranges) for (let w = 0; w < this.workers.length; w++) [c[RANGE + 2 * w], c[RANGE + 2 * w + 1]] = ranges[w + 1]!;
+    writeJob(c, job);
+    for (let w = 0; w < this.workers.length; w++) [c[RANGE + 2 * w], c[RANGE + 2 * w + 1]] = ranges ? ranges[w + 1]! : [0, 0];
     Atomics.store(c, SEQ, ++this.seq);
     Atomics.notify(c, SEQ);
   }
@@ -223,12 +203,13 @@ export class Pool {
     return Atomics.add(this.ctl, NEXT, 1);
   }
 
-  /** Blocks until view[index] != value (a worker stores and notifies it). */
-  waitWhile(view: Int32Array, index: number, value: number): void {
+  /** Blocks (or spins, where this thread may not block) until view[index] != value. */
+  waitWhile(view: Int32Array, index: number, value: number, failed = () => this.ctl[ERR] !== 0): void {
     const t0 = performance.now();
-    while (Atomics.load(view, index) === value) {
-      if (this.ctl[ERR]) return; // finish() reports it
-      Atomics.wait(view, index, value, 100);
+    for (let spins = 0; Atomics.load(view, index) === value; spins++) {
+      if (failed()) return; // finish() reports it
+      if (this.blocks) Atomics.wait(view, index, value, 100);
+      else if ((spins & 0xfff) !== 0) continue;
       if (performance.now() - t0 > DEADLINE_MS) this.fail();
     }
   }
@@ -241,11 +222,9 @@ export class Pool {
       this.publish(1 << 30);
     }
     for (let w = 0; w < this.workers.length; w++) {
-      const t0 = performance.now();
-      while (Atomics.load(this.ctl, ACK + w) !== this.seq) {
-        Atomics.wait(this.ctl, ACK + w, Atomics.load(this.ctl, ACK + w), 100);
-        if (performance.now() - t0 > DEADLINE_MS) this.fail();
-      }
+      const ack = Atomics.load(this.ctl, ACK + w);
+      if (ack !== this.seq) this.waitWhile(this.ctl, ACK + w, ack, () => false);
+      if (Atomics.load(this.ctl, ACK + w) !== this.seq) w--; // it finished an older job: wait again
     }
     if (this.ctl[ERR] && !aborted) throw new Error('kindling: a wasm worker thread failed');
   }
@@ -259,7 +238,7 @@ export class Pool {
   /** Asks the workers to leave their loops (they are terminated by the caller). */
   quit(): void {
     this.broken = true;
-    this.ctl[P] = QUIT;
+    this.ctl[JOB] = KINDS.QUIT;
     Atomics.store(this.ctl, SEQ, ++this.seq);
     Atomics.notify(this.ctl, SEQ);
   }
@@ -284,288 +263,304 @@ export function setThreadThreshold(flops?: number): number {
   return old;
 }
 
-/** The main thread's share of static splits (it also does all the copying). */
+/** The calling thread's share of static splits (it also does all the copying). */
 const MAIN_SHARE = 0.8;
 
-/** Splits `units` among `n` threads, thread 0 (main) getting MAIN_SHARE of an equal share; returns [lo, hi) per thread. */
+/** Splits `units` among `n` threads, thread 0 (the caller) getting mainShare of an equal share; returns [lo, hi) per thread. */
 function split(units: number, n: number, mainShare = MAIN_SHARE): [number, number][] {
   const main = Math.min(units, Math.round((units / n) * mainShare));
-  const out: [number, number][] = [[units - main, units]]; // main takes the last units
+  const out: [number, number][] = [[units - main, units]]; // the caller takes the last units
   const rest = units - main;
   for (let w = 0; w < n - 1; w++) out.push([Math.floor((w * rest) / (n - 1)), Math.floor(((w + 1) * rest) / (n - 1))]);
   return out;
 }
 
-/**
- * The 'wasm' kernels on a shared arena with a pool of workers. Calls too small to pay for the
- * wake-up (and float64, and geometries a split does not fit) run single-threaded on the same
- * arena.
- */
-export function makeThreadedKernels(arena: Arena, pool: Pool): WasmKernels {
+const nrOf = (job: Job): number => (job.f64 ? P64.nr : P32.nr);
+
+/** Runs a plan on the pool's threads (the plan is laid out in `arena`, the shared memory). */
+export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
+  const { job } = plan;
   const ex = arena.exports;
-  const serial = makeWasmKernels(arena);
-  const n = pool.size;
-  const convFlops = (g: Conv1dGeometry) => 2 * g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
-
-  /** Lays out the arena; false when the shared memory cannot grow that far (then run single-threaded). */
-  function commit(): boolean {
-    try {
-      arena.commit();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Shared by forward and backward input: items = batch elements, claimed dynamically. */
-  function runItems(
-    T: number, params: number[], flagsAt: number,
-    prepare: (i: number) => void, compute: (i: number) => void, copyOut: (i: number) => void,
-  ): void {
+  const mine = (item: number, lo: number, hi: number) => computeShare(ex, arena.memory.buffer, job, item, lo, hi, CONSTS);
+  if (job.kind === KINDS.COLUMNS) plan.prepare(0); // before the workers start: they read all of A and B
+  if (job.kind === KINDS.ITEMS) {
+    const T = job.items;
     const flags = arena.i32;
-    flags.fill(0, flagsAt, flagsAt + T);
-    pool.start(NN, params);
+    const fl = job.flags / 4;
+    pool.start(job);
     try {
       for (let i = 0; i < T; i++) {
-        prepare(i);
+        plan.prepare(i);
         pool.publish(i + 1);
       }
       let out = 0;
       for (let i; (i = pool.claim()) < T; ) {
-        compute(i);
-        Atomics.store(flags, flagsAt + i, 1);
-        while (out < T && Atomics.load(flags, flagsAt + out) === 1) copyOut(out++);
+        mine(i, 0, 0);
+        Atomics.store(flags, fl + i, 1);
+        while (out < T && Atomics.load(flags, fl + out) === 1) plan.finish(out++);
       }
       while (out < T) {
-        pool.waitWhile(flags, flagsAt + out, 0);
-        if (Atomics.load(flags, flagsAt + out) !== 1) break; // a worker failed: finish() throws
-        copyOut(out++);
+        pool.waitWhile(flags, fl + out, 0);
+        if (Atomics.load(flags, fl + out) !== 1) break; // a worker failed: finish() throws
+        plan.finish(out++);
       }
     } catch (e) {
       pool.finish(true);
       throw e;
     }
     pool.finish();
+    return;
   }
-
-  function conv1dForward(x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): void {
-    if (!isF32(x, w, bias, y) || g.batch < 2 || convFlops(g) < threshold) return serial.conv1dForward(x, w, bias, y, g);
-    const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
-    const cinG = Cin / groups;
-    const coutG = Cout / groups;
-    const R = cinG * K;
-    const Mr = up(coutG, 4);
-    const Nr = up(Lo, 8);
-    const src = inputRows(x as Float32Array, g, Nr);
-    const slotB = up(src.rows * src.P, 16);
-    const slotC = groups * Mr * Nr;
-    arena.reset();
-    const aAt = arena.alloc(groups * Mr * R);
-    const tAt = arena.alloc(R);
-    const biasAt = arena.alloc(Cout);
-    const bAt = arena.alloc(T * slotB);
-    const cAt = arena.alloc(T * slotC);
-    const fAt = arena.alloc(T);
-    if (!commit()) return serial.conv1dForward(x, w, bias, y, g);
-    const f = arena.f32;
-    for (let gi = 0; gi < groups; gi++) packPanels(f, aAt + gi * Mr * R, coutG, R, w, gi * coutG * R, R, 1);
-    src.table(arena.i32, tAt);
-    if (bias) f.set(bias, biasAt);
-    const compute = (i: number) => {
-      for (let gi = 0; gi < groups; gi++) {
-        const at = cAt + i * slotC + gi * Mr * Nr;
-        if (bias) for (let m = 0; m < coutG; m++) f.fill(f[biasAt + gi * coutG + m]!, at + m * Nr, at + (m + 1) * Nr);
-        ex.gemm_nn_f32(Mr, Nr, R, (aAt + gi * Mr * R) * 4, (bAt + i * slotB + gi * src.groupStride) * 4, tAt * 4, at * 4, Nr * 4, bias ? 1 : 0);
-      }
-    };
-    runItems(
-      T,
-      [Mr, Nr, R, aAt * 4, Mr * R * 4, bAt * 4, slotB * 4, src.groupStride * 4, tAt * 4, cAt * 4, slotC * 4, Mr * Nr * 4, Nr * 4, 0, groups, T, fAt * 4, bias ? biasAt : -1, coutG],
-      fAt,
-      (i) => {
-        src.clear(f, bAt + i * slotB);
-        src.fill(f, bAt + i * slotB, i);
-      },
-      compute,
-      (i) => {
-        for (let gi = 0; gi < groups; gi++) {
-          for (let m = 0; m < coutG; m++) {
-            const at = cAt + i * slotC + (gi * Mr + m) * Nr;
-            y.set(f.subarray(at, at + Lo), (i * Cout + gi * coutG + m) * Lo);
-          }
-        }
-      },
-    );
-  }
-
-  function conv1dBackwardInput(gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): void {
-    if (!isF32(gy, w, gx) || g.batch < 2 || convFlops(g) < threshold) return serial.conv1dBackwardInput(gy, w, gx, g);
-    const { batch: T, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
-    const cinG = Cin / groups;
-    const coutG = Cout / groups;
-    const span = d * (K - 1);
-    const Q = span - padLeft; // as in the single-threaded kernel
-    const R = coutG * K;
-    const Mr = up(cinG, 4);
-    const Nr = up(L, 8);
-    const Pp = up(Nr + span + 8, 4);
-    const slotB = up(Cout * Pp, 16);
-    const slotC = groups * Mr * Nr;
-    arena.reset();
-    const aAt = arena.alloc(groups * Mr * R);
-    const tAt = arena.alloc(R);
-    const bAt = arena.alloc(T * slotB);
-    const cAt = arena.alloc(T * slotC);
-    const fAt = arena.alloc(T);
-    if (!commit()) return serial.conv1dBackwardInput(gy, w, gx, g);
-    const { f32: f, i32: t } = arena;
-    packFlippedPanels(f, aAt, w as Float32Array, g, Mr, R);
-    for (let co = 0; co < coutG; co++) for (let k = 0; k < K; k++) t[tAt + co * K + k] = (co * Pp + k * d) * 4;
-    const lo = Q >= 0 ? 0 : Math.ceil(-Q / s);
-    const hi = Math.max(lo, Math.min(Lo, Math.floor((L + span - 1 - Q) / s) + 1));
-    runItems(
-      T,
-      [Mr, Nr, R, aAt * 4, Mr * R * 4, bAt * 4, slotB * 4, coutG * Pp * 4, tAt * 4, cAt * 4, slotC * 4, Mr * Nr * 4, Nr * 4, 0, groups, T, fAt * 4, -1, 0],
-      fAt,
-      (i) => {
-        for (let co = 0; co < Cout; co++) {
-          const src = (i * Cout + co) * Lo;
-          const row = bAt + i * slotB + co * Pp;
-          if (s === 1 && hi > lo) {
-            f.fill(0, row, row + lo + Q);
-            f.set(gy.subarray(src + lo, src + hi), row + lo + Q);
-            f.fill(0, row + hi + Q, row + Pp);
-          } else {
-            f.fill(0, row, row + Pp);
-            for (let l = lo, j = row + lo * s + Q; l < hi; l++, j += s) f[j] = gy[src + l]!;
-          }
-        }
-      },
-      (i) => {
-        for (let gi = 0; gi < groups; gi++) {
-          ex.gemm_nn_f32(Mr, Nr, R, (aAt + gi * Mr * R) * 4, (bAt + i * slotB + gi * coutG * Pp) * 4, tAt * 4, (cAt + i * slotC + gi * Mr * Nr) * 4, Nr * 4, 0);
-        }
-      },
-      (i) => {
-        for (let gi = 0; gi < groups; gi++) {
-          for (let c = 0; c < cinG; c++) {
-            const at = cAt + i * slotC + (gi * Mr + c) * Nr;
-            gx.set(f.subarray(at, at + L), (i * Cin + gi * cinG + c) * L);
-          }
-        }
-      },
-    );
-  }
-
-  function conv1dBackwardWeight(gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): void {
-    const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
-    const coutG = Cout / groups;
-    const Mr = up(coutG, 4);
-    const ppg = Mr / 4; // 4-row panels per group
-    const units = groups * ppg;
-    if (!isF32(gy, x, gw) || T < 1 || units < 2 || convFlops(g) < threshold) return serial.conv1dBackwardWeight(gy, x, gw, g);
-    const cinG = Cin / groups;
-    const R = cinG * K;
-    const Rr = up(R, 2);
-    const ldc = up(Rr, 16); // 64-byte rows: threads' panels never share a cache line
-    const Lr = up(Lo, 4);
-    const src = inputRows(x as Float32Array, g, Lr);
-    const slotA = groups * Mr * Lr;
-    const slotB = up(src.rows * src.P, 16);
-    arena.reset();
-    const tAt = arena.alloc(Rr);
-    const aAt = arena.alloc(T * slotA);
-    const bAt = arena.alloc(T * slotB);
-    const cAt = arena.alloc(groups * Mr * ldc);
-    if (!commit()) return serial.conv1dBackwardWeight(gy, x, gw, g);
-    const { f32: f, i32: t } = arena;
-    src.table(t, tAt);
-    for (let r = R; r < Rr; r++) t[tAt + r] = 0; // a dummy column, dropped
-    const ranges = split(units, n);
-    const [u0, u1] = ranges[0]!;
-    const prepare = (i: number) => {
-      src.clear(f, bAt + i * slotB);
-      src.fill(f, bAt + i * slotB, i);
-      for (let gi = 0; gi < groups; gi++) {
-        const a = aAt + i * slotA + gi * Mr * Lr;
-        for (let m = 0; m < coutG; m++) {
-          const row = (i * Cout + gi * coutG + m) * Lo;
-          f.set(gy.subarray(row, row + Lo), a + m * Lr);
-          f.fill(0, a + m * Lr + Lo, a + (m + 1) * Lr);
-        }
-        f.fill(0, a + coutG * Lr, a + Mr * Lr);
-      }
-    };
-    pool.start(NT, [Mr, Rr, Lr, aAt * 4, Mr * Lr * 4, bAt * 4, slotB * 4, src.groupStride * 4, tAt * 4, cAt * 4, 0, Mr * ldc * 4, ldc * 4, Lr * 4, groups, T, slotA * 4, ppg], ranges);
-    try {
-      prepare(0);
+  const ranges = job.kind === KINDS.PANELS
+    ? split(shareUnits(job, nrOf(job)), pool.size)
+    : split(shareUnits(job, nrOf(job)), pool.size, 1).map(([lo, hi]) => [lo * nrOf(job), hi * nrOf(job)] as [number, number]);
+  const [lo, hi] = ranges[0]!;
+  pool.start(job, ranges);
+  try {
+    if (job.kind === KINDS.PANELS) {
+      plan.prepare(0);
       pool.publish(1);
-      for (let i = 0; i < T; i++) {
-        if (i + 1 < T) {
-          prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the main thread computes
+      for (let i = 0; i < job.items; i++) {
+        if (i + 1 < job.items) {
+          plan.prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the caller computes
           pool.publish(i + 2);
         }
-        for (let u = u0; u < u1; ) {
-          const gi = Math.floor(u / ppg);
-          const p = u - gi * ppg;
-          const k = Math.min(ppg - p, u1 - u);
-          ex.gemm_nt_f32(4 * k, Rr, Lr, (aAt + i * slotA + gi * Mr * Lr + 4 * p * Lr) * 4, Lr * 4, (bAt + i * slotB + gi * src.groupStride) * 4, tAt * 4, (cAt + (gi * Mr + 4 * p) * ldc) * 4, ldc * 4, i > 0 ? 1 : 0);
-          u += k;
-        }
+        mine(i, lo, hi);
       }
-    } catch (e) {
-      pool.finish(true);
-      throw e;
+    } else {
+      mine(0, lo, hi);
     }
-    pool.finish();
-    for (let gi = 0; gi < groups; gi++) {
-      for (let m = 0; m < coutG; m++) {
-        const c = cAt + (gi * Mr + m) * ldc;
-        gw.set(f.subarray(c, c + R), (gi * coutG + m) * R);
+  } catch (e) {
+    pool.finish(true);
+    throw e;
+  }
+  pool.finish();
+  plan.finish(0);
+}
+
+// ---- the pool in use, started lazily --------------------------------------------------------------
+
+interface Threads {
+  pool: Pool;
+  arena: Arena;
+}
+
+/** The pool of the current thread count: null until a big call starts it (it may still be starting). */
+let active: Threads | null = null;
+/** setNumThreads's value; null: the default (the core count where threads are available). */
+let requested: number | null = null;
+/** A start failed (no shared memory, no workers): no further attempt until setNumThreads. */
+let unavailable = false;
+
+type WorkerThreads = typeof import('node:worker_threads');
+type NodeOs = typeof import('node:os');
+
+const isNode = (): boolean => typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** A Node built-in, synchronously (process.getBuiltinModule: Node 20.16+, 22.3+), or null. */
+function builtin<T>(specifier: string): T | null {
+  try {
+    const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    return typeof get === 'function' ? ((get(specifier) as T | undefined) ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where worker threads on shared memory can run: Node, or a cross-origin-isolated browser with Web Workers. */
+function platform(): 'node' | 'browser' | null {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return null;
+  if (isNode()) return 'node';
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown; Blob?: unknown; URL?: { createObjectURL?: unknown } };
+  return g.crossOriginIsolated === true && typeof g.Worker === 'function' && typeof g.Blob === 'function' && typeof g.URL?.createObjectURL === 'function' ? 'browser' : null;
+}
+
+let cores: number | null = null;
+
+/** Logical cores: navigator.hardwareConcurrency (browsers, Node 21+), else os.availableParallelism(). */
+function coreCount(): number {
+  if (cores !== null) return cores;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  let n = typeof nav?.hardwareConcurrency === 'number' ? nav.hardwareConcurrency : 0;
+  if (!n && isNode()) {
+    const os = builtin<NodeOs>(osSpecifier());
+    n = os ? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) : 0;
+  }
+  cores = Math.max(1, Math.min(MAX_THREADS, n || 1));
+  return cores;
+}
+
+/** setNumThreads (wasm/index.ts documents the public functions; their .d.ts must not reach this module's WebAssembly types). */
+export function setThreadCount(n: number, who = 'setNumThreads'): void {
+  checkThreadCount(n, who);
+  requested = n;
+  unavailable = false;
+  if (active && active.pool.size !== n) void stopThreads();
+}
+
+/** getNumThreads. */
+export function threadCount(): number {
+  return requested ?? (platform() ? coreCount() : 1);
+}
+
+/** The pool for a call of `flops` if one is started (starting it if none is): null means run on the calling thread. */
+function threadsFor(flops: number): Threads | null {
+  if (flops < threshold) return null;
+  if (active) return active.pool.started ? active : null;
+  const n = threadCount();
+  if (n > 1 && !unavailable) startPool(n);
+  return null;
+}
+
+/** Compiles the shared-memory module, synchronously where allowed, else in the background. */
+function sharedModule(): WebAssembly.Module | Promise<WebAssembly.Module> {
+  const bytes = Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0));
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return WebAssembly.compile(bytes); // a browser's main thread refuses synchronous compilation of bigger modules
+  }
+}
+
+/** Starts n - 1 workers on a new shared memory without waiting for them; `active` holds them at once. */
+function startPool(n: number): void {
+  const where = platform();
+  if (!where) return void (unavailable = true);
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  } catch {
+    return void (unavailable = true); // no WebAssembly threads (shared memory) here
+  }
+  const module = sharedModule();
+  if (module instanceof Promise) {
+    unavailable = true; // until it is compiled: calls meanwhile stay on the calling thread
+    module.then((m) => {
+      if (active === null && threadCount() === n) {
+        unavailable = false;
+        spawnAll(where, n, m, memory);
+      }
+    }, () => undefined);
+    return;
+  }
+  spawnAll(where, n, module, memory);
+}
+
+function spawnAll(where: 'node' | 'browser', n: number, module: WebAssembly.Module, memory: WebAssembly.Memory): void {
+  let arena: Arena;
+  try {
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    arena = new Arena(instance.exports as unknown as WasmExports, memory);
+  } catch {
+    return void (unavailable = true);
+  }
+  const pool = new Pool(n, () => void stopThreads());
+  const spawn = where === 'node' ? nodeSpawner() : browserSpawner();
+  if (!spawn) return void (unavailable = true);
+  try {
+    for (let i = 0; i < n - 1; i++) pool.add(spawn({ module, memory, ctl: pool.ctl.buffer as SharedArrayBuffer, index: i }, pool));
+  } catch {
+    for (const w of pool.workers) void w.terminate();
+    return void (unavailable = true);
+  }
+  active = { pool, arena };
+}
+
+type Spawner = (init: WorkerInit, pool: Pool) => WorkerLike;
+
+function nodeSpawner(): Spawner | null {
+  const wt = builtin<WorkerThreads>(workerThreadsSpecifier());
+  if (!wt) return null;
+  const source = workerSource('node');
+  return (init, pool) => {
+    const worker = new wt.Worker(source, { eval: true, name: `kindling-wasm-${init.index + 1}`, workerData: init });
+    worker.on('error', () => pool === active?.pool && void stopThreads()); // the worker catches its own errors: should not happen
+    worker.unref(); // an idle worker (blocked in Atomics.wait) must not keep the process alive
+    return worker;
+  };
+}
+
+function browserSpawner(): Spawner {
+  const url = URL.createObjectURL(new Blob([workerSource('browser')], { type: 'text/javascript' }));
+  return (init, pool) => {
+    const worker = new Worker(url, { name: `kindling-wasm-${init.index + 1}` });
+    worker.onerror = () => pool === active?.pool && void stopThreads();
+    worker.postMessage(init);
+    return worker;
+  };
+}
+
+/** Drops the pool at once (calls go single-threaded) and terminates its workers. */
+function stopThreads(): Promise<void> {
+  const a = active;
+  active = null;
+  if (!a) return Promise.resolve();
+  a.pool.quit();
+  return Promise.all(a.pool.workers.map((w) => w.terminate())).then(() => undefined);
+}
+
+/** Waits (on the event loop) until the pool in use has started, or has gone; the threads in use then. */
+async function started(): Promise<number> {
+  const t0 = performance.now();
+  while (active && !active.pool.started && performance.now() - t0 < DEADLINE_MS) await new Promise((r) => setTimeout(r, 1));
+  return threadsInUse();
+}
+
+/** enableThreads: setThreadCount(n), then starts the workers at once and resolves when they are up. */
+export async function startThreads(n: number): Promise<number> {
+  setThreadCount(n, 'enableThreads');
+  if (n > 1) threadsFor(Infinity);
+  return started();
+}
+
+/** disableThreads: one thread from now on; resolves once the workers are terminated. */
+export function endThreads(): Promise<void> {
+  requested = 1;
+  return stopThreads();
+}
+
+/** getThreads: 1 until the workers have started. */
+export function threadsInUse(): number {
+  return active?.pool.started ? active.pool.size : 1;
+}
+
+/** For tests: items (batch elements, panel ranges, column ranges) computed by worker threads so far. */
+export function workerItems(): number {
+  return active?.pool.worked ?? 0;
+}
+
+/**
+ * The 'wasm' kernels: each call's plan runs on the pool (laid out in the shared memory) when
+ * it is big enough and the pool has started, else on the calling thread in `plain` memory.
+ */
+export function makeKernels(plain: Arena): WasmKernels {
+  function exec(flops: number, build: (arena: Arena) => Plan): void {
+    const t = threadsFor(flops);
+    if (t) {
+      let plan: Plan | null = null;
+      try {
+        plan = build(t.arena);
+      } catch {
+        // the shared memory cannot grow that far: run on the calling thread's memory
+      }
+      if (plan) {
+        if (shareUnits(plan.job, nrOf(plan.job)) >= 2) runThreaded(t.pool, t.arena, plan);
+        else runSerial(t.arena, plan);
+        return;
       }
     }
+    runSerial(plain, build(plain));
   }
-
-  function gemm(
-    M: number, N: number, K: number,
-    a: Storage, aOff: number, aRow: number, aCol: number,
-    b: Storage, bOff: number, bRow: number, bCol: number,
-    c: Storage, cOff: number,
-  ): void {
-    const Nr = up(N, 8);
-    if (!isF32(a, b, c) || M === 0 || K === 0 || Nr < 16 || 2 * M * N * K < threshold) {
-      return serial.gemm(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff);
-    }
-    const Mr = up(M, 4);
-    arena.reset();
-    const aAt = arena.alloc(Mr * K);
-    const tAt = arena.alloc(K);
-    const bAt = arena.alloc(K * Nr);
-    const cAt = arena.alloc(Mr * Nr);
-    if (!commit()) return serial.gemm(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff);
-    const { f32: f, i32: t } = arena;
-    packPanels(f, aAt, M, K, a, aOff, aRow, aCol);
-    for (let k = 0; k < K; k++) {
-      t[tAt + k] = k * Nr * 4;
-      const row = bAt + k * Nr;
-      const p = bOff + k * bRow;
-      if (bCol === 1) f.set(b.subarray(p, p + N), row);
-      else for (let j = 0; j < N; j++) f[row + j] = b[p + j * bCol]!;
-      f.fill(0, row + N, row + Nr);
-    }
-    // Column blocks of 8, split evenly (the copying is done before the workers start).
-    const ranges = split(Nr / 8, n, 1).map(([lo, hi]) => [lo * 8, (hi - lo) * 8] as [number, number]);
-    pool.start(GEMM, [Mr, Nr, K, aAt * 4, 0, bAt * 4, 0, 0, tAt * 4, cAt * 4, 0, 0, Nr * 4], ranges);
-    try {
-      const [col, cols] = ranges[0]!;
-      if (cols > 0) ex.gemm_nn_f32(Mr, cols, K, aAt * 4, (bAt + col) * 4, tAt * 4, (cAt + col) * 4, Nr * 4, 0);
-    } catch (e) {
-      pool.finish(true);
-      throw e;
-    }
-    pool.finish();
-    for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Nr, cAt + m * Nr + N), cOff + m * N);
-  }
-
-  return { gemm, conv1dForward, conv1dBackwardInput, conv1dBackwardWeight };
+  const convFlops = (g: { batch: number; outChannels: number; outLength: number; inChannels: number; groups: number; kernelSize: number }) =>
+    2 * g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
+  return {
+    conv1dForward: (x, w, bias, y, g) => exec(convFlops(g), (a) => planConvForward(a, x, w, bias, y, g)),
+    conv1dBackwardInput: (gy, w, gx, g) => exec(convFlops(g), (a) => planConvBackwardInput(a, gy, w, gx, g)),
+    conv1dBackwardWeight: (gy, x, gw, g) => exec(convFlops(g), (a) => planConvBackwardWeight(a, gy, x, gw, g)),
+    gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) => {
+      if (M === 0 || N === 0) return;
+      if (K === 0) return void c.fill(0, cOff, cOff + M * N);
+      exec(2 * M * N * K, (ar) => planGemm(ar, M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff));
+    },
+  };
 }

@@ -1,0 +1,178 @@
+import type { WasmExports } from './arena.js';
+
+/*
+ * What every thread runs, the calling thread and the workers alike. The functions below are
+ * type-checked like the rest of core and used directly on the calling thread; threads.ts also
+ * serialises them with Function.prototype.toString() into the workers' program. So each may
+ * use only its parameters and globals (no imports, no module-level constants, no other
+ * function of this file by name): whatever it needs comes in through `consts`.
+ */
+
+/**
+ * One kernel call laid out in WebAssembly memory, as every thread reads it. Addresses and
+ * strides are in bytes; M, N, R count elements of the micro-kernel call. Every field has one
+ * meaning whatever the kind; a kind ignores the fields it does not use (they are 0).
+ */
+export interface Job {
+  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), PANELS (gemm_nt over static panel ranges, accumulated over items in order), COLUMNS (one gemm_nn split into static column ranges), QUIT. */
+  kind: number;
+  /** 1 for float64 (the _f64 micro-kernels), 0 for float32. */
+  f64: number;
+  /** Batch elements (ITEMS, PANELS); 1 for COLUMNS. */
+  items: number;
+  groups: number;
+  M: number;
+  N: number;
+  /** gemm_nn: the reduction length; gemm_nt: L, the dot products' length. */
+  R: number;
+  a: number;
+  aItem: number;
+  aGroup: number;
+  /** gemm_nt's row stride of A. */
+  lda: number;
+  b: number;
+  bItem: number;
+  bGroup: number;
+  /** The table of byte offsets of B's rows (gemm_nn) or columns (gemm_nt). */
+  tab: number;
+  c: number;
+  cItem: number;
+  cGroup: number;
+  ldc: number;
+  /** ITEMS: the address of the bias values, or -1: rows of C start as bias[g*biasRows + m] and the product is added. */
+  bias: number;
+  biasRows: number;
+  /** ITEMS: address of one Int32 done-flag per item (set by whichever thread computed it). */
+  flags: number;
+  /** PANELS: panels (of consts.rows rows) per group; a unit is one (group, panel). */
+  panelsPerGroup: number;
+}
+
+/** The Job's fields in the order they occupy the control block. */
+export const JOB_FIELDS = [
+  'kind', 'f64', 'items', 'groups', 'M', 'N', 'R', 'a', 'aItem', 'aGroup', 'lda', 'b', 'bItem', 'bGroup', 'tab',
+  'c', 'cItem', 'cGroup', 'ldc', 'bias', 'biasRows', 'flags', 'panelsPerGroup',
+] as const satisfies readonly (keyof Job)[];
+
+/** Everything the serialised functions need besides their arguments: kinds, slots of the control block, the panel height. */
+export interface Consts {
+  kinds: { ITEMS: number; PANELS: number; COLUMNS: number; QUIT: number };
+  /** Control block slots: job number, items published, next unclaimed item, a worker failed, the caller aborted, items computed by workers. */
+  slots: { SEQ: number; READY: number; NEXT: number; ERR: number; ABORT: number; WORKED: number; JOB: number; ACK: number; RANGE: number; STARTED: number };
+  fields: readonly (keyof Job)[];
+  /** Rows of A per gemm_nt block (kernels.ts's MR). */
+  rows: number;
+}
+
+/** The job in the control block `c` (written there by writeJob). */
+export function readJob(c: Int32Array, consts: Consts): Job {
+  const job = {} as Job;
+  const { fields, slots } = consts;
+  for (let i = 0; i < fields.length; i++) job[fields[i]!] = c[slots.JOB + i]!;
+  return job;
+}
+
+/**
+ * One thread's share of a job on item `item`: ITEMS computes the whole item (every group);
+ * PANELS the units [lo, hi) (units are (group, panel) pairs) of item `item`, added to what
+ * earlier items left in C; COLUMNS the columns [lo, hi) of the one product. The single- and
+ * multi-threaded paths both compute through this function, so they give the same bits.
+ */
+export function computeShare(ex: WasmExports, buffer: ArrayBufferLike, job: Job, item: number, lo: number, hi: number, consts: Consts): void {
+  const B = job.f64 ? 8 : 4;
+  const nn = job.f64 ? ex.gemm_nn_f64 : ex.gemm_nn_f32;
+  const { kinds } = consts;
+  if (job.kind === kinds.ITEMS) {
+    const f = job.bias >= 0 ? (job.f64 ? new Float64Array(buffer) : new Float32Array(buffer)) : null;
+    for (let g = 0; g < job.groups; g++) {
+      const c = job.c + item * job.cItem + g * job.cGroup;
+      if (f) {
+        for (let m = 0; m < job.biasRows; m++) {
+          const row = (c + m * job.ldc) / B;
+          f.fill(f[job.bias / B + g * job.biasRows + m]!, row, row + job.N);
+        }
+      }
+      nn(job.M, job.N, job.R, job.a + g * job.aGroup, job.b + item * job.bItem + g * job.bGroup, job.tab, c, job.ldc, f ? 1 : 0);
+    }
+  } else if (job.kind === kinds.PANELS) {
+    const nt = job.f64 ? ex.gemm_nt_f64 : ex.gemm_nt_f32;
+    const ppg = job.panelsPerGroup;
+    const rows = consts.rows;
+    for (let u = lo; u < hi; ) {
+      const g = Math.floor(u / ppg);
+      const p = u - g * ppg;
+      const n = Math.min(ppg - p, hi - u);
+      nt(rows * n, job.N, job.R, job.a + item * job.aItem + g * job.aGroup + rows * p * job.lda, job.lda,
+        job.b + item * job.bItem + g * job.bGroup, job.tab, job.c + g * job.cGroup + rows * p * job.ldc, job.ldc, item > 0 ? 1 : 0);
+      u += n;
+    }
+  } else if (job.kind === kinds.COLUMNS) {
+    if (hi > lo) nn(job.M, hi - lo, job.R, job.a, job.b + lo * B, job.tab, job.c + lo * B, job.ldc, 0);
+  }
+}
+
+/** What a worker is given when it starts: the compiled module, the shared memory, the control block and its index. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctl: SharedArrayBuffer;
+  index: number;
+}
+
+/**
+ * A worker's whole life: instantiate the module on the shared memory, say it started (its
+ * STARTED slot, so the calling thread never needs its event loop to learn it), then loop:
+ * wait for the job number to change, compute its part, store its ACK. `compute` and `read`
+ * are computeShare and readJob (passed in: a serialised function cannot name another).
+ */
+export function workerMain(init: WorkerInit, consts: Consts, compute: typeof computeShare, read: typeof readJob): void {
+  const { slots, kinds } = consts;
+  const ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as unknown as WasmExports;
+  const c = new Int32Array(init.ctl);
+  const w = init.index;
+  const ack = slots.ACK + w;
+  /** Waits until item i is published; false if the caller aborted the job. */
+  const ready = (i: number): boolean => {
+    for (let r; (r = Atomics.load(c, slots.READY)) <= i && !Atomics.load(c, slots.ABORT); ) Atomics.wait(c, slots.READY, r, 1000);
+    return !Atomics.load(c, slots.ABORT);
+  };
+  Atomics.store(c, slots.STARTED + w, 1);
+  Atomics.notify(c, slots.STARTED + w);
+  let seq = 0;
+  for (;;) {
+    Atomics.wait(c, slots.SEQ, seq);
+    seq = Atomics.load(c, slots.SEQ);
+    const job = read(c, consts);
+    if (job.kind === kinds.QUIT) break;
+    try {
+      const buffer = init.memory.buffer;
+      const lo = c[slots.RANGE + 2 * w]!;
+      const hi = c[slots.RANGE + 2 * w + 1]!;
+      if (job.kind === kinds.ITEMS) {
+        const flags = new Int32Array(buffer);
+        for (let i; (i = Atomics.add(c, slots.NEXT, 1)) < job.items; ) {
+          if (!ready(i)) break;
+          compute(ex, buffer, job, i, 0, 0, consts);
+          Atomics.store(flags, job.flags / 4 + i, 1);
+          Atomics.notify(flags, job.flags / 4 + i);
+          Atomics.add(c, slots.WORKED, 1);
+        }
+      } else if (job.kind === kinds.PANELS) {
+        for (let i = 0; i < job.items && lo < hi; i++) {
+          if (!ready(i)) break;
+          compute(ex, buffer, job, i, lo, hi, consts);
+          Atomics.add(c, slots.WORKED, 1);
+        }
+      } else if (job.kind === kinds.COLUMNS && hi > lo) {
+        compute(ex, buffer, job, 0, lo, hi, consts);
+        Atomics.add(c, slots.WORKED, 1);
+      }
+    } catch {
+      Atomics.store(c, slots.ERR, 1);
+    }
+    Atomics.store(c, ack, seq);
+    Atomics.notify(c, ack);
+  }
+  Atomics.store(c, ack, seq);
+  Atomics.notify(c, ack);
+}
