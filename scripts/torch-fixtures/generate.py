@@ -17,6 +17,7 @@ import nn_data
 import nn_layers
 import nn_losses
 import nn_optim
+import nn_safetensors
 import nn_schedulers
 import ops_index
 import ops_math
@@ -54,7 +55,7 @@ def main():
         print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
     # Module-level cases for @kindling/nn go to that package's own fixtures folder (the
     # weather example's twin to @kindling/examples' own).
-    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data, nn_losses, nn_optim, nn_layers, weather_twin):
+    for nn_area in (nn_conv_transpose, nn_schedulers, nn_data, nn_losses, nn_optim, nn_safetensors, nn_layers, weather_twin):
         if only and nn_area.AREA not in only:
             continue
         nn_root, nn_dir = nn_area.out_dir()

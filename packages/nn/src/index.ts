@@ -1,8 +1,9 @@
 /**
  * Neural-network building blocks with PyTorch's names and semantics: `Module` and `Parameter`,
  * layers (`Conv1d`, `Linear`, activations, `Flatten`, `Sequential`), the containers `ModuleList`
- * and `ModuleDict`, losses, the `SGD` and `Adam` optimizers, `gradcheckModule`, and safetensors
- * state dicts. Runs in browsers and Node; file helpers live in `@kindling/nn/node`.
+ * and `ModuleDict`, losses, the optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`),
+ * `gradcheckModule`, and safetensors state dicts. Runs in browsers and Node; file helpers live in
+ * `@kindling/nn/node`.
  *
  * @sortStrategy kind, alphabetical
  * @module @kindling/nn
@@ -56,6 +57,7 @@ export {
 export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
 export { summary } from './summary.js';
 export { saveSafetensors, loadSafetensors, loadSafetensorsWithMetadata } from './io/safetensors.js';
+export type { SafetensorsDType } from './io/safetensors-format.js';
 // The custom-op API lives in core; re-exported so a layer author needs one import (bumpVersion
 // for code that writes a tensor's storage in place, as the optimizers do).
 /** @category Custom ops */

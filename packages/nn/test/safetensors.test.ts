@@ -367,7 +367,7 @@ describe('safetensors decoder rejects malformed input', () => {
   });
 
   it('unknown dtype, named in the message', () => {
-    expectLoadError(() => decodeSafetensors(file({ w: { dtype: 'BF16', shape: [1], data_offsets: [0, 2] } }, [0, 0])), '"BF16"', 'F32 and F64');
+    expectLoadError(() => decodeSafetensors(file({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, [0])), '"F8_E4M3"', 'supported: F64, F32, F16, BF16, I64');
     expectLoadError(() => decodeSafetensors(file({ w: { dtype: 'f32', shape: [], data_offsets: [0, 4] } }, [0, 0, 0, 0])), '"f32"');
     // Must not be fooled by Object.prototype keys.
     expectLoadError(() => decodeSafetensors(file({ w: { dtype: 'toString', shape: [], data_offsets: [0, 0] } })), '"toString"');

@@ -13,12 +13,23 @@
  */
 import { type HeaderLimits, METADATA_KEY, type RawEntry, Shown, parseHeader, quote, showNumber } from './safetensors-header.js';
 
-export type SafetensorsDType = 'F32' | 'F64';
+/**
+ * The safetensors dtypes Kindling reads (all but the 8-bit floats); it writes F64, F32 and I64.
+ *
+ * @category Safetensors
+ */
+export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 export interface RawTensor {
   dtype: 'float32' | 'float64';
   shape: number[];
   data: Float32Array | Float64Array;
+  /**
+   * Encoding: `'I64'` writes the (integer) values as int64, as PyTorch keeps counters such as
+   * BatchNorm1d's num_batches_tracked; absent, the dtype decides (F32 or F64). Decoding: the
+   * dtype the file stored, when it was not F32 or F64.
+   */
+  file?: SafetensorsDType;
 }
 
 /**
@@ -58,10 +69,37 @@ const BY_RAW: Readonly<Record<RawTensor['dtype'], DTypeInfo>> = {
   float64: { file: 'F64', itemsize: 8, tag: 'Float64Array', alloc: (n) => new Float64Array(n) },
 };
 
-const BY_FILE: Readonly<Record<SafetensorsDType, RawTensor['dtype']>> = {
-  F32: 'float32',
-  F64: 'float64',
+/**
+ * How each file dtype becomes one of Kindling's two float dtypes. The rule, chosen so that no
+ * value changes: F16 and BF16 become float32 (every half and bfloat16 value is exactly a
+ * float32; NaN payloads are kept, and an F16 signalling NaN comes out quiet, as in torch); the integers become float64, which holds every 8-, 16- and
+ * 32-bit integer, and a 64-bit one up to 2^53 in magnitude (a larger I64 or U64 value is refused,
+ * naming the tensor, instead of being rounded); BOOL becomes float64 0 or 1 (a byte other than
+ * 0 or 1 is refused). F8_E4M3 / F8_E5M2 are not read.
+ */
+interface FileInfo {
+  readonly itemsize: number;
+  readonly dtype: RawTensor['dtype'];
+}
+
+const BY_FILE: Readonly<Record<SafetensorsDType, FileInfo>> = {
+  F64: { itemsize: 8, dtype: 'float64' },
+  F32: { itemsize: 4, dtype: 'float32' },
+  F16: { itemsize: 2, dtype: 'float32' },
+  BF16: { itemsize: 2, dtype: 'float32' },
+  I64: { itemsize: 8, dtype: 'float64' },
+  U64: { itemsize: 8, dtype: 'float64' },
+  I32: { itemsize: 4, dtype: 'float64' },
+  U32: { itemsize: 4, dtype: 'float64' },
+  I16: { itemsize: 2, dtype: 'float64' },
+  U16: { itemsize: 2, dtype: 'float64' },
+  I8: { itemsize: 1, dtype: 'float64' },
+  U8: { itemsize: 1, dtype: 'float64' },
+  BOOL: { itemsize: 1, dtype: 'float64' },
 };
+
+/** 2^53: the largest magnitude up to which float64 holds every integer. */
+const EXACT_INT = 2 ** 53;
 
 /**
  * Typed arrays use host byte order, the file is always little-endian. On the
@@ -105,7 +143,7 @@ export function encodeSafetensors(
     parts.push(`${JSON.stringify(METADATA_KEY)}:${encodeMetadata(metadata)}`);
   }
 
-  const chunks: { info: DTypeInfo; data: Float32Array | Float64Array }[] = [];
+  const chunks: { info: DTypeInfo; data: Float32Array | Float64Array; int64: boolean }[] = [];
   let offset = 0;
   const entries = Object.entries(tensors);
   // What we write must be what we (and the limits) read back.
@@ -117,13 +155,14 @@ export function encodeSafetensors(
   }
   for (const [name, tensor] of entries) {
     const info = checkTensorForEncode(name, tensor);
+    const int64 = tensor.file === 'I64';
     const begin = offset;
-    offset += tensor.data.length * info.itemsize;
+    offset += tensor.data.length * (int64 ? 8 : info.itemsize);
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${info.file}","shape":[${tensor.shape.join(',')}],` +
+      `${JSON.stringify(name)}:{"dtype":"${int64 ? 'I64' : info.file}","shape":[${tensor.shape.join(',')}],` +
         `"data_offsets":[${begin},${offset}]}`,
     );
-    chunks.push({ info, data: tensor.data });
+    chunks.push({ info, data: tensor.data, int64 });
   }
 
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -141,7 +180,14 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + json.length, dataStart);
 
   let cursor = dataStart;
-  for (const { info, data } of chunks) {
+  const view = new DataView(out.buffer);
+  for (const { info, data, int64 } of chunks) {
+    if (int64) {
+      // Checked integers of at most 2^53 in magnitude: BigInt is exact for them.
+      for (let i = 0; i < data.length; i++) view.setBigInt64(cursor + 8 * i, BigInt(data[i]!), true);
+      cursor += 8 * data.length;
+      continue;
+    }
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const dst = out.subarray(cursor, cursor + src.length);
     dst.set(src);
@@ -206,6 +252,17 @@ function checkTensorForEncode(name: string, tensor: RawTensor): DTypeInfo {
         `but data has ${tensor.data.length}`,
     );
   }
+  if (tensor.file !== undefined && tensor.file !== 'I64') {
+    throw new Error(`saveSafetensors: tensor ${quote(name)} can be written as I64 (or by its dtype), not as ${describe(tensor.file)}`);
+  }
+  if (tensor.file === 'I64') {
+    for (let i = 0; i < tensor.data.length; i++) {
+      const v = tensor.data[i]!;
+      if (!Number.isInteger(v) || Math.abs(v) > EXACT_INT) {
+        throw new Error(`saveSafetensors: tensor ${quote(name)} is an int64 buffer but holds ${showNumber(v)} at flat index ${i}; it must hold integers of at most 2^53 in magnitude`);
+      }
+    }
+  }
   return info;
 }
 
@@ -215,7 +272,7 @@ function checkTensorForEncode(name: string, tensor: RawTensor): DTypeInfo {
 
 interface PlannedTensor {
   name: string;
-  dtype: RawTensor['dtype'];
+  file: SafetensorsDType;
   shape: number[];
   begin: number;
   end: number;
@@ -256,21 +313,113 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const plan = entries.map(({ name, entry }) => readEntry(name, entry, dataLength));
   checkCoverage(plan, dataLength);
 
-  // Everything is validated; from here on nothing can throw except allocation.
+  // The header is validated; what remains is the values themselves (an I64 beyond 2^53, a BOOL
+  // byte other than 0/1), checked while converting: a throw there still returns nothing.
   const tensors = Object.fromEntries(
-    plan.map(({ name, dtype, shape, begin, end }): [string, RawTensor] => {
+    plan.map(({ name, file, shape, begin, end }): [string, RawTensor] => {
+      const { dtype, itemsize } = BY_FILE[file];
       const info = BY_RAW[dtype];
-      const data = info.alloc((end - begin) / info.itemsize);
-      if (end === begin) return [name, { dtype, shape, data }];
-      const dst = new Uint8Array(data.buffer);
-      // A byte copy (rather than a typed view on `bytes`) is what makes
-      // unaligned offsets work and guarantees no aliasing of the input.
-      dst.set(bytes.subarray(dataStart + begin, dataStart + end));
-      if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(dst, info.itemsize);
-      return [name, { dtype, shape, data }];
+      const data = info.alloc((end - begin) / itemsize);
+      const raw: RawTensor = file === 'F32' || file === 'F64' ? { dtype, shape, data } : { dtype, shape, data, file };
+      if (end === begin) return [name, raw];
+      if (file === 'F32' || file === 'F64') {
+        const dst = new Uint8Array(data.buffer);
+        // A byte copy (rather than a typed view on `bytes`) is what makes
+        // unaligned offsets work and guarantees no aliasing of the input.
+        dst.set(bytes.subarray(dataStart + begin, dataStart + end));
+        if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(dst, info.itemsize);
+      } else {
+        convert(name, file, bytes, dataStart + begin, data);
+      }
+      return [name, raw];
     }),
   );
   return { tensors, metadata };
+}
+
+/**
+ * Decodes `out.length` little-endian values of a non-float32/64 file dtype starting at byte
+ * `at` (any alignment) into `out`, by the rule documented at {@link BY_FILE}.
+ */
+function convert(name: string, file: SafetensorsDType, bytes: Uint8Array, at: number, out: Float32Array | Float64Array): void {
+  const n = out.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (file) {
+    case 'F16': {
+      // Bit for bit into float32's layout, so -0 and NaN payloads survive.
+      const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) bits[i] = halfToFloatBits(view.getUint16(at + 2 * i, true));
+      return;
+    }
+    case 'BF16': {
+      // bfloat16 is the top half of a float32.
+      const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(at + 2 * i, true) << 16;
+      return;
+    }
+    case 'I64':
+    case 'U64':
+      for (let i = 0; i < n; i++) {
+        const lo = view.getUint32(at + 8 * i, true);
+        const hi = file === 'I64' ? view.getInt32(at + 8 * i + 4, true) : view.getUint32(at + 8 * i + 4, true);
+        // v = hi·2^32 + lo is exact in float64 while |v| <= 2^53, i.e. -2^21 <= hi < 2^21, or v = 2^53.
+        if (hi < -(2 ** 21) || hi > 2 ** 21 || (hi === 2 ** 21 && lo !== 0)) {
+          const v = file === 'I64' ? view.getBigInt64(at + 8 * i, true) : view.getBigUint64(at + 8 * i, true);
+          fail(`tensor ${quote(name)} (${file}) holds ${v} at flat index ${i}, beyond 2^53 in magnitude, which a float64 cannot hold exactly`);
+        }
+        out[i] = hi * 4294967296 + lo;
+      }
+      return;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(at + 4 * i, true);
+      return;
+    case 'U32':
+      for (let i = 0; i < n; i++) out[i] = view.getUint32(at + 4 * i, true);
+      return;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(at + 2 * i, true);
+      return;
+    case 'U16':
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(at + 2 * i, true);
+      return;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(at + i);
+      return;
+    case 'U8':
+      for (let i = 0; i < n; i++) out[i] = bytes[at + i]!;
+      return;
+    case 'BOOL':
+      for (let i = 0; i < n; i++) {
+        const b = bytes[at + i]!;
+        if (b > 1) fail(`tensor ${quote(name)} (BOOL) holds the byte ${b} at flat index ${i}; a bool is stored as 0 or 1`);
+        out[i] = b;
+      }
+      return;
+    default:
+      throw new Error(`loadSafetensors: internal error, no conversion for ${file}`);
+  }
+}
+
+/** IEEE half-precision bits to the float32 bits of the same value (exact: float32 has more of everything). */
+function halfToFloatBits(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0x1f) {
+    // ±inf; a NaN keeps its payload and comes out quiet, as torch's conversion (x86's
+    // vcvtph2ps, and c10's software path) gives it.
+    return (sign | 0x7f800000 | (mant === 0 ? 0 : 0x400000 | (mant << 13))) >>> 0;
+  }
+  if (exp !== 0) return (sign | ((exp - 15 + 127) << 23) | (mant << 13)) >>> 0;
+  if (mant === 0) return sign >>> 0; // ±0
+  // Subnormal: mant·2^-24, normalised for float32.
+  let e = -1;
+  let m = mant;
+  do {
+    e++;
+    m <<= 1;
+  } while ((m & 0x400) === 0);
+  return (sign | ((127 - 15 - e) << 23) | ((m & 0x3ff) << 13)) >>> 0;
 }
 
 function fail(message: string): never {
@@ -302,10 +451,10 @@ function readEntry(name: string, entry: RawEntry | Shown, dataLength: number): P
     bad(name, `dtype must be a string, got ${describe(dtype)}`);
   }
   if (!Object.hasOwn(BY_FILE, dtype)) {
-    bad(name, `has unsupported dtype ${quote(dtype)} (only F32 and F64 are supported)`);
+    bad(name, `has unsupported dtype ${quote(dtype)} (supported: ${Object.keys(BY_FILE).join(', ')})`);
   }
-  const rawDtype = BY_FILE[dtype as SafetensorsDType];
-  const { itemsize } = BY_RAW[rawDtype];
+  const file = dtype as SafetensorsDType;
+  const { itemsize } = BY_FILE[file];
 
   if (!Array.isArray(shape)) {
     bad(name, `shape must be an array, got ${describe(shape)}`);
@@ -342,7 +491,7 @@ function readEntry(name: string, entry: RawEntry | Shown, dataLength: number): P
 
   // Normalise -0 (valid JSON, passes the integer check) to 0; the parser's array is ours to change.
   for (let i = 0; i < shape.length; i++) shape[i] += 0;
-  return { name, dtype: rawDtype, shape: shape as number[], begin, end };
+  return { name, file, shape: shape as number[], begin, end };
 }
 
 /**
