@@ -34,7 +34,7 @@ export interface DropoutOptions {
  * import { Dropout } from '@kindling/nn';
  * const drop = new Dropout(0.5, { seed: 0 });
  * const y = drop.forward(ones([8]));      // 0s and 2s
- * console.log(y.toArray().every((v) => v === 0 || v === 2), String(drop)); // true Dropout(p=0.5, inplace=False)
+ * console.log(Array.from(y.dataSync()).every((v) => v === 0 || v === 2), String(drop)); // true Dropout(p=0.5, inplace=False)
  * drop.eval();
  * console.log(drop.forward(ones([3])).toArray()); // [1, 1, 1]
  * ```

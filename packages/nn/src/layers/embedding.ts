@@ -36,7 +36,7 @@ const EMBEDDING_OPTIONS = ['paddingIdx', 'seed', 'generator', 'dtype'];
  * import { Embedding } from '@kindling/nn';
  * const emb = new Embedding(10, 3, { paddingIdx: 0, seed: 0 });
  * const y = emb.forward([[1, 2, 0], [4, 0, 0]]);
- * console.log(y.shape, emb.weight.toArray()[0], String(emb)); // [2, 3, 3] [0, 0, 0] Embedding(10, 3, padding_idx=0)
+ * console.log(y.shape, Array.from(emb.weight.dataSync()).slice(0, 3), String(emb)); // [2, 3, 3] [0, 0, 0] Embedding(10, 3, padding_idx=0)
  * ```
  *
  * @category Layers
