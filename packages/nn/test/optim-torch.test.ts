@@ -201,6 +201,9 @@ describe.each([
     expect(JSON.stringify(dst.stateDict(), (_k, v: unknown) => (v instanceof Tensor ? v.toArray() : v))).toBe(before);
     const bad = { ...sd, state: { 0: { ...sd.state['0'], step: -1 } } };
     expect(() => (src as { loadStateDict(s: unknown): void }).loadStateDict(bad)).toThrow(/'step' must be a non-negative integer, got -1/);
+    // PyTorch's snake_case state keys are refused, not skipped (a skipped one would restart the state).
+    const snake = { ...sd, state: { 0: { ...sd.state['0'], exp_avg: 1, square_avg: 1, sum_: 1 } } };
+    expect(() => (src as { loadStateDict(s: unknown): void }).loadStateDict(snake)).toThrow(new RegExp(`^${name}.loadStateDict: parameter 0 \\(shape \\[2\\]\\): unknown option '(exp_avg|square_avg|sum_)'`));
   });
 });
 

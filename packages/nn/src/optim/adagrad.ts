@@ -124,6 +124,7 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
   }
 
   protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdagradState {
+    checkOptions(where, saved, ['step', 'sum']);
     return { step: stepCount(saved.step, where), sum: importBuffer(saved.sum, p, where, 'sum') };
   }
 }

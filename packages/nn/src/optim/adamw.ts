@@ -129,6 +129,8 @@ export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
   }
 
   protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdamWState {
+    // PyTorch's own names (exp_avg, ...) would otherwise be skipped or fail as missing.
+    checkOptions(where, saved, ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
     return {
       step: stepCount(saved.step, where),
       expAvg: importBuffer(saved.expAvg, p, where, 'expAvg'),
@@ -140,6 +142,6 @@ export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
 
 /** A saved step count: a non-negative integer. */
 export function stepCount(step: unknown, where: string): number {
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${String(step)}`);
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${describeValue(step)}`);
   return step;
 }

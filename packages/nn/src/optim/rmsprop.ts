@@ -134,6 +134,8 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
   }
 
   protected importState(saved: Record<string, unknown>, p: Tensor, where: string): RMSpropState {
+    // PyTorch's own names (square_avg, ...) would otherwise be skipped or fail as missing.
+    checkOptions(where, saved, ['step', 'squareAvg', 'momentumBuffer', 'gradAvg']);
     const optional = (key: 'momentumBuffer' | 'gradAvg') => (saved[key] === undefined || saved[key] === null ? null : importBuffer(saved[key], p, where, key));
     return {
       step: stepCount(saved.step, where),
