@@ -7,6 +7,16 @@
 const W = 420;
 const H = 220;
 const PAD = { left: 46, right: 12, top: 14, bottom: 30 };
+/** Width of one character of the 11 px tick labels (digits are 0.64 em in DejaVu Sans; a little spare). */
+const TICK_CHAR = 7;
+
+/**
+ * The left margin that fits the widest tick label: a diverging run has ticks like "-2.0e153",
+ * which the fixed margin cut off at the SVG's left edge.
+ */
+function leftFor(labels: readonly string[]): number {
+  return Math.max(PAD.left, 10 + Math.max(0, ...labels.map((l) => l.length)) * TICK_CHAR);
+}
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -76,7 +86,8 @@ export interface BarSeries {
 /** Grouped bars around a zero line. */
 export function barChart(opts: { labels: readonly string[]; series: readonly BarSeries[]; range: StickyRange; title: string }): string {
   const { lo, hi, ticks } = opts.range.nice();
-  const iw = W - PAD.left - PAD.right;
+  const left = leftFor(ticks.map((t) => fmt(t)));
+  const iw = W - left - PAD.right;
   const ih = H - PAD.top - PAD.bottom;
   const y = (v: number) => PAD.top + ih * (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo));
   const n = opts.labels.length;
@@ -86,11 +97,13 @@ export function barChart(opts: { labels: readonly string[]; series: readonly Bar
   const labels: string[] = []; // drawn last, over every bar and marker
   out.push(`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title)}">`);
   for (const t of ticks) {
-    out.push(`<line class="grid${t === 0 ? ' zero' : ''}" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}"/>`);
-    out.push(`<text class="tick" x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
+    out.push(`<line class="grid${t === 0 ? ' zero' : ''}" x1="${left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}"/>`);
+    out.push(`<text class="tick" x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`);
   }
   for (let i = 0; i < n; i++) {
-    const cx = PAD.left + slot * (i + 0.5);
+    const cx = left + slot * (i + 0.5);
+    // Marker lines in this slot (the target): a bar's value label must not sit on one.
+    const marks = opts.series.filter((s) => s.kind === 'tick').map((s) => s.values[i]).filter((v): v is number => v !== undefined && Number.isFinite(v)).map(y);
     for (const s of opts.series) {
       const v = s.values[i];
       if (v === undefined || !Number.isFinite(v)) continue;
@@ -98,8 +111,7 @@ export function barChart(opts: { labels: readonly string[]; series: readonly Bar
       const top = Math.min(y0, y1), h = Math.max(Math.abs(y1 - y0), 1);
       if (s.kind === 'bar') {
         out.push(`<rect class="${s.cls}" x="${cx - bw / 2}" y="${top}" width="${bw}" height="${h}" rx="2"><title>${esc(s.name)} ${v}</title></rect>`);
-        const ly = v >= 0 ? top - 4 : top + h + 12;
-        labels.push(`<text class="value" x="${cx}" y="${Math.min(Math.max(ly, PAD.top + 8), H - PAD.bottom - 2)}" text-anchor="middle">${fmt(v)}</text>`);
+        labels.push(`<text class="value" x="${cx}" y="${labelY(v >= 0 ? top - 4 : top + h + 12, v >= 0, marks)}" text-anchor="middle">${fmt(v)}</text>`);
       } else if (s.kind === 'outline') {
         out.push(`<rect class="${s.cls}" x="${cx - bw / 2 - 3}" y="${top}" width="${bw + 6}" height="${h}" rx="2"><title>${esc(s.name)} ${v}</title></rect>`);
       } else {
@@ -110,6 +122,28 @@ export function barChart(opts: { labels: readonly string[]; series: readonly Bar
   }
   out.push(...labels, '</svg>');
   return out.join('');
+}
+
+/** The label's text spans about [y − 9, y + 2] (11.5 px digits on the baseline y). */
+const LABEL_UP = 10;
+const LABEL_DOWN = 3;
+const clampY = (ly: number) => Math.min(Math.max(ly, PAD.top + 8), H - PAD.bottom - 2);
+
+/**
+ * Where a bar's value label goes: past the end of the bar, unless a marker line (the target)
+ * crosses the text there; then just beyond the marker, on the side away from the bar, or just
+ * before it when that side has no room.
+ */
+function labelY(preferred: number, up: boolean, marks: readonly number[]): number {
+  const hits = (ly: number) => marks.some((m) => m >= ly - LABEL_UP - 1 && m <= ly + LABEL_DOWN + 1);
+  let ly = clampY(preferred);
+  for (let tries = 0; tries < 3 && hits(ly); tries++) {
+    const m = marks.find((mk) => mk >= ly - LABEL_UP - 1 && mk <= ly + LABEL_DOWN + 1)!;
+    const away = up ? m - LABEL_DOWN - 3 : m + LABEL_UP + 3;
+    const before = up ? m + LABEL_UP + 3 : m - LABEL_DOWN - 3;
+    ly = clampY(away) === away ? away : clampY(before);
+  }
+  return ly;
 }
 
 export interface LineSeries {
@@ -130,7 +164,6 @@ function thin(values: readonly number[], max: number): [number, number][] {
 
 /** Loss against epoch, log scale with a gridline per decade. */
 export function logLineChart(opts: { series: readonly LineSeries[]; xMax: number; title: string }): string {
-  const iw = W - PAD.left - PAD.right;
   const ih = H - PAD.top - PAD.bottom;
   const positives = opts.series.flatMap((s) => s.values.filter((v) => Number.isFinite(v) && v > 0));
   let d0 = -3, d1 = 1;
@@ -140,14 +173,18 @@ export function logLineChart(opts: { series: readonly LineSeries[]; xMax: number
     if (d1 <= d0) d1 = d0 + 1;
   }
   const xMax = Math.max(1, opts.xMax);
-  const x = (e: number) => PAD.left + (iw * e) / xMax;
+  const every = Math.ceil((d1 - d0) / 6);
+  const left = leftFor([`1e${d0}`, `1e${d1}`]);
+  const iw = W - left - PAD.right;
+  const x = (e: number) => left + (iw * e) / xMax;
   const y = (v: number) => PAD.top + ih * (1 - (Math.log10(Math.max(v, 1e-300)) - d0) / (d1 - d0));
   const out: string[] = [];
   out.push(`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title)}">`);
-  const every = Math.ceil((d1 - d0) / 6);
-  for (let d = d0; d <= d1; d++) {
-    out.push(`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(10 ** d)}" y2="${y(10 ** d)}"/>`);
-    if ((d - d0) % every === 0) out.push(`<text class="tick" x="${PAD.left - 6}" y="${y(10 ** d) + 4}" text-anchor="end">1e${d}</text>`);
+  // A line per labelled decade only: a diverging run spans hundreds of decades, and a line for
+  // each painted the plot grey.
+  for (let d = d0; d <= d1; d += every) {
+    out.push(`<line class="grid" x1="${left}" x2="${W - PAD.right}" y1="${y(10 ** d)}" y2="${y(10 ** d)}"/>`);
+    out.push(`<text class="tick" x="${left - 6}" y="${y(10 ** d) + 4}" text-anchor="end">1e${d}</text>`);
   }
   const xStep = niceStep(xMax / 5);
   for (let e = 0; e <= xMax + 1e-9; e += xStep) {

@@ -1,11 +1,12 @@
 /**
  * The page: reads the controls, trains with `Trainer` in chunks per animation frame (so the
- * page never freezes), and redraws the charts after each chunk.
+ * page never freezes), and redraws the charts and the graph view after each chunk.
  */
-import { BLOG_BIAS, BLOG_WEIGHT, analyzeHessian, blogForward, blogGradient, blogRecipes, trueGradient } from '@kindling/examples';
+import { BLOG_BIAS, BLOG_LR, BLOG_WEIGHT, analyzeHessian, blogForward, blogGradient, blogRecipes, trueGradient } from '@kindling/examples';
 import { StickyRange, barChart, fmt, logLineChart } from './charts.js';
+import { GraphView } from './graph-view.js';
 import { parseNumber, parseNumbers } from './parse.js';
-import { KERNEL_SIZE, Trainer, type TrainerSettings, settingsError } from './trainer.js';
+import { KERNEL_SIZE, type SettingsField, Trainer, type TrainerSettings, settingsErrors } from './trainer.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -24,7 +25,11 @@ const ui = {
   momentum: $<HTMLInputElement>('momentum'),
   nesterov: $<HTMLInputElement>('nesterov'),
   lrHint: $('lr-hint'),
-  settingsError: $('settings-error'),
+  lrError: $('lr-error'),
+  momentumError: $('momentum-error'),
+  nesterovError: $('nesterov-error'),
+  gradientError: $('gradient-error'),
+  pageError: $('page-error'),
   epochs: $<HTMLInputElement>('epochs'),
   epochsError: $('epochs-error'),
   speed: $<HTMLSelectElement>('speed'),
@@ -34,8 +39,10 @@ const ui = {
   reset: $<HTMLButtonElement>('reset'),
   newton: $<HTMLButtonElement>('newton'),
   newtonResult: $('newton-result'),
+  runWhy: $('run-why'),
   epoch: $('epoch'),
   loss: $<HTMLOutputElement>('loss'),
+  lossNote: $('loss-note'),
   params: $('params'),
   state: $('state'),
   chartInput: $('chart-input'),
@@ -55,12 +62,23 @@ let ghost: { losses: number[]; name: string } | null = null;
 let epochsTarget = 200;
 const ranges = { input: new StickyRange(), filter: new StickyRange(), pred: new StickyRange() };
 
+const graph = new GraphView({
+  container: $('graph'),
+  explain: $('graph-explain'),
+  status: $('graph-status'),
+  check: $('graph-check'),
+  step: $<HTMLButtonElement>('graph-step'),
+  finish: $<HTMLButtonElement>('graph-finish'),
+  clear: $<HTMLButtonElement>('graph-clear'),
+  modes: Array.from(document.querySelectorAll<HTMLInputElement>('input[name=graph-mode]')),
+});
+
 const recipes = blogRecipes();
 recipes.forEach((r, i) => ui.preset.add(new Option(r.name, String(i))));
 
 // ---- reading the controls -------------------------------------------------------------------
 
-/** Reads every control; marks bad ones inline. Returns settings, or null while any is invalid. */
+/** Reads every control; marks each bad one next to itself. Returns settings, or null while any is invalid. */
 function readSettings(): TrainerSettings | null {
   const input = parseNumbers(ui.input.value, { name: 'input x', minLength: KERNEL_SIZE, maxLength: 64 });
   const outputs = input.ok ? input.values.length - KERNEL_SIZE + 1 : undefined;
@@ -68,47 +86,68 @@ function readSettings(): TrainerSettings | null {
     name: 'target y',
     ...(outputs !== undefined ? { length: outputs, why: `one per filter position: ${input.ok ? input.values.length : '?'} inputs − ${KERNEL_SIZE} + 1` } : {}),
   });
-  showError(ui.input, ui.inputError, input.ok ? null : input.error);
-  showError(ui.target, ui.targetError, target.ok ? null : target.error);
-
   const optimizer = ui.optimizer.value === 'adam' ? 'adam' : 'sgd';
   const lr = parseNumber(ui.lr.value, 'learning rate', (v) => v > 0, 'a positive number');
   const momentum = optimizer === 'adam' ? { ok: true as const, value: 0 } : parseNumber(ui.momentum.value, 'momentum', (v) => v >= 0 && v < 1, 'in [0, 1)');
   ui.momentum.disabled = ui.nesterov.disabled = optimizer === 'adam';
-  showError(ui.lr, null, lr.ok ? null : lr.error);
-  showError(ui.momentum, null, momentum.ok ? null : momentum.error);
   const gradient = (document.querySelector<HTMLInputElement>('input[name=gradient]:checked')?.value === 'blog') ? 'blog' : 'autograd';
 
-  let settingsErr = !lr.ok ? lr.error : !momentum.ok ? momentum.error : null;
-  if (!input.ok || !target.ok || settingsErr) {
-    ui.settingsError.textContent = settingsErr ?? '';
-    return null;
-  }
+  // Every problem is shown at once, each next to its own control.
+  const errors: Partial<Record<SettingsField, string>> = {};
+  if (!input.ok) errors.input = input.error;
+  if (!target.ok) errors.target = target.error;
+  if (!lr.ok) errors.lr = lr.error;
+  if (!momentum.ok) errors.momentum = momentum.error;
   const settings: TrainerSettings = {
-    input: input.values,
-    target: target.values,
+    input: input.ok ? input.values : [],
+    target: target.ok ? target.values : [],
     lr: lr.ok ? lr.value : NaN,
     momentum: momentum.ok ? momentum.value : NaN,
     nesterov: optimizer === 'sgd' && ui.nesterov.checked,
     optimizer,
     gradient,
   };
-  settingsErr = settingsError(settings);
-  ui.settingsError.textContent = settingsErr ?? '';
+  // The trainer's own checks, for what the boxes cannot see alone (Nesterov without momentum,
+  // the blog's formula on a longer signal); a parse error on the same box comes first.
+  for (const e of settingsErrors(settings)) {
+    if ((e.field === 'input' || e.field === 'target') && (!input.ok || !target.ok)) continue;
+    if (e.field === 'gradient' && !input.ok) continue;
+    errors[e.field] ??= e.message;
+  }
+  showError(ui.input, ui.inputError, errors.input);
+  showError(ui.target, ui.targetError, errors.target);
+  showError(ui.lr, ui.lrError, errors.lr);
+  showError(ui.momentum, ui.momentumError, errors.momentum);
+  showError(ui.nesterov, ui.nesterovError, errors.nesterov);
+  ui.gradientError.textContent = errors.gradient ?? '';
+  if (Object.keys(errors).length > 0) return null;
   updateLrHint(settings);
-  return settingsErr ? null : settings;
+  return settings;
 }
 
 function readEpochs(): number | null {
   const e = parseNumber(ui.epochs.value, 'epochs', (v) => Number.isInteger(v) && v >= 0 && v <= 1_000_000, 'a whole number from 0 to 1 000 000');
-  showError(ui.epochs, ui.epochsError, e.ok ? null : e.error);
+  showError(ui.epochs, ui.epochsError, e.ok ? undefined : e.error);
   return e.ok ? e.value : null;
 }
 
-function showError(box: HTMLInputElement, where: HTMLElement | null, error: string | null): void {
-  box.setAttribute('aria-invalid', String(error !== null));
-  if (where) where.textContent = error ?? '';
+function showError(box: HTMLInputElement, where: HTMLElement, error: string | undefined): void {
+  box.setAttribute('aria-invalid', String(error !== undefined));
+  where.textContent = error ?? '';
 }
+
+/** The recipe whose settings the controls hold, so the select names the blog's own settings instead of "custom". */
+function syncRecipe(): void {
+  const gradient = document.querySelector<HTMLInputElement>('input[name=gradient]:checked')?.value ?? 'autograd';
+  const i = recipes.findIndex(({ options: o }) =>
+    (o.optimizer ?? 'sgd') === ui.optimizer.value
+    && (o.gradient ?? 'autograd') === gradient
+    && Number(ui.lr.value) === round4(o.lr ?? BLOG_LR)
+    && (ui.optimizer.value === 'adam' || (Number(ui.momentum.value) === round4(o.momentum ?? 0) && ui.nesterov.checked === (o.nesterov ?? false))));
+  ui.preset.value = i >= 0 ? String(i) : '';
+}
+
+const round4 = (v: number) => Number(v.toPrecision(4));
 
 /** The stability limit of plain gradient descent on this input, from the loss's Hessian. */
 function updateLrHint(s: TrainerSettings): void {
@@ -158,11 +197,22 @@ function setState(s: RunState): void {
     invalid: 'fix the highlighted input',
   }[s];
   const canTrain = trainer !== null && !trainer.diverged;
+  const epochsOk = readEpochs() !== null;
   ui.step.disabled = !canTrain || s === 'running';
-  ui.run.disabled = !canTrain || s === 'running';
   ui.pause.disabled = s !== 'running';
   ui.newton.disabled = !canTrain || s === 'running';
   ui.reset.disabled = s === 'invalid';
+  // Run says why it cannot run instead of ignoring the click.
+  const why = s === 'running' ? ''
+    : !trainer ? 'Run: fix the highlighted settings first.'
+    : trainer.diverged ? 'Run: the loss is no longer finite. Lower the learning rate (the run restarts), or Reset.'
+    : !epochsOk ? 'Run: epochs must be a whole number (see the error under it).'
+    : finished() ? `Run: epochs 0..${epochsTarget} are done. Raise epochs above ${epochsTarget} to train on, or Reset to start over.`
+    : '';
+  ui.run.disabled = s === 'running' || why !== '';
+  ui.runWhy.textContent = why;
+  ui.run.title = why;
+  graph.setBusy(s === 'running');
 }
 
 function frame(): void {
@@ -183,9 +233,8 @@ function frame(): void {
 }
 
 function run(): void {
-  if (!trainer || trainer.diverged) return;
   const e = readEpochs();
-  if (e === null) return;
+  if (!trainer || trainer.diverged || e === null) return; // Run is disabled then, with the reason under it
   epochsTarget = e;
   if (finished()) {
     setState('done');
@@ -203,19 +252,25 @@ const vec = (v: readonly number[], digits = 4) => `[${v.map((x) => fmt(x, digits
 function render(): void {
   const settings = trainer?.settings;
   const last = trainer?.history.at(-1);
-  ui.epoch.textContent = last ? String(last.epoch) : '–';
+  ui.epoch.textContent = last ? String(last.epoch) : 'not run yet';
+  ui.epoch.classList.toggle('pending', !last);
   if (last) {
     ui.loss.textContent = last.loss.toPrecision(6);
     ui.loss.dataset.loss = String(last.loss);
     ui.loss.dataset.epoch = String(last.epoch);
+    ui.lossNote.textContent = '';
   } else {
-    ui.loss.textContent = '–';
+    // Before the first epoch: the loss at the starting W, b, said to be untrained (data-loss
+    // stays empty: it holds recorded epochs only).
+    const start = trainer?.peek().loss;
+    ui.loss.textContent = start === undefined ? '' : start.toPrecision(6);
+    ui.lossNote.textContent = start === undefined ? '' : 'before training';
     ui.loss.dataset.loss = '';
     ui.loss.dataset.epoch = '';
   }
   const weight = trainer ? trainer.weight : [...BLOG_WEIGHT];
   const bias = trainer ? trainer.bias : BLOG_BIAS;
-  ui.params.textContent = `W = ${vec(weight)}, b = ${fmt(bias, 4)}`;
+  ui.params.textContent = `W = ${vec(weight)}, b\u00a0=\u00a0${fmt(bias, 4)}`; // b and its value stay on one line
   ui.params.dataset.weight = JSON.stringify(weight);
   ui.params.dataset.bias = String(bias);
   if (!settings || !trainer) return; // keep the last good charts while the input is invalid
@@ -273,6 +328,11 @@ function render(): void {
   if (ghost) ui.ghostName.textContent = ghost.name;
 
   renderGradients(settings, pred);
+  const next = trainer.epoch;
+  graph.setPoint(
+    { input: x, target: settings.target, weight, bias },
+    next === 0 ? 'The forward pass of epoch 0, at the blog\'s start' : `The forward pass epoch ${next} will start from (after the update of epoch ${next - 1})`,
+  );
 }
 
 function renderGradients(s: TrainerSettings, pred: readonly number[]): void {
@@ -299,8 +359,8 @@ function sub(i: number): string {
 
 // ---- wiring -----------------------------------------------------------------------------------
 
-function onSettingsChanged(fromPreset = false): void {
-  if (!fromPreset) ui.preset.value = '';
+function onSettingsChanged(): void {
+  syncRecipe();
   const wasRunning = state === 'running';
   newRun();
   if (wasRunning && trainer) run();
@@ -309,12 +369,17 @@ function onSettingsChanged(fromPreset = false): void {
 for (const el of [ui.input, ui.target]) el.addEventListener('input', () => onSettingsChanged());
 for (const el of [ui.lr, ui.momentum, ui.optimizer, ui.nesterov]) el.addEventListener('change', () => onSettingsChanged());
 document.querySelectorAll<HTMLInputElement>('input[name=gradient]').forEach((el) => el.addEventListener('change', () => onSettingsChanged()));
-ui.epochs.addEventListener('change', () => {
-  const e = readEpochs();
-  if (e !== null) epochsTarget = e;
-  if (state === 'done' && !finished()) setState('paused');
-  render();
-});
+// On every keystroke, so the error and Run's reason appear while typing, not on leaving the box.
+for (const type of ['input', 'change']) {
+  ui.epochs.addEventListener(type, () => {
+    const e = readEpochs();
+    if (e !== null) epochsTarget = e;
+    if (state === 'done' && !finished()) setState('paused');
+    else if (state === 'paused' && finished()) setState('done');
+    else setState(state);
+    render();
+  });
+}
 ui.preset.addEventListener('change', () => {
   const r = recipes[Number(ui.preset.value)];
   if (!r || ui.preset.value === '') return;
@@ -324,7 +389,7 @@ ui.preset.addEventListener('change', () => {
   ui.momentum.value = String(Number((o.momentum ?? 0).toPrecision(4)));
   ui.nesterov.checked = o.nesterov ?? false;
   document.querySelectorAll<HTMLInputElement>('input[name=gradient]').forEach((el) => (el.checked = el.value === (o.gradient ?? 'autograd')));
-  onSettingsChanged(true);
+  onSettingsChanged();
 });
 ui.step.addEventListener('click', () => {
   if (!trainer || trainer.diverged || state === 'running') return;
@@ -353,10 +418,11 @@ ui.reset.addEventListener('click', () => newRun());
 
 // Anything unexpected is shown on the page rather than left in the console.
 window.addEventListener('error', (e) => {
-  ui.settingsError.textContent = `Unexpected error: ${e.message}`;
+  ui.pageError.textContent = `Unexpected error: ${e.message}`;
   setState('paused');
 });
 
 epochsTarget = readEpochs() ?? 200;
+syncRecipe();
 newRun();
 document.body.dataset.ready = 'true';

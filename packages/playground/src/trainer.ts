@@ -10,6 +10,7 @@
 import { type Tensor, noGrad, tensor } from '@kindling/core';
 import { Adam, Conv1d, MSELoss, SGD } from '@kindling/nn';
 import { BLOG_BIAS, BLOG_WEIGHT, type BlogEpoch, type NewtonStepResult, blogLossWithBlogGradient, newtonStep } from '@kindling/examples';
+import { plural } from './parse.js';
 
 export const KERNEL_SIZE = BLOG_WEIGHT.length;
 
@@ -23,22 +24,31 @@ export interface TrainerSettings {
   gradient: 'autograd' | 'blog';
 }
 
-/** Why these settings cannot train, or null if they can. Messages are shown on the page. */
-export function settingsError(s: TrainerSettings): string | null {
+/** The control a settings problem belongs to, so the page can show it next to that control. */
+export type SettingsField = 'input' | 'target' | 'gradient' | 'lr' | 'momentum' | 'nesterov';
+
+/** Every reason these settings cannot train, each with its control; empty if they can. */
+export function settingsErrors(s: TrainerSettings): { field: SettingsField; message: string }[] {
   const k = KERNEL_SIZE;
-  if (s.input.length < k) return `input x needs at least ${k} values (the filter has ${k} taps), got ${s.input.length}`;
-  if (s.target.length !== s.input.length - k + 1) {
-    return `target y needs ${s.input.length - k + 1} values (one per filter position: ${s.input.length} − ${k} + 1), got ${s.target.length}`;
+  const out: { field: SettingsField; message: string }[] = [];
+  if (s.input.length < k) out.push({ field: 'input', message: `input x needs at least ${plural(k, 'value')} (the filter has ${k} taps), got ${s.input.length}` });
+  else if (s.target.length !== s.input.length - k + 1) {
+    out.push({ field: 'target', message: `target y needs ${plural(s.input.length - k + 1, 'value')} (one per filter position: ${s.input.length} − ${k} + 1), got ${s.target.length}` });
   }
-  if (s.gradient === 'blog' && s.target.length !== k) {
-    return `the blog's formula mixes the output index with the filter index, so it only works when there are as many outputs as taps: input x needs ${2 * k - 1} values`;
+  if (s.gradient === 'blog' && s.input.length - k + 1 !== k) {
+    out.push({ field: 'gradient', message: `the blog's formula mixes the output index with the filter index, so it only works when there are as many outputs as taps: input x needs ${2 * k - 1} values` });
   }
-  if (!(Number.isFinite(s.lr) && s.lr > 0)) return `learning rate must be a positive number, got ${s.lr}`;
+  if (!(Number.isFinite(s.lr) && s.lr > 0)) out.push({ field: 'lr', message: `learning rate must be a positive number, got ${s.lr}` });
   if (s.optimizer === 'sgd') {
-    if (!(Number.isFinite(s.momentum) && s.momentum >= 0 && s.momentum < 1)) return `momentum must be in [0, 1), got ${s.momentum}`;
-    if (s.nesterov && s.momentum === 0) return 'Nesterov needs a momentum above 0';
+    if (!(Number.isFinite(s.momentum) && s.momentum >= 0 && s.momentum < 1)) out.push({ field: 'momentum', message: `momentum must be in [0, 1), got ${s.momentum}` });
+    else if (s.nesterov && s.momentum === 0) out.push({ field: 'nesterov', message: 'Nesterov needs a momentum above 0' });
   }
-  return null;
+  return out;
+}
+
+/** Why these settings cannot train (the first reason), or null if they can. */
+export function settingsError(s: TrainerSettings): string | null {
+  return settingsErrors(s)[0]?.message ?? null;
 }
 
 export class Trainer {
@@ -74,8 +84,8 @@ export class Trainer {
     return s.optimizer === 'adam' ? new Adam(params, { lr: s.lr }) : new SGD(params, { lr: s.lr, momentum: s.momentum, nesterov: s.nesterov });
   }
 
-  /** The forward pass at the current W, b as a history entry (not recorded). */
-  private forwardEntry(): BlogEpoch {
+  /** The forward pass at the current W, b as a history entry, not recorded (the page shows it before the first epoch). */
+  peek(): BlogEpoch {
     const pred = noGrad(() => this.conv.forward(this.x));
     const loss = noGrad(() => this.mse.forward(pred, this.y));
     return { epoch: this.history.length, loss: loss.item(), prediction: Array.from(pred.dataSync()) };
@@ -142,12 +152,12 @@ export class Trainer {
    */
   newton(): NewtonStepResult | null {
     if (this.diverged) return null;
-    if (!this.landed) this.history.push(this.forwardEntry());
+    if (!this.landed) this.history.push(this.peek());
     const r = newtonStep({ weight: this.weight, bias: this.bias, input: this.settings.input, target: this.settings.target });
     this.lastGradient = { weight: r.gradient.slice(0, -1), bias: r.gradient.at(-1)! };
     this.conv.loadStateDict({ weight: [[r.weight]], bias: [r.bias] });
     this.opt = this.makeOptimizer();
-    const landed = this.forwardEntry();
+    const landed = this.peek();
     this.history.push(landed);
     this.landed = true;
     if (!Number.isFinite(landed.loss)) this.diverged = true;

@@ -88,7 +88,7 @@ if (!haveChromium && inCI) {
       await page.click('#run');
       // Wait for the run to end, however it ends, and say why if it did not finish.
       await page.waitForFunction(() => document.body.dataset.state !== 'running', undefined, { timeout: 30_000 });
-      const ended = await page.evaluate(() => `${document.body.dataset.state}: ${document.getElementById('settings-error')!.textContent}`);
+      const ended = await page.evaluate(() => `${document.body.dataset.state}: ${document.getElementById('page-error')!.textContent}`);
       expect(ended, `the run did not finish; problems: ${problems.join('; ')}`).toBe('done: ');
       return page.evaluate(() => {
         const loss = document.getElementById('loss')!;
@@ -124,6 +124,28 @@ if (!haveChromium && inCI) {
       expect(await page.locator('#chart-loss svg').count()).toBe(1);
       expect(await page.locator('#chart-pred svg rect.pred').count()).toBe(3);
       expect(await page.textContent('#state')).toBe('ready');
+      // Before the first epoch: the untrained values, said to be untrained (not "–").
+      expect(await page.textContent('#epoch')).toBe('not run yet');
+      expect(await page.textContent('#loss')).toBe('2.95000');
+      expect(await page.textContent('#loss-note')).toBe('before training');
+      // The blog's own settings are a recipe, and the select says so.
+      expect(await page.evaluate(() => (document.getElementById('preset') as HTMLSelectElement).selectedOptions[0]!.text)).toBe("SGD, the blog's lr");
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+      // At 1280 × 1000 the Run button and the loss chart share the first screen too.
+      for (const id of ['#run', '#chart-loss']) expect((await page.locator(id).boundingBox())!.y + (await page.locator(id).boundingBox())!.height, id).toBeLessThanOrEqual(1000);
+      // No select cuts its longest option ("3 epochs / fram" was cut).
+      for (const id of ['speed', 'preset', 'optimizer']) {
+        const fit = await page.evaluate((sel) => {
+          const el = document.getElementById(sel) as HTMLSelectElement;
+          const cs = getComputedStyle(el);
+          const ctx = document.createElement('canvas').getContext('2d')!;
+          ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+          const text = Math.max(...Array.from(el.options, (o) => ctx.measureText(o.text).width));
+          // Padding, border and the drop-down arrow (about 20 px in chromium).
+          return { need: Math.ceil(text + parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) + 20), have: el.clientWidth };
+        }, id);
+        expect(fit.need, `#${id}: its longest option needs ${fit.need} px, it has ${fit.have}`).toBeLessThanOrEqual(fit.have);
+      }
       expect(problems).toEqual([]);
     });
 
@@ -131,8 +153,28 @@ if (!haveChromium && inCI) {
       expectSameRun(await train({ gradient: 'blog' }), { gradient: 'blog' });
       expectSameRun(await train({}), {});
       expect(await page.textContent('#loss')).toBe(trainBlogExample().history.at(-1)!.loss.toPrecision(6)); // 0.0482210
+      // A finished run: Run is disabled and says why, instead of doing nothing when clicked.
+      expect(await page.isDisabled('#run')).toBe(true);
+      expect(await page.textContent('#run-why')).toBe('Run: epochs 0..200 are done. Raise epochs above 200 to train on, or Reset to start over.');
+      // The prediction labels (0.841 under a target of 1) do not sit on the target line.
+      const overlaps = await page.evaluate(() => {
+        const svg = document.querySelector('#chart-pred svg')!;
+        const lines = Array.from(svg.querySelectorAll('line.target'), (l) => Number(l.getAttribute('y1')));
+        return Array.from(svg.querySelectorAll<SVGTextElement>('text.value')).filter((t) => {
+          const b = t.getBBox();
+          return lines.some((y) => y + 1.5 > b.y && y - 1.5 < b.y + b.height);
+        }).map((t) => t.textContent);
+      });
+      expect(overlaps).toEqual([]);
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+      // Raising epochs continues the run.
+      await setValue('#epochs', '300');
+      expect(await page.isDisabled('#run')).toBe(false);
+      expect(await page.textContent('#run-why')).toBe('');
+      await page.click('#run');
+      await page.waitForFunction(() => document.body.dataset.state === 'done');
+      expect(await page.textContent('#epoch')).toBe('300');
       expect(problems).toEqual([]);
     });
 
@@ -152,7 +194,7 @@ if (!haveChromium && inCI) {
       await page.selectOption('#speed', '1');
       await setValue('#epochs', '100000');
       await page.click('#reset');
-      expect(await page.textContent('#epoch')).toBe('–');
+      expect(await page.textContent('#epoch')).toBe('not run yet');
       await page.click('#step');
       expect(await page.textContent('#epoch')).toBe('0');
       expect(await page.getAttribute('#loss', 'data-loss')).toBe(String(trainBlogExample({ epochs: 0 }).history[0]!.loss));
@@ -214,19 +256,197 @@ if (!haveChromium && inCI) {
       await page.fill('#input', '1, 0.7, 0.5, 0.3, 0.1, 0');
       await page.fill('#target', '1, 0, 0, 0');
       await page.check('input[name=gradient][value=blog]');
-      expect(await errorOf('settings-error')).toContain("the blog's formula");
+      expect(await errorOf('gradient-error')).toContain("the blog's formula");
       await page.check('input[name=gradient][value=autograd]');
+      expect(await errorOf('gradient-error')).toBe('');
+      // Two bad boxes: both errors show, each right under its own box.
       await setValue('#lr', '-1');
-      expect(await errorOf('settings-error')).toContain('learning rate must be a positive number');
+      await setValue('#momentum', '2');
+      expect(await errorOf('lr-error')).toBe('learning rate must be a positive number, got "-1"');
+      expect(await errorOf('momentum-error')).toBe('momentum must be in [0, 1), got "2"');
+      for (const [box, error] of [['#lr', '#lr-error'], ['#momentum', '#momentum-error']] as const) {
+        const [b, e] = [(await page.locator(box).boundingBox())!, (await page.locator(error).boundingBox())!];
+        expect(e.y - (b.y + b.height), `${error} sits under ${box}`).toBeGreaterThanOrEqual(0);
+        expect(e.y - (b.y + b.height), `${error} sits under ${box}`).toBeLessThan(12);
+        expect(Math.abs(e.x - b.x), `${error} is aligned with ${box}`).toBeLessThan(4);
+      }
+      expect(await page.isDisabled('#run')).toBe(true);
+      expect(await errorOf('run-why')).toBe('Run: fix the highlighted settings first.');
+      await setValue('#momentum', '0');
+      await page.setChecked('#nesterov', true);
+      expect(await errorOf('nesterov-error')).toBe('Nesterov needs a momentum above 0');
+      await page.setChecked('#nesterov', false);
       await setValue('#lr', '0.11');
-      expect(await errorOf('settings-error')).toBe('');
+      expect(await errorOf('lr-error')).toBe('');
+      expect(await errorOf('momentum-error')).toBe('');
       expect(await page.getAttribute('body', 'data-state')).toBe('idle'); // a longer signal trains too
       await page.click('#step');
       expect(await page.textContent('#epoch')).toBe('0');
       expect(await page.locator('#chart-pred svg rect.pred').count()).toBe(4);
+      // An empty entry is an error on the box that has it, not a length error on the target.
+      await page.fill('#input', '1,,2,3,4');
+      await page.fill('#target', '1, 0, 0');
+      expect(await errorOf('input-error')).toBe('input x: value 2 is missing (two separators in a row)');
+      expect(await errorOf('target-error')).toBe('');
+      expect(await page.getAttribute('#target', 'aria-invalid')).toBe('false');
+      await page.fill('#input', '1, 2, 3');
+      await page.fill('#target', '1, 0');
+      expect(await errorOf('target-error')).toBe('target y: expected 1 value (one per filter position: 3 inputs − 3 + 1), got 2');
       await page.fill('#input', '1, 0.7, 0.5, 0.3, 0.1');
       await page.fill('#target', '1, 0, 0');
       expect(await errorOf('target-error')).toBe('');
+      // Bad epochs: the error under the box, and Run disabled with the reason.
+      await page.fill('#epochs', '1.5');
+      expect(await errorOf('epochs-error')).toBe('epochs must be a whole number from 0 to 1 000 000, got "1.5"');
+      expect(await page.isDisabled('#run')).toBe(true);
+      expect(await errorOf('run-why')).toBe('Run: epochs must be a whole number (see the error under it).');
+      await setValue('#epochs', '200');
+      expect(await page.isDisabled('#run')).toBe(false);
+      expect(problems).toEqual([]);
+    });
+
+    it('a diverging run keeps its axis labels inside the charts and says why Run stops', async () => {
+      await page.selectOption('#preset', { label: "SGD, the blog's lr" });
+      await setValue('#lr', '0.6'); // above 2/λmax = 0.52: grows about 1.3× per epoch
+      await setValue('#epochs', '1300');
+      await page.selectOption('#speed', 'max');
+      await page.click('#reset');
+      await page.click('#run');
+      await page.waitForFunction(() => document.body.dataset.state !== 'running', undefined, { timeout: 30_000 });
+      expect(await page.textContent('#params')).toMatch(/e1[4-9]\d/); // weights around 1e150
+      const clipped = await page.evaluate(() => Array.from(document.querySelectorAll<SVGTextElement>('.panels svg:not(.graph) text')).filter((t) => {
+        const b = t.getBBox();
+        const w = (t.ownerSVGElement!.viewBox.baseVal.width);
+        return b.x < 0 || b.x + b.width > w;
+      }).map((t) => t.textContent));
+      expect(clipped).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'playground-diverging.png'), fullPage: true });
+      await setValue('#lr', '5');
+      await page.click('#reset');
+      await page.click('#run');
+      await page.waitForFunction(() => document.body.dataset.state === 'diverged');
+      expect(await page.isDisabled('#run')).toBe(true);
+      expect(await page.textContent('#run-why')).toContain('the loss is no longer finite');
+      expect(problems).toEqual([]);
+    });
+
+    /** Walks the graph backward one click at a time: each click fills exactly one more gradient. */
+    async function walkGraph(p: Page, mode: 'tensor' | 'scalar'): Promise<number> {
+      await p.check(`input[name=graph-mode][value=${mode}]`);
+      await p.waitForFunction((m) => document.getElementById('graph')!.dataset.mode === m, mode);
+      const total = Number(await p.getAttribute('#graph', 'data-total'));
+      expect(await p.locator('#graph g.node.value[data-grad]').count()).toBe(0);
+      for (let i = 1; i <= total; i++) {
+        await p.click('#graph-step');
+        expect(await p.locator('#graph g.node.value[data-grad]').count(), `after step ${i}`).toBe(i);
+        expect(await p.textContent('#graph-explain')).toContain(`Step ${i} of ${total}`);
+      }
+      expect(await p.isDisabled('#graph-step')).toBe(true);
+      return total;
+    }
+
+    /** The gradients the graph shows and the ones the engine's loss.backward() gave, as the page reports them. */
+    async function graphResult(p: Page) {
+      return p.evaluate(() => {
+        const check = document.getElementById('graph-check')!;
+        const grads: Record<string, number[]> = Object.fromEntries(Array.from(document.querySelectorAll<SVGGElement>('#graph g.node.value[data-grad]'), (g) => [g.dataset.name!, JSON.parse(g.dataset.grad!) as number[]]));
+        return { grads, maxDiff: Number(check.dataset.maxDiff), weight: JSON.parse(check.dataset.weightGrad!) as number[], bias: JSON.parse(check.dataset.biasGrad!) as number[], text: check.textContent! };
+      });
+    }
+
+    it("the graph view walks the blog's epoch 0 backward in tensor mode, next to the blog's formulas", async () => {
+      await page.selectOption('#preset', { label: "SGD, the blog's lr" });
+      await setValue('#epochs', '200');
+      await page.click('#reset');
+      // The graph is read from core: x, W, b -> conv1d -> pred; pred, y -> mseLoss -> loss.
+      expect(await page.locator('#graph g.node.op').evaluateAll((els) => els.map((e) => e.getAttribute('data-op')).sort())).toEqual(['conv1d', 'mseLoss']);
+      expect(await page.locator('#graph g.node.value').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')).sort())).toEqual(['W', 'b', 'loss', 'pred', 'x', 'y']);
+      expect(await page.getAttribute('#graph g.node[data-name=pred]', 'data-value')).toBe(JSON.stringify(trainBlogExample({ epochs: 0 }).history[0]!.prediction));
+      expect(await walkGraph(page, 'tensor')).toBe(4);
+      // The last node reached is W, with the engine's gradient and the blog's different formula.
+      const explain = await page.textContent('#graph-explain');
+      expect(explain).toContain('Step 4 of 4: W');
+      expect(explain).toMatch(/by hand.*= \[2\.5333, 1\.74, 1\.06\] ✓ the engine agrees/);
+      expect(explain).toMatch(/the blog.*= \[7\.48, 6, 2\.52\] ✗ not the gradient/);
+      const r = await graphResult(page);
+      expect(r.grads.W!.map((v) => Number(v.toFixed(4)))).toEqual([2.5333, 1.74, 1.06]);
+      expect(r.grads.b![0]).toBeCloseTo(3.4, 12);
+      expect(r.weight.map((v) => Number(v.toFixed(4)))).toEqual([2.5333, 1.74, 1.06]);
+      expect(r.bias[0]).toBeCloseTo(3.4, 12);
+      expect(r.maxDiff).toBe(0);
+      expect(r.text).toContain('the walk matches it exactly');
+      const blogW = JSON.parse((await page.getAttribute('#graph g.node[data-name=W]', 'data-blog'))!) as number[];
+      expect(blogW.map((v) => Number(v.toFixed(4)))).toEqual([7.48, 6, 2.52]);
+      await page.locator('#graph-panel').screenshot({ path: join(ARTIFACTS, 'playground-graph.png') });
+      // Clear starts the walk over.
+      await page.click('#graph-clear');
+      expect(await page.locator('#graph g.node.value[data-grad]').count()).toBe(0);
+      expect(problems).toEqual([]);
+    });
+
+    it('the graph view in scalar mode: one box per multiply and add, 40 steps, the same W.grad and b.grad', async () => {
+      expect(await walkGraph(page, 'scalar')).toBe(40);
+      const r = await graphResult(page);
+      expect(['W₀', 'W₁', 'W₂'].map((w) => Number(r.grads[w]![0]!.toFixed(4)))).toEqual([2.5333, 1.74, 1.06]);
+      expect(r.grads.b![0]).toBeCloseTo(3.4, 12);
+      expect(r.weight.map((v) => Number(v.toFixed(4)))).toEqual([2.5333, 1.74, 1.06]);
+      expect(r.maxDiff).toBe(0);
+      expect(r.text).toContain('at all 40 nodes');
+      await page.locator('#graph-panel').screenshot({ path: join(ARTIFACTS, 'playground-graph-scalar.png') });
+      // Training moves the graph along: after one epoch it shows the next forward pass, not walked yet.
+      await page.click('#step');
+      expect(await page.locator('#graph g.node.value[data-grad]').count()).toBe(0);
+      expect(await page.textContent('#graph-status')).toContain('epoch 1 will start from');
+      await page.check('input[name=graph-mode][value=tensor]');
+      expect(problems).toEqual([]);
+    });
+
+    it('on a phone (390 × 844): no sideways scrolling, and Run sits with the loss chart', async () => {
+      const phone = await context.newPage();
+      phone.on('pageerror', (e) => problems.push(`phone page error: ${e.message}`));
+      phone.on('console', (m) => { if (m.type() === 'error') problems.push(`phone console: ${m.text()}`); });
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(base);
+      await phone.waitForSelector('body[data-ready=true]');
+      const width = () => phone.evaluate(() => document.documentElement.scrollWidth);
+      expect(await width()).toBeLessThanOrEqual(390);
+      /** Where #run, the loss chart and the loss number are, in the viewport. */
+      const placed = () => phone.evaluate(() => ['run', 'chart-loss', 'loss'].map((id) => {
+        const r = document.getElementById(id)!.getBoundingClientRect();
+        return { id, top: r.top, bottom: r.bottom };
+      }));
+      const expectInFirstScreen = (rects: { id: string; top: number; bottom: number }[]) => {
+        for (const r of rects) {
+          expect(r.top, `#${r.id}`).toBeGreaterThanOrEqual(0);
+          expect(r.bottom, `#${r.id}`).toBeLessThanOrEqual(844);
+        }
+      };
+      // The blog's 200 epochs, with the page as a phone user first sees it.
+      await phone.selectOption('#speed', 'max');
+      await phone.click('#run');
+      await phone.waitForFunction(() => document.body.dataset.state === 'done');
+      expect(await phone.textContent('#loss')).toBe(trainBlogExample().history.at(-1)!.loss.toPrecision(6));
+      expect(await phone.evaluate(() => window.scrollY)).toBe(0);
+      expectInFirstScreen(await placed());
+      expect(await width()).toBeLessThanOrEqual(390);
+      await phone.screenshot({ path: join(ARTIFACTS, 'playground-phone.png') });
+      await phone.screenshot({ path: join(ARTIFACTS, 'playground-phone-full.png'), fullPage: true });
+      // And while a long run trains: a phone user watches the loss fall next to Run and Pause.
+      await phone.selectOption('#speed', '1');
+      await phone.fill('#epochs', '100000');
+      await phone.click('#reset');
+      await phone.click('#run');
+      await phone.waitForFunction(() => Number(document.getElementById('epoch')!.textContent) >= 3);
+      expectInFirstScreen(await placed());
+      await phone.click('#pause');
+      await phone.fill('#epochs', '200');
+      // The graph is wider than the phone in both modes: its card scrolls, the page does not.
+      await phone.click('#reset');
+      await walkGraph(phone, 'tensor');
+      expect((await graphResult(phone)).weight.map((v) => Number(v.toFixed(4)))).toEqual([2.5333, 1.74, 1.06]);
+      await walkGraph(phone, 'scalar');
+      expect(await width()).toBeLessThanOrEqual(390);
+      await phone.close();
       expect(problems).toEqual([]);
     });
 

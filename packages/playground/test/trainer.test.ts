@@ -1,8 +1,8 @@
 /** The page's stepping trainer gives trainBlogExample()'s numbers, and the text boxes never throw. */
 import { type BlogOptions, trainBlogExample } from '@kindling/examples';
 import { describe, expect, it } from 'vitest';
-import { parseNumber, parseNumbers } from '../src/parse.js';
-import { Trainer, type TrainerSettings, settingsError } from '../src/trainer.js';
+import { parseNumber, parseNumbers, plural } from '../src/parse.js';
+import { Trainer, type TrainerSettings, settingsError, settingsErrors } from '../src/trainer.js';
 
 const blog: TrainerSettings = {
   input: [1, 0.7, 0.5, 0.3, 0.1], target: [1, 0, 0], lr: 0.11, momentum: 0, nesterov: false, optimizer: 'sgd', gradient: 'autograd',
@@ -49,6 +49,20 @@ describe('Trainer', () => {
     expect(settingsError({ ...blog, nesterov: true })).toMatch(/Nesterov needs a momentum/);
     expect(() => new Trainer({ ...blog, lr: -1 })).toThrow(/learning rate must be a positive number/);
   });
+
+  it('names the control of every settings problem, all at once', () => {
+    expect(settingsErrors({ ...blog, lr: -1, momentum: 2 }).map((e) => e.field)).toEqual(['lr', 'momentum']);
+    expect(settingsErrors({ ...blog, nesterov: true }).map((e) => e.field)).toEqual(['nesterov']);
+    expect(settingsErrors({ ...blog, input: [1, 2, 3, 4, 5, 6], target: [1, 0, 0, 1], gradient: 'blog', lr: 0 }).map((e) => e.field)).toEqual(['gradient', 'lr']);
+    expect(settingsErrors({ ...blog, target: [1, 0] }).map((e) => e.field)).toEqual(['target']);
+    expect(settingsErrors(blog)).toEqual([]);
+  });
+
+  it('peek() is the forward pass at the current W, b without recording it', () => {
+    const t = new Trainer(blog);
+    expect(t.peek()).toEqual({ epoch: 0, loss: trainBlogExample({ epochs: 0 }).history[0]!.loss, prediction: trainBlogExample({ epochs: 0 }).history[0]!.prediction });
+    expect(t.history).toHaveLength(0);
+  });
 });
 
 describe('Trainer.newton', () => {
@@ -92,13 +106,31 @@ describe('parseNumbers', () => {
     ['1, 0x10', 'x: "0x10" (value 2) is not a finite number'],
     ['1, Infinity', 'x: "Infinity" (value 2) is not a finite number'],
     ['1e400', 'x: "1e400" (value 1) is not a finite number'],
-    ['1, , 2, NaN', 'x: "NaN" (value 3) is not a finite number'],
+    ['1, 2, NaN', 'x: "NaN" (value 3) is not a finite number'],
+    // An empty entry is an error in this box, not skipped: "1,,2,3,4" is not four values.
+    ['1,,2,3,4', 'x: value 2 is missing (two separators in a row)'],
+    ['1, , 2', 'x: value 2 is missing (two separators in a row)'],
+    ['1;;2', 'x: value 2 is missing (two separators in a row)'],
+    [',1, 2', 'x: value 1 is missing (a separator before the first number)'],
+    ['[1, 2,]', 'x: value 3 is missing (a separator after the last number)'],
   ])('%j -> an error, not an exception', (text, error) => {
     expect(parseNumbers(text, { name: 'x' })).toEqual({ ok: false, error });
   });
   it('checks lengths', () => {
     expect(parseNumbers('1 2', { name: 'y', length: 3, why: 'one per position' })).toEqual({ ok: false, error: 'y: expected 3 values (one per position), got 2' });
     expect(parseNumbers('1 2', { name: 'x', minLength: 3 })).toEqual({ ok: false, error: 'x: needs at least 3 values, got 2' });
+    expect(parseNumbers('1 2 3', { name: 'x', maxLength: 2 })).toEqual({ ok: false, error: 'x: at most 2 values, got 3' });
+  });
+  it('says "1 value", not "1 values"', () => {
+    expect(plural(1, 'value')).toBe('1 value');
+    expect(plural(0, 'value')).toBe('0 values');
+    expect(parseNumbers('1 2', { name: 'y', length: 1, why: 'one per filter position: 3 inputs − 3 + 1' })).toEqual({ ok: false, error: 'y: expected 1 value (one per filter position: 3 inputs − 3 + 1), got 2' });
+    expect(parseNumbers('', { name: 'y', length: 1 })).toEqual({ ok: false, error: 'y: enter numbers separated by commas' });
+    expect(parseNumbers('1', { name: 'x', minLength: 1, maxLength: 1 })).toEqual({ ok: true, values: [1] });
+    expect(settingsError({ ...blog, input: [1, 2, 3], target: [1, 2] })).toBe('target y needs 1 value (one per filter position: 3 − 3 + 1), got 2');
+  });
+  it('whitespace and single separators still work', () => {
+    expect(parseNumbers(' 1,2 ,3 ; 4\t5\n6 ', { name: 'x' })).toEqual({ ok: true, values: [1, 2, 3, 4, 5, 6] });
   });
   it('parseNumber checks its range', () => {
     expect(parseNumber(' 0.5 ', 'momentum', (v) => v < 1, 'below 1')).toEqual({ ok: true, value: 0.5 });
