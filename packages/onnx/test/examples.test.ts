@@ -76,7 +76,7 @@ describe('the command lines write --export-onnx FILE', () => {
       const r = spawnSync(tsx, [cli(name), ...args, ...extra, '--export-onnx', file], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      expect(r.stdout).toContain(`wrote ${file}: the trained model as ONNX (opset 17, float32, any batch size`);
+      expect(r.stdout).toContain(`wrote ${file}\n  the trained model as ONNX (opset 17, float32, any batch size`);
       const bytes = new Uint8Array(readFileSync(file));
       exported.push({ name: `${name} command line`, bytes });
       const outs = await runOrt(bytes, { input: randn([3, ...shape.slice(1)], { seed: 1, dtype: 'float32' }) });

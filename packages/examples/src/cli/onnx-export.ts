@@ -22,5 +22,6 @@ export function exportOnnxHelp(column: number): string {
 export function exportOnnxForCli(file: string, model: Module, example: Tensor): string {
   if (file === '') throw new UsageError('--export-onnx needs a file name');
   const bytes = exportOnnxFile(file, model, example, { dynamicBatch: true, dtype: 'float32' });
-  return `wrote ${file}: the trained model as ONNX (opset ${DEFAULT_OPSET}, float32, any batch size, ${bytes.length} bytes)`;
+  // Two lines: a long path would push one line past 80 columns and get wrapped mid-phrase.
+  return `wrote ${file}\n  the trained model as ONNX (opset ${DEFAULT_OPSET}, float32, any batch size, ${bytes.length} bytes)`;
 }
