@@ -300,6 +300,7 @@ export class Module {
     for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.size;
     return n;
   }
+
   /** Every buffer, deep, with its dotted name. */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
@@ -352,8 +353,8 @@ export class Module {
       if (seen.has(m)) return;
       seen.add(m);
       const { params, buffers } = m.slots();
-      for (const [name, t] of params) out[prefix + name] = t.detach();
       const dtypes = (m as unknown as Record<symbol, Map<string, 'int64'> | undefined>)[BUFFER_DTYPES];
+      for (const [name, t] of params) out[prefix + name] = t.detach();
       for (const [name, t] of buffers) {
         // Marked here as well as at registration: the property may since hold another tensor.
         const dtype = dtypes?.get(name);
@@ -450,8 +451,8 @@ function bufferDtypes(m: Module): Map<string, 'int64'> {
     map = new Map();
     Object.defineProperty(m, BUFFER_DTYPES, { value: map, enumerable: false });
   }
-}
   return map;
+}
 
 function names(m: Module, key: symbol): Set<string> {
   const host = m as unknown as Record<symbol, Set<string> | undefined>;
