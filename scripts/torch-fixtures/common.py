@@ -294,6 +294,37 @@ def write(area, cases, out_dir):
     return path, len(cases), len(text)
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def nn_out_dir():
+    """(repository root, the folder the nn_* areas write to: packages/nn/test/fixtures/torch)."""
+    return ROOT, os.path.join(ROOT, "packages", "nn", "test", "fixtures", "torch")
+
+
+def write_area(area, build, out_dir):
+    """Creates the folder of `out_dir()` (a (root, folder) pair), writes `build()`'s cases there
+    as `area`.json and prints the file's path (relative to root), case count and size; returns
+    the size. What each area script's main() and generate.py do per area."""
+    root, where = out_dir()
+    os.makedirs(where, exist_ok=True)
+    path, count, size = write(area, build(), where)
+    print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+    return size
+
+
+def program_cases(area, table, dtype):
+    """One make_case per (label, [(input name, shape)], program) row of `table`, inputs drawn
+    in `dtype`; the id is area/label/dtype."""
+    cases = []
+    for label, shapes, program in table:
+        cid = f"{area}/{label}/{dtype}"
+        d = Draw(cid)
+        inputs = [(name, d.tensor(shape, dtype)) for name, shape in shapes]
+        cases.append(make_case(cid, inputs, program, d))
+    return cases
+
+
 def both_dtypes(fn):
     """Runs a case builder for float64 and float32; the id ends in the dtype."""
     return [c for dtype in ("float64", "float32") for c in fn(dtype)]

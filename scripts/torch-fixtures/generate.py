@@ -41,28 +41,23 @@ AREAS = [
 ]
 
 
+def core_out_dir():
+    return common.ROOT, os.path.join(common.ROOT, "packages", "core", "test", "fixtures", "torch")
+
+
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out_dir = os.path.join(root, "packages", "core", "test", "fixtures", "torch")
-    os.makedirs(out_dir, exist_ok=True)
     only = set(sys.argv[1:])
     total = 0
     for area, build in AREAS:
         if only and area not in only:
             continue
-        path, count, size = common.write(area, build(), out_dir)
-        total += size
-        print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+        total += common.write_area(area, build, core_out_dir)
     # Module-level cases for @kindling/nn go to that package's own fixtures folder (the
     # weather example's twin to @kindling/examples' own).
     for nn_area in (nn_conv_transpose, nn_schedulers, nn_data, nn_losses, nn_optim, nn_safetensors, nn_layers, weather_twin):
         if only and nn_area.AREA not in only:
             continue
-        nn_root, nn_dir = nn_area.out_dir()
-        os.makedirs(nn_dir, exist_ok=True)
-        path, count, size = common.write(nn_area.AREA, nn_area.build(), nn_dir)
-        total += size
-        print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+        total += common.write_area(nn_area.AREA, nn_area.build, nn_area.out_dir)
     print(f"total {total / 1024:.1f} KiB")
 
 

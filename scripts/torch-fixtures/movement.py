@@ -2,7 +2,7 @@
 some of them feeding an arithmetic op so that the gradient flows back through non-contiguous
 strides and through expand's summing."""
 
-from common import Draw, both_dtypes, make_case, step
+from common import both_dtypes, program_cases, step
 
 AREA = "movement"
 
@@ -38,13 +38,7 @@ CHAINS = [
 
 
 def build_dtype(dtype):
-    cases = []
-    for label, shapes, program in CHAINS:
-        cid = f"{AREA}/{label}/{dtype}"
-        d = Draw(cid)
-        inputs = [(name, d.tensor(shape, dtype)) for name, shape in shapes]
-        cases.append(make_case(cid, inputs, program, d))
-    return cases
+    return program_cases(AREA, CHAINS, dtype)
 
 
 def build():

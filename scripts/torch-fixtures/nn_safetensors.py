@@ -138,9 +138,7 @@ def model():
     return m, x
 
 
-def out_dir():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return root, os.path.join(root, "packages", "nn", "test", "fixtures", "torch")
+out_dir = common.nn_out_dir
 
 
 def build():
@@ -207,10 +205,7 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         check(sys.argv[2])
         return
-    root, where = out_dir()
-    os.makedirs(where, exist_ok=True)
-    path, count, size = common.write(AREA, build(), where)
-    print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+    common.write_area(AREA, build, out_dir)
 
 
 if __name__ == "__main__":

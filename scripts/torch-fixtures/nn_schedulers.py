@@ -14,7 +14,6 @@ Run through `pnpm fixtures:torch nn_schedulers`, or on its own:
 """
 
 import math
-import os
 import warnings
 
 import torch
@@ -246,16 +245,11 @@ def build():
     return scheduler_cases() + clip_cases()
 
 
-def out_dir():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return root, os.path.join(root, "packages", "nn", "test", "fixtures", "torch")
+out_dir = common.nn_out_dir
 
 
 def main():
-    root, where = out_dir()
-    os.makedirs(where, exist_ok=True)
-    path, count, size = common.write(AREA, build(), where)
-    print(f"{os.path.relpath(path, root)}: {count} cases, {size / 1024:.1f} KiB")
+    common.write_area(AREA, build, out_dir)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import common
-from common import Draw, both_dtypes, encode, make_case, step
+from common import both_dtypes, encode, program_cases, step
 
 AREA = "ops_index"
 
@@ -118,13 +118,7 @@ CASES = [
 
 
 def build_dtype(dtype):
-    cases = []
-    for label, shapes, program in CASES:
-        cid = f"{AREA}/{label}/{dtype}"
-        d = Draw(cid)
-        inputs = [(name, d.tensor(shape, dtype)) for name, shape in shapes]
-        cases.append(make_case(cid, inputs, program, d))
-    return cases
+    return program_cases(AREA, CASES, dtype)
 
 
 def build():

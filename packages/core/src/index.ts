@@ -48,6 +48,7 @@ export { checkOptions, describeValue, intOption } from './util/options.js';
 export { gradcheck, type GradcheckOptions } from './gradcheck.js';
 export { gradgradcheck, type GradgradcheckOptions } from './gradgradcheck.js';
 export { grad, type GradOptions } from './autograd/grad.js';
+export { backwardOrder } from './autograd/backward.js';
 export { vjp, jvp, jacobian, hessian, hvp, type FunctionalOptions } from './autograd/functional.js';
 export { Generator, manualSeed } from './random/generator.js';
 export { setBackend, getBackend, registerBackend, registerKernel, getKernel, type KernelConfig, type KernelFunction } from './kernels/backend.js';

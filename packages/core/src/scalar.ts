@@ -84,11 +84,12 @@ export class Scalar {
   }
 
   /**
-   * Adds d(this)/d(node) into node.grad for this value and every ancestor. Adjoints are summed
-   * per call in a fresh map first, so repeated calls accumulate exactly like PyTorch's .grad.
-   * The topological order is built with an explicit stack: deep chains do not overflow.
+   * The values backward() visits, in its order: this value first, then every value it was
+   * computed from, each one after all the values computed from it (a reversed post-order over
+   * `_prev`, built with an explicit stack so deep chains do not overflow). backward() uses this
+   * order; it is exported for tools that show the walk (the playground's graph view).
    */
-  backward(): void {
+  backwardOrder(): Scalar[] {
     const order: Scalar[] = [];
     const seen = new Set<Scalar>([this]);
     const stack: [Scalar, number][] = [[this, 0]];
@@ -107,9 +108,18 @@ export class Scalar {
         stack.pop();
       }
     }
+    return order.reverse();
+  }
+
+  /**
+   * Adds d(this)/d(node) into node.grad for this value and every ancestor, in backwardOrder().
+   * Adjoints are summed per call in a fresh map first, so repeated calls accumulate exactly
+   * like PyTorch's .grad.
+   */
+  backward(): void {
+    const order = this.backwardOrder();
     const adj = new Map<Scalar, number>([[this, 1]]);
-    for (let k = order.length - 1; k >= 0; k--) {
-      const node = order[k]!;
+    for (const node of order) {
       const g = adj.get(node) ?? 0;
       node.grad += g;
       node._prev.forEach((p, j) => adj.set(p, (adj.get(p) ?? 0) + g * node._local[j]!));

@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import {
-  conv1d, convTranspose1d, grad, mseLoss, tensor, type Conv1dOptions, type ConvTranspose1dOptions, type Reduction, type Tensor,
+  conv1d, initWasm, setBackend, convTranspose1d, grad, mseLoss, tensor, type Conv1dOptions, type ConvTranspose1dOptions, type Reduction, type Tensor,
 } from '../src/index.js';
 
 export type FixtureDType = 'float64' | 'float32';
@@ -61,8 +63,10 @@ export const FIXTURE_AREAS = [
   'elementwise', 'reductions', 'linalg', 'conv', 'conv_transpose', 'losses', 'movement', 'compositions',
 ] as const;
 export type FixtureArea = (typeof FIXTURE_AREAS)[number];
+/** Areas with ops beyond KINDLING_OPS: their own test files pass the extra ops (not in FIXTURE_AREAS). */
+export type ExtraFixtureArea = 'ops_index' | 'ops_math';
 
-export function loadFixtures(area: FixtureArea): FixtureFile {
+export function loadFixtures(area: FixtureArea | ExtraFixtureArea): FixtureFile {
   const url = new URL(`./fixtures/torch/${area}.json`, import.meta.url);
   const file = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as FixtureFile;
   if (file.format !== FIXTURE_FORMAT) throw new Error(`${area}.json: format '${file.format}', expected '${FIXTURE_FORMAT}'`);
@@ -280,6 +284,13 @@ export function checkSecondOrder(c: FixtureCase, extra: Record<string, OpImpl> =
     s = s === null ? term : s.add(term);
   }
   if (s === null) return [...problems, 'no first gradient to differentiate'];
+  if (!s.requiresGrad) {
+    // Every first gradient is constant: PyTorch must have recorded zeros everywhere.
+    [...so.gradInputs, so.gradGradOutput].forEach((e, i) => {
+      if (e !== null) problems.push(`d² ${i}: PyTorch has a non-zero second derivative, Kindling's first gradient is constant`);
+    });
+    return problems;
+  }
   const r = grad([s], [...xs, go], { allowUnused: true });
   const expected = [...so.gradInputs, so.gradGradOutput];
   const shapes = [...c.inputs.map((x) => x.shape), c.gradOutput.shape];
@@ -289,4 +300,29 @@ export function checkSecondOrder(c: FixtureCase, extra: Record<string, OpImpl> =
     if (msg) problems.push(msg);
   });
   return problems;
+}
+
+/**
+ * Declares the tests `body` adds twice, inside describe('js backend') and describe('wasm
+ * backend'). 'wasm' runs with the size threshold at 0 (setWasmMinWork(0)), or these small cases
+ * would fall back to the JavaScript kernels; afterwards the js backend and the default
+ * threshold are restored.
+ */
+export function describeOnBothBackends(body: (backend: 'js' | 'wasm') => void): void {
+  for (const backend of ['js', 'wasm'] as const) {
+    describe(`${backend} backend`, () => {
+      beforeAll(async () => {
+        if (backend === 'wasm') {
+          expect(await initWasm()).toBe(true);
+          setWasmMinWork(0);
+        }
+        setBackend(backend);
+      });
+      afterAll(() => {
+        setBackend('js');
+        setWasmMinWork();
+      });
+      body(backend);
+    });
+  }
 }

@@ -10,18 +10,15 @@
  * Everything runs on both backends ('wasm' borrows the JavaScript kernels for these ops, so
  * this checks that it still has them).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  type Tensor, argmax, argmin, clamp, cos, cumsum, elu, eq, erf, expm1, ge, gelu, grad, gt, initWasm, isfinite, isnan, le,
-  leakyRelu, log1p, logSoftmax, logsumexp, lt, maximum, min, minimum, ne, norm, prod, reciprocal, rsqrt, setBackend, sign, silu,
+  type Tensor, argmax, argmin, clamp, cos, cumsum, elu, eq, erf, expm1, ge, gelu, gt, isfinite, isnan, le,
+  leakyRelu, log1p, logSoftmax, logsumexp, lt, maximum, min, minimum, ne, norm, prod, reciprocal, rsqrt, sign, silu,
   sin, softmax, softplus, square, std, var as variance,
 } from '../src/index.js';
-import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import {
-  type FixtureCase, type FixtureFile, type OpImpl, type TensorJson, FIXTURE_FORMAT, TOLERANCES, caseInputs, compareTensor, fromJson,
-  missingOps, runProgram, toleranceFor,
+  type FixtureCase, type OpImpl, type TensorJson, caseInputs, checkFirstOrder, checkSecondOrder, compareTensor, describeOnBothBackends,
+  loadFixtures, missingOps, runProgram, toleranceFor,
 } from './torch-fixtures.js';
 
 type Arg = Tensor | number | null;
@@ -78,14 +75,6 @@ const MATH_OPS: Record<string, OpImpl> = {
   logSoftmax: ([a], p) => logSoftmax(t(a), p.dim as number),
 };
 
-function load(): FixtureFile {
-  const url = new URL('./fixtures/torch/ops_math.json', import.meta.url);
-  const file = JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as FixtureFile;
-  if (file.format !== FIXTURE_FORMAT) throw new Error(`ops_math.json: format '${file.format}', expected '${FIXTURE_FORMAT}'`);
-  if (file.cases.length !== file.count) throw new Error(`ops_math.json: ${file.cases.length} cases but count says ${file.count}`);
-  return file;
-}
-
 const forwardOnly = (c: FixtureCase) => (c.gradOutput as TensorJson | null) === null;
 
 function checkForward(c: FixtureCase): string[] {
@@ -97,72 +86,7 @@ function checkForward(c: FixtureCase): string[] {
   return problems;
 }
 
-function checkFirstOrder(c: FixtureCase): string[] {
-  const tol = toleranceFor(c);
-  const inputs = caseInputs(c);
-  const out = runProgram(c, inputs, MATH_OPS);
-  const problems: string[] = [];
-  const fwd = compareTensor('output', out, c.output, tol);
-  if (fwd) problems.push(fwd);
-  out.backward(fromJson(c.gradOutput));
-  c.grads.forEach((g, i) => {
-    const what = `grad of input ${i} '${c.inputs[i]!.name}'`;
-    if (g === null) {
-      if (inputs[i]!.grad !== null) problems.push(`${what}: PyTorch has none, Kindling has one`);
-      return;
-    }
-    const msg = compareTensor(what, inputs[i]!.grad, g, tol);
-    if (msg) problems.push(msg);
-  });
-  return problems;
-}
-
-/** A `null` (zero) entry of the secondOrder record: Kindling may give null or all zeros. */
-function zeroOrNull(what: string, actual: Tensor | null): string | null {
-  if (actual === null) return null;
-  const v = actual.dataSync();
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return `${what}: element ${i} is ${v[i]}, PyTorch gives zero`;
-  return null;
-}
-
-/** PyTorch's double backward of ⟨gradOutput, out⟩ along v (scripts/torch-fixtures/README.md, "secondOrder"). */
-function checkSecondOrder(c: FixtureCase): string[] {
-  const so = c.secondOrder!;
-  const n = c.inputs.length;
-  const xs = caseInputs(c);
-  const go = fromJson(c.gradOutput, true);
-  const out = runProgram(c, xs, MATH_OPS);
-  const g = grad([out], xs, { gradOutputs: [go], createGraph: true, allowUnused: true });
-  const problems: string[] = [];
-  let s: Tensor | null = null;
-  for (let i = 0; i < n; i++) {
-    const gi = g[i] ?? null;
-    const vi = so.v[i];
-    if (vi === null || vi === undefined || gi === null) {
-      if ((vi === null) !== (gi === null)) problems.push(`first gradient of input ${i}: PyTorch ${vi === null ? 'has none' : 'has one'}, Kindling ${gi === null ? 'none' : 'one'}`);
-      continue;
-    }
-    const term = gi.mul(fromJson(vi)).sum();
-    s = s === null ? term : s.add(term);
-  }
-  if (s === null) return [...problems, 'no first gradient to differentiate'];
-  if (!s.requiresGrad) {
-    // Every first gradient is constant: PyTorch must have recorded zeros everywhere.
-    [...so.gradInputs, so.gradGradOutput].forEach((e, i) => {
-      if (e !== null) problems.push(`d² ${i}: PyTorch has a non-zero second derivative, Kindling's first gradient is constant`);
-    });
-    return problems;
-  }
-  const r = grad([s], [...xs, go], { allowUnused: true });
-  [...so.gradInputs, so.gradGradOutput].forEach((e, i) => {
-    const what = i < n ? `d²: ∂s/∂ input ${i} '${c.inputs[i]!.name}'` : 'd²: ∂s/∂ gradOutput';
-    const msg = e === null ? zeroOrNull(what, r[i] ?? null) : compareTensor(what, r[i] ?? null, e, TOLERANCES.float64);
-    if (msg) problems.push(msg);
-  });
-  return problems;
-}
-
-const file = load();
+const file = loadFixtures('ops_math');
 const withGrad = file.cases.filter((c) => !forwardOnly(c));
 const fwdOnly = file.cases.filter(forwardOnly);
 const second = file.cases.filter((c) => c.secondOrder !== null);
@@ -183,28 +107,14 @@ describe(`PyTorch ${file.torch} fixtures: ops_math`, () => {
   });
 });
 
-for (const backend of ['js', 'wasm'] as const) {
-  describe(`${backend} backend`, () => {
-    beforeAll(async () => {
-      if (backend === 'wasm') {
-        expect(await initWasm()).toBe(true);
-        setWasmMinWork(0);
-      }
-      setBackend(backend);
-    });
-    afterAll(() => {
-      setBackend('js');
-      setWasmMinWork();
-    });
-
-    it.each(fwdOnly.map((c) => [c.id, c] as const))('forward only: %s', (_id, c) => {
-      expect(checkForward(c)).toEqual([]);
-    });
-    it.each(withGrad.map((c) => [c.id, c] as const))('first order: %s', (_id, c) => {
-      expect(checkFirstOrder(c)).toEqual([]);
-    });
-    it.each(second.map((c) => [c.id, c] as const))('second order: %s', (_id, c) => {
-      expect(checkSecondOrder(c)).toEqual([]);
-    });
+describeOnBothBackends(() => {
+  it.each(fwdOnly.map((c) => [c.id, c] as const))('forward only: %s', (_id, c) => {
+    expect(checkForward(c)).toEqual([]);
   });
-}
+  it.each(withGrad.map((c) => [c.id, c] as const))('first order: %s', (_id, c) => {
+    expect(checkFirstOrder(c, MATH_OPS)).toEqual([]);
+  });
+  it.each(second.map((c) => [c.id, c] as const))('second order: %s', (_id, c) => {
+    expect(checkSecondOrder(c, MATH_OPS)).toEqual([]);
+  });
+});

@@ -12,52 +12,36 @@
  * convolution is conv1d's input-gradient kernel), with the size threshold at 0 so that these
  * small cases reach them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initWasm, setBackend } from '../src/index.js';
-import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
-import { FIXTURE_AREAS, checkFirstOrder, checkSecondOrder, loadFixtures, missingOps } from './torch-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_AREAS, checkFirstOrder, checkSecondOrder, describeOnBothBackends, loadFixtures, missingOps } from './torch-fixtures.js';
 
 const files = FIXTURE_AREAS.map(loadFixtures);
 const convTranspose = files.find((f) => f.area === 'conv_transpose')!;
 
-for (const backend of ['js', 'wasm'] as const) {
-  describe(`${backend} backend`, () => {
-    beforeAll(async () => {
-      if (backend === 'wasm') {
-        expect(await initWasm()).toBe(true);
-        setWasmMinWork(0);
-      }
-      setBackend(backend);
+describeOnBothBackends(() => {
+  describe(`PyTorch ${convTranspose.torch} fixtures: conv_transpose, first order`, () => {
+    it('has float64 and float32 cases, each with ops Kindling implements', () => {
+      expect(convTranspose.cases.filter((c) => c.dtype === 'float64').length).toBeGreaterThan(0);
+      expect(convTranspose.cases.filter((c) => c.dtype === 'float32').length).toBeGreaterThan(0);
+      expect(convTranspose.cases.filter((c) => missingOps(c).length > 0).map((c) => c.id)).toEqual([]);
     });
-    afterAll(() => {
-      setBackend('js');
-      setWasmMinWork();
+    it.each(convTranspose.cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+      expect(checkFirstOrder(c)).toEqual([]);
     });
-
-    describe(`PyTorch ${convTranspose.torch} fixtures: conv_transpose, first order`, () => {
-      it('has float64 and float32 cases, each with ops Kindling implements', () => {
-        expect(convTranspose.cases.filter((c) => c.dtype === 'float64').length).toBeGreaterThan(0);
-        expect(convTranspose.cases.filter((c) => c.dtype === 'float32').length).toBeGreaterThan(0);
-        expect(convTranspose.cases.filter((c) => missingOps(c).length > 0).map((c) => c.id)).toEqual([]);
-      });
-      it.each(convTranspose.cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
-        expect(checkFirstOrder(c)).toEqual([]);
-      });
-    });
-
-    for (const file of files) {
-      describe(`PyTorch ${file.torch} fixtures: ${file.area}, second order`, () => {
-        const cases = file.cases.filter((c) => c.dtype === 'float64');
-        it('every float64 case (and only those) has a secondOrder record', () => {
-          expect(cases.length).toBeGreaterThan(0);
-          expect(cases.filter((c) => c.secondOrder === null).map((c) => c.id)).toEqual([]);
-          expect(file.cases.filter((c) => c.dtype !== 'float64' && c.secondOrder !== null).map((c) => c.id)).toEqual([]);
-          expect(file.cases.filter((c) => missingOps(c).length > 0).map((c) => c.id)).toEqual([]);
-        });
-        it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
-          expect(checkSecondOrder(c)).toEqual([]);
-        });
-      });
-    }
   });
-}
+
+  for (const file of files) {
+    describe(`PyTorch ${file.torch} fixtures: ${file.area}, second order`, () => {
+      const cases = file.cases.filter((c) => c.dtype === 'float64');
+      it('every float64 case (and only those) has a secondOrder record', () => {
+        expect(cases.length).toBeGreaterThan(0);
+        expect(cases.filter((c) => c.secondOrder === null).map((c) => c.id)).toEqual([]);
+        expect(file.cases.filter((c) => c.dtype !== 'float64' && c.secondOrder !== null).map((c) => c.id)).toEqual([]);
+        expect(file.cases.filter((c) => missingOps(c).length > 0).map((c) => c.id)).toEqual([]);
+      });
+      it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+        expect(checkSecondOrder(c)).toEqual([]);
+      });
+    });
+  }
+});

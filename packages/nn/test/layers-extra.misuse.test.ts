@@ -9,7 +9,8 @@ import {
   AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, BatchNorm1d, Dropout, ELU, Embedding, GELU, LayerNorm, LeakyReLU,
   LogSoftmax, MaxPool1d, type Module, SiLU, Softmax, Softplus, Unflatten,
 } from '../src/index.js';
-import { configureFc, randomValues } from './helpers.js';
+import { configureFc } from './helpers.js';
+import { cleanly, dense, junkFrom } from './misuse-helpers.js';
 
 configureFc(60);
 
@@ -20,27 +21,7 @@ const exotic = fc.constantFrom<unknown>(
   [, 3], 0, 1, 2, -1, 0.5, 1.5, 2 ** 53, true, false, null, undefined,
 );
 
-const junk = fc.oneof(
-  exotic,
-  fc.array(exotic, { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 4 }), exotic, { maxKeys: 2 }),
-  fc.anything({ withBigInt: true, withBoxedValues: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true, maxDepth: 2 }),
-);
-
-function cleanly(prefix: string, call: () => unknown): 'ok' | 'threw' {
-  try {
-    call();
-    return 'ok';
-  } catch (e) {
-    expect(e, `${prefix}: ${e instanceof Error ? e.stack : String(e)}`).toBeInstanceOf(Error);
-    const err = e as Error;
-    expect(err.constructor, `${prefix}: a ${err.constructor.name}: ${err.message}`).toBe(Error);
-    expect(err.message).toMatch(new RegExp(`^${prefix}: `));
-    return 'threw';
-  }
-}
-
-const dense = (shape: number[], seed = 1) => new Tensor(new TensorData(Float64Array.from(randomValues(shape.reduce((a, b) => a * b, 1), seed)), shape));
+const junk = junkFrom(exotic);
 
 /** name -> [constructor taking junk in position i (others valid), number of positions, option keys]. */
 const ctors: Record<string, { make: (args: unknown[]) => Module; valid: unknown[]; options: string[] }> = {
@@ -66,10 +47,10 @@ describe('round-2 layers: arbitrary values', () => {
     fc.assert(
       fc.property(junk, (a) => {
         for (const [name, c] of Object.entries(ctors)) {
-          c.valid.forEach((_, i) => cleanly(name, () => c.make(c.valid.map((v, j) => (j === i ? a : v)))));
+          c.valid.forEach((_, i) => cleanly(name, () => c.make(c.valid.map((v, j) => (j === i ? a : v))), ': '));
           const last = c.valid.length - 1;
           for (const key of c.options) {
-            cleanly(name, () => c.make(c.valid.map((v, j) => (j === last ? { ...(v as object), [key]: a } : v))));
+            cleanly(name, () => c.make(c.valid.map((v, j) => (j === last ? { ...(v as object), [key]: a } : v))), ': ');
           }
         }
       }),
@@ -86,7 +67,7 @@ describe('round-2 layers: arbitrary values', () => {
     ];
     fc.assert(
       fc.property(junk, (x) => {
-        for (const [name, m] of layers) cleanly(name, () => m.forward(x as never));
+        for (const [name, m] of layers) cleanly(name, () => m.forward(x as never), ': ');
       }),
     );
   });
@@ -103,7 +84,7 @@ describe('round-2 layers: arbitrary values', () => {
         for (const [name, m] of layers) {
           m.train(train);
           const x = name === 'Embedding' ? new Tensor(new TensorData(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i % 7), shape)) : dense(shape);
-          cleanly(name, () => m.forward(x));
+          cleanly(name, () => m.forward(x), ': ');
         }
       }),
     );

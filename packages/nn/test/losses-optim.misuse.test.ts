@@ -1,11 +1,12 @@
 // Misuse of the round-2 losses and optimizers, generated (the same contract as
 // misuse.property.test.ts): arbitrary values in every option and argument either work or throw
 // a plain Error whose message starts with the class's name; never a TypeError from deep inside.
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor, TensorData } from '@kindling/core';
 import { Adagrad, AdamW, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, NLLLoss, RMSprop, SmoothL1Loss } from '@kindling/nn';
-import { configureFc, randomValues } from './helpers.js';
+import { configureFc } from './helpers.js';
+import { cleanly, dense as denseTensor } from './misuse-helpers.js';
 
 configureFc(40);
 
@@ -16,18 +17,7 @@ const exotic = fc.constantFrom<unknown>(
 );
 const junk = fc.oneof(exotic, fc.array(exotic, { maxLength: 3 }), fc.anything({ maxDepth: 2, withBigInt: true, withTypedArray: true, withNullPrototype: true }));
 
-function cleanly(prefix: string, call: () => unknown): void {
-  try {
-    call();
-  } catch (e) {
-    expect(e, `${prefix}: ${e instanceof Error ? e.stack : String(e)}`).toBeInstanceOf(Error);
-    const err = e as Error;
-    expect(err.constructor, `${prefix}: a ${err.constructor.name}: ${err.message}`).toBe(Error);
-    expect(err.message).toMatch(new RegExp(`^${prefix}[:.]`));
-  }
-}
-
-const dense = (shape: number[], seed = 1) => new Tensor(new TensorData(Float64Array.from(randomValues(shape.reduce((a, b) => a * b, 1), seed)), shape), true);
+const dense = (shape: number[], seed = 1) => denseTensor(shape, seed, true);
 const unit = (shape: number[]) => new Tensor(dense(shape).detach().sigmoid().tensorData);
 
 const LOSSES = {

@@ -10,6 +10,7 @@ import {
   Sequential, Sigmoid, Tanh, gradcheckModule, loadSafetensors, loadSafetensorsWithMetadata, saveSafetensors,
 } from '@kindling/nn';
 import { configureFc, randomValues } from './helpers.js';
+import { cleanly, dense } from './misuse-helpers.js';
 
 configureFc(60);
 
@@ -39,21 +40,6 @@ const junk = fc.oneof(
   }),
 );
 
-/** Runs `call`; if it throws, the error must be a plain Error whose message starts with `prefix`. */
-function cleanly(prefix: string | RegExp, call: () => unknown): 'ok' | 'threw' {
-  try {
-    call();
-    return 'ok';
-  } catch (e) {
-    expect(e, `${String(prefix)}: ${e instanceof Error ? e.stack : String(e)}`).toBeInstanceOf(Error);
-    const err = e as Error;
-    expect(err.constructor, `${String(prefix)}: a ${err.constructor.name}: ${err.message}`).toBe(Error);
-    expect(err.message).toMatch(typeof prefix === 'string' ? new RegExp(`^${prefix.replace(/\./g, '\\.')}[:.]`) : prefix);
-    return 'threw';
-  }
-}
-
-const dense = (shape: number[], seed = 1) => new Tensor(new TensorData(Float64Array.from(randomValues(shape.reduce((a, b) => a * b, 1), seed)), shape));
 const param = () => new Parameter(dense([2, 3]));
 
 describe('arbitrary values in every argument', () => {

@@ -11,6 +11,7 @@ import {
   SequentialLR, StepLR, Subset, TensorDataset, clipGradNorm, clipGradValue, collate, randomSplit, summary, type LRScheduler,
 } from '@kindling/nn';
 import { configureFc } from './helpers.js';
+import { cleanly, junkFrom } from './misuse-helpers.js';
 
 configureFc(40);
 
@@ -19,25 +20,7 @@ const exotic = fc.constantFrom<unknown>(
   new Tensor(new TensorData(new Float64Array(2), [2])), new Float32Array(3), new Map([['a', 1]]), new Set([1]), [],
   [1, , 3], 0, 1, 2, 0.5, -1, 1e300, [0.5, 0.5], [1, 2],
 );
-const junk = fc.oneof(
-  exotic,
-  fc.array(exotic, { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 4 }), exotic, { maxKeys: 2 }),
-  fc.anything({ withBigInt: true, withBoxedValues: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true, maxDepth: 2 }),
-);
-
-function cleanly(prefix: string, call: () => unknown): 'ok' | 'threw' {
-  try {
-    call();
-    return 'ok';
-  } catch (e) {
-    expect(e, `${prefix}: ${e instanceof Error ? e.stack : String(e)}`).toBeInstanceOf(Error);
-    const err = e as Error;
-    expect(err.constructor, `${prefix}: a ${err.constructor.name}: ${err.message}`).toBe(Error);
-    expect(err.message).toMatch(new RegExp(`^${prefix.replace(/\./g, '\\.')}[:.]`));
-    return 'threw';
-  }
-}
+const junk = junkFrom(exotic);
 
 const sgd = () => new SGD([{ params: [zeros([2], { requiresGrad: true })], lr: 0.1 }, { params: [zeros([1], { requiresGrad: true })], lr: 0.01 }], { momentum: 0.9 });
 const snapshot = (o: SGD) => JSON.stringify(o.paramGroups.map(({ params: _p, ...g }) => g));

@@ -17,7 +17,7 @@
  * any node and show what the engine knew at that point. `engineCheck()` then runs the real
  * `loss.backward()` once and compares, so the page shows that the walk is the engine's pass.
  */
-import { type Scalar, type Tensor, grad as autogradGrad, noGrad } from '@kindling/core';
+import { type Scalar, type Tensor, backwardOrder, grad as autogradGrad, noGrad } from '@kindling/core';
 
 /** A box (a value) or an op, in the graph the page draws. */
 export interface GraphNode {
@@ -152,32 +152,6 @@ export function tensorGraph(root: Tensor, names: ReadonlyMap<Tensor, string>): G
   return { kind: 'tensor', nodes, edges, root: 't0', walk: () => tensorWalk(root, id, engine), engine };
 }
 
-/** The engine's post-order (runBackward's topoSort): inputs before consumers, only tensors that require grad. */
-function tensorOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>([root]);
-  const stack: Tensor[] = [root];
-  const next: number[] = [0];
-  while (stack.length) {
-    const top = stack.length - 1;
-    const t = stack[top]!;
-    const inputs = t._node?.ctx.inputs;
-    if (inputs && next[top]! < inputs.length) {
-      const input = inputs[next[top]!++]!;
-      if (input.requiresGrad && !seen.has(input)) {
-        seen.add(input);
-        stack.push(input);
-        next.push(0);
-      }
-    } else {
-      order.push(t);
-      stack.pop();
-      next.pop();
-    }
-  }
-  return order.reverse();
-}
-
 /** A gradient shaped like the output where an op broadcasts, summed back to the input's shape (the engine's sumToShape). */
 function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
@@ -188,7 +162,7 @@ function sumTo(g: Tensor, shape: readonly number[]): Tensor {
 }
 
 function tensorWalk(root: Tensor, id: (t: Tensor) => string, engine: () => EngineCheck[]): BackwardWalk {
-  const order = tensorOrder(root);
+  const order = backwardOrder(root);
   const pending = new Map<Tensor, Tensor>();
   const terms = new Map<Tensor, Contribution[]>();
   const steps: WalkStep[] = [];
@@ -302,31 +276,8 @@ export function scalarGraph(root: Scalar, names: ReadonlyMap<Scalar, string>, pa
   return { kind: 'scalar', nodes, edges, root: 's0', walk: () => scalarWalk(root, id, engine), engine };
 }
 
-/** Scalar.backward()'s order: the same explicit-stack post-order over `_prev`, reversed. */
-function scalarOrder(root: Scalar): Scalar[] {
-  const order: Scalar[] = [];
-  const seen = new Set<Scalar>([root]);
-  const stack: [Scalar, number][] = [[root, 0]];
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const [node, i] = top;
-    if (i < node._prev.length) {
-      top[1]++;
-      const child = node._prev[i]!;
-      if (!seen.has(child)) {
-        seen.add(child);
-        stack.push([child, 0]);
-      }
-    } else {
-      order.push(node);
-      stack.pop();
-    }
-  }
-  return order.reverse();
-}
-
 function scalarWalk(root: Scalar, id: (s: Scalar) => string, engine: () => EngineCheck[]): BackwardWalk {
-  const order = scalarOrder(root);
+  const order = root.backwardOrder();
   const adj = new Map<Scalar, number>([[root, 1]]);
   const terms = new Map<Scalar, Contribution[]>();
   const steps: WalkStep[] = [];

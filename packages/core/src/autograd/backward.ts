@@ -164,6 +164,16 @@ function reducesTo(from: readonly number[], to: readonly number[]): boolean {
   return true;
 }
 
+/**
+ * The tensors a backward pass from `root` hands a gradient to, in the pass's order: `root`
+ * first, each tensor before the inputs it was computed from; only tensors that require grad
+ * (topoSort's post-order, reversed). The pass itself does not call this; it is exported for
+ * tools that show the walk (the playground's graph view).
+ */
+export function backwardOrder(root: Tensor): Tensor[] {
+  return topoSort([root]).reverse();
+}
+
 /** Post-order of everything reachable from the roots through tensors that require grad (inputs before their consumers). */
 function topoSort(roots: readonly Tensor[]): Tensor[] {
   const pass = ++passes;
