@@ -35,9 +35,19 @@ def case(case_id, t, **opts):
 
 
 def build():
+    # Restored on the way out: generate.py runs every area in one process, and a later area
+    # built under this default would come out in float64 (nn_safetensors did).
+    prev = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
+    try:
+        return cases_()
+    finally:
+        torch.set_default_dtype(prev)
+
+
+def cases_():
     g = common.Draw("printing")
-    cases = [
+    return [
         case("scalar", torch.tensor(3.0)),
         case("scalar-frac", torch.tensor(-2.25)),
         case("ints", torch.tensor([1.0, 2.0, 3.0])),
@@ -61,4 +71,3 @@ def build():
         case("float32", g.normal([2, 3]).to(torch.float32)),
         case("4d", g.normal([2, 1, 2, 2])),
     ]
-    return cases
