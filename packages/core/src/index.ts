@@ -52,7 +52,7 @@ export { backwardOrder } from './autograd/backward.js';
 export { vjp, jvp, jacobian, hessian, hvp, type FunctionalOptions } from './autograd/functional.js';
 export { Generator, manualSeed } from './random/generator.js';
 export { setBackend, getBackend, registerBackend, registerKernel, getKernel, type KernelConfig, type KernelFunction } from './kernels/backend.js';
-export type { Kernels, KernelName, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp } from './kernels/kernels.js';
+export type { Kernels, FusedKernels, KernelName, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp, MseReduction, SgdHyper, AdamHyper } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js/index.js';
 // Importing this registers the 'wasm' backend when WebAssembly SIMD is available.
 export { initWasm, wasmAvailable } from './kernels/wasm/index.js';

@@ -1,4 +1,5 @@
 import { type Node, apply } from './autograd/function.js';
+import { kernels } from './kernels/backend.js';
 import { runBackward } from './autograd/backward.js';
 import { checkOptions } from './util/options.js';
 import { type PrintOptions, dtypeSuffix, formatTensor } from './print/format-tensor.js';
@@ -655,7 +656,7 @@ export class Tensor {
         // storage this tensor does not own (a transpose, a narrow of a bigger buffer).
         if (this._grad !== null) {
           const prev = this._grad.tensorData.copyTo(allocate(this.dtype, this.size));
-          for (let i = 0; i < own.length; i++) own[i] += prev[i]!;
+          kernels.accumulate(own, prev, 0, own.length);
         }
       }
       this._grad = new Tensor(new TensorData(own, this.shape));
@@ -663,14 +664,8 @@ export class Tensor {
       return;
     }
     const dst = this._grad.tensorData.storage;
-    if (td.isContiguous()) {
-      const src = td.storage;
-      const off = td.offset;
-      for (let i = 0; i < dst.length; i++) dst[i] += src[off + i]!;
-    } else {
-      const tmp = td.copyTo(allocate(td.dtype, td.size));
-      for (let i = 0; i < dst.length; i++) dst[i] += tmp[i]!;
-    }
+    if (td.isContiguous()) kernels.accumulate(dst, td.storage, td.offset, dst.length);
+    else kernels.accumulate(dst, td.copyTo(allocate(td.dtype, td.size)), 0, dst.length);
   }
 }
 

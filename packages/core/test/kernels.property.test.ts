@@ -637,3 +637,74 @@ describe.each(threaded)('$name kernels on $threads thread(s) against the JS refe
     );
   });
 });
+
+// ---- the fused training-step kernels (MSE, accumulation, SGD, Adam) on every backend ----------
+
+describe.each(backends.map((k) => ({ name: k.name, f: kernelsOf(k.name) })))('$name fused kernels equal their definitions', ({ f }) => {
+  it.each(['float64', 'float32'] as DType[])('%s: mseForward, mseBackward, accumulate', (dtype) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), seedArb, (n, seed) => {
+        const rnd = prng(seed);
+        const p = randomIn(dtype, n, rnd);
+        const t = randomIn(dtype, n, rnd);
+        const g = randomIn(dtype, n, rnd);
+        const r = (v: number) => (dtype === 'float32' ? Math.fround(v) : v);
+        const sq = Array.from(p, (v, i) => r(v - t[i]!) ** 2);
+        const none = alloc(dtype, n);
+        f.mseForward(p, t, n, 'none', none);
+        expectAll(none, sq.map((v) => store(dtype, v)), 0, 'mse none');
+        const one = alloc(dtype, 1);
+        f.mseForward(p, t, n, 'sum', one);
+        expect(one[0]).toBe(store(dtype, sq.reduce((s, v) => s + v, 0)));
+        f.mseForward(p, t, n, 'mean', one);
+        expect(one[0]).toBe(store(dtype, sq.reduce((s, v) => s + v, 0) / n));
+        const gp = alloc(dtype, n);
+        f.mseBackward(p, t, null, 0.5, n, gp);
+        expectAll(gp, Array.from(p, (v, i) => store(dtype, (v - t[i]!) * 0.5)), 0, 'mse backward');
+        f.mseBackward(p, t, g, 0, n, gp);
+        expectAll(gp, Array.from(p, (v, i) => store(dtype, 2 * (v - t[i]!) * g[i]!)), 0, 'mse backward none');
+        const acc = p.slice();
+        f.accumulate(acc, g, 0, n - 1);
+        expectAll(acc, Array.from(p, (v, i) => (i < n - 1 ? store(dtype, v + g[i]!) : v)), 0, 'accumulate');
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it.each(['float64', 'float32'] as DType[])('%s: sgdUpdate and adamUpdate, one element at a time', (dtype) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 2 }), seedArb, fc.boolean(), fc.boolean(), (n, off, seed, nesterov, maximize) => {
+        const rnd = prng(seed);
+        const p0 = randomIn(dtype, n + off, rnd);
+        const g = randomIn(dtype, n + off, rnd);
+        const buf0 = randomIn(dtype, n, rnd);
+        const h = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov, maximize };
+        const p = p0.slice();
+        const buf = buf0.slice();
+        f.sgdUpdate(p, off, g, off, n, buf, false, h);
+        for (let i = 0; i < n; i++) {
+          let d = maximize ? -g[off + i]! : g[off + i]!;
+          d = d + 0.01 * p0[off + i]!; // in double precision: only the stores round to the dtype
+          const b = store(dtype, 0.9 * buf0[i]! + d);
+          expect(buf[i]).toBe(b);
+          expect(p[off + i]).toBe(store(dtype, p0[off + i]! - 0.1 * (nesterov ? d + 0.9 * b : b)));
+        }
+        const pa = p0.slice();
+        const m = buf0.slice();
+        const v = buf0.map(Math.abs);
+        const v0 = v.slice();
+        f.adamUpdate(pa, off, g, off, n, m, v, null, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maximize, step: 3 });
+        for (let i = 0; i < n; i++) {
+          const d = maximize ? -g[off + i]! : g[off + i]!;
+          const mi = store(dtype, buf0[i]! + 0.09999999999999998 * (d - buf0[i]!));
+          const vi = store(dtype, v0[i]! * 0.999 + 0.0010000000000000009 * d * d);
+          expect(m[i]).toBeCloseTo(mi, dtype === 'float32' ? 6 : 14);
+          expect(v[i]).toBeCloseTo(vi, dtype === 'float32' ? 6 : 14);
+          const denom = Math.sqrt(v[i]!) / Math.sqrt(1 - 0.999 ** 3) + 1e-8;
+          expect(pa[off + i]).toBeCloseTo(p0[off + i]! - (0.01 / (1 - 0.9 ** 3)) * m[i]! / denom, dtype === 'float32' ? 5 : 12);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+});

@@ -1,8 +1,8 @@
 import type { DType, Storage } from '../storage/dtype.js';
 import type { TensorData } from '../storage/tensor-data.js';
 import { checkOptions, describeValue } from '../util/options.js';
-import type { Conv1dGeometry, KernelName, Kernels } from './kernels.js';
-import { jsKernels } from './js/index.js';
+import type { Conv1dGeometry, FusedKernels, KernelName, Kernels } from './kernels.js';
+import { jsFusedKernels, jsKernels } from './js/index.js';
 
 /*
  * The kernel registry, as tfjs-core's: an implementation is registered per (kernel name,
@@ -134,13 +134,13 @@ export function registerKernel(name: string, backend: string, fn: KernelFunction
  *
  * @category Backends and storage
  */
-export function registerBackend(k: Kernels | string): void {
+export function registerBackend(k: Kernels | (Kernels & Partial<FusedKernels>) | string): void {
   const name = typeof k === 'string' ? k : k?.name;
   if (typeof name !== 'string' || name === '') throw new Error(who('registerBackend', 'the backend name', name));
   backends.add(name);
   if (typeof k === 'object') {
     for (const kernel of KERNEL_NAMES) {
-      const fn = k[kernel] as KernelFunction | undefined;
+      const fn = (k as Partial<Record<KernelName, KernelFunction>>)[kernel];
       if (typeof fn === 'function') registerKernel(kernel, name, fn.bind(k));
     }
   }
@@ -247,12 +247,14 @@ export function getKernel<F extends KernelFunction>(name: string, dtype: DType, 
   return pick(s, name, dtype === 'float32' ? F32 : F64, work) as F;
 }
 
-/** The built-in kernels (the names of {@link Kernels}). */
+/** The built-in kernels (the names of {@link Kernels} and {@link FusedKernels}). */
 export const KERNEL_NAMES: readonly KernelName[] = [
   'unary', 'binary', 'reduce', 'gemm', 'conv1dForward', 'conv1dBackwardInput', 'conv1dBackwardWeight', 'conv1dBackwardBias',
+  'mseForward', 'mseBackward', 'accumulate', 'sgdUpdate', 'adamUpdate',
 ];
 
-for (const name of KERNEL_NAMES) registerKernel(name, 'js', jsKernels[name] as KernelFunction);
+const reference = { ...jsKernels, ...jsFusedKernels } as unknown as Record<KernelName, KernelFunction>;
+for (const name of KERNEL_NAMES) registerKernel(name, 'js', reference[name]);
 
 const convWork = (g: Conv1dGeometry): number => g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
 
@@ -261,7 +263,7 @@ const convWork = (g: Conv1dGeometry): number => g.batch * g.outChannels * g.outL
  * `backend()` resolves to (the slot's cached entry for the active backend, or a fixed
  * backend's for {@link kernelsOf}).
  */
-function dispatcher(fixed: string | null): Kernels {
+function dispatcher(fixed: string | null): Kernels & FusedKernels {
   const S = Object.fromEntries(KERNEL_NAMES.map((n) => [n, slotOf(n)])) as Record<KernelName, Slot>;
   const get = fixed === null
     ? (n: KernelName, dtype: number, work: number) => pick(S[n], n, dtype, work)
@@ -287,14 +289,22 @@ function dispatcher(fixed: string | null): Kernels {
     conv1dBackwardInput: (gy, w, gx, g) => void get('conv1dBackwardInput', codeOf3(gx, gy, w), convWork(g))(gy, w, gx, g),
     conv1dBackwardWeight: (gy, x, gw, g) => void get('conv1dBackwardWeight', codeOf3(gw, gy, x), convWork(g))(gy, x, gw, g),
     conv1dBackwardBias: (gy, gb, g) => void get('conv1dBackwardBias', codeOf2(gb, gy), gy.length)(gy, gb, g),
+    mseForward: (p, t, n, reduction, out) => void get('mseForward', codeOf3(out, p, t), n)(p, t, n, reduction, out),
+    mseBackward: (p, t, g, scale, n, out) => {
+      const d = codeOf3(out, p, t);
+      get('mseBackward', g === null || code(g) === d ? d : 0, n)(p, t, g, scale, n, out);
+    },
+    accumulate: (dst, src, srcOffset, n) => void get('accumulate', codeOf2(dst, src), n)(dst, src, srcOffset, n),
+    sgdUpdate: (p, po, g, go, n, buf, first, h) => void get('sgdUpdate', codeOf2(p, g), n)(p, po, g, go, n, buf, first, h),
+    adamUpdate: (p, po, g, go, n, m, v, vmax, h) => void get('adamUpdate', codeOf2(p, g), n)(p, po, g, go, n, m, v, vmax, h),
   };
 }
 
 /** The kernels every op calls: each call runs on the active backend where it takes the call, else on 'js'. */
-export const kernels: Kernels = dispatcher(null);
+export const kernels: Kernels & FusedKernels = dispatcher(null);
 
 /** The built-in kernels as one backend runs them, whichever is active (for tests and benchmarks that compare backends). */
-export function kernelsOf(backend: string): Kernels {
+export function kernelsOf(backend: string): Kernels & FusedKernels {
   if (!backends.has(backend)) throw new Error(`kernelsOf: unknown backend '${String(backend)}' (available: ${[...backends].join(', ')})`);
   return dispatcher(backend);
 }

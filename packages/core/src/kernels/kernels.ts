@@ -103,8 +103,66 @@ export interface Kernels {
 }
 
 /**
- * The name of a built-in kernel (a key of {@link Kernels}).
+ * How `mseForward` combines its squared differences (the MSE loss's reduction).
  *
  * @category Backends and storage
  */
-export type KernelName = Exclude<keyof Kernels, 'name'>;
+export type MseReduction = 'mean' | 'sum' | 'none';
+
+/**
+ * One SGD step's hyper-parameters (torch.optim.SGD's), as `sgdUpdate` reads them.
+ *
+ * @category Backends and storage
+ */
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/**
+ * One Adam step's hyper-parameters (torch.optim.Adam's) and the parameter's step count (from 1).
+ *
+ * @category Backends and storage
+ */
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+  step: number;
+}
+
+/**
+ * The fused kernels of a training step besides the ops' own: the MSE loss and its gradient,
+ * gradient accumulation and the optimizers' updates, each one pass over its buffers. Like
+ * {@link Kernels}, registered per backend ('js' is the reference; see {@link registerKernel})
+ * and run through the same dispatcher; the optimizers of @kindling/nn fetch theirs with
+ * {@link getKernel}.
+ *
+ * @category Backends and storage
+ */
+export interface FusedKernels {
+  /** reduction 'none': out[i] = (p[i] - t[i])², else out[0] = their mean or sum (float32 rounds each difference). */
+  mseForward(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage): void;
+  /** out[i] = 2 (p[i] - t[i]) g[i] when g is given (reduction 'none'), else (p[i] - t[i]) * scale. */
+  mseBackward(p: Storage, t: Storage, g: Storage | null, scale: number, n: number, out: Storage): void;
+  /** dst[i] += src[srcOffset + i] for i < n (gradient accumulation). */
+  accumulate(dst: Storage, src: Storage, srcOffset: number, n: number): void;
+  /** torch.optim.SGD's update of p[po..po+n) by g[go..]; `buf` the momentum buffer (null without momentum), `first` its first step. */
+  sgdUpdate(p: Storage, po: number, g: Storage, go: number, n: number, buf: Storage | null, first: boolean, h: SgdHyper): void;
+  /** torch.optim.Adam's update of p[po..po+n) by g[go..]; m, v its moments, vmax the amsgrad maximum (null without amsgrad). */
+  adamUpdate(p: Storage, po: number, g: Storage, go: number, n: number, m: Storage, v: Storage, vmax: Storage | null, h: AdamHyper): void;
+}
+
+/**
+ * The name of a built-in kernel (a key of {@link Kernels} or {@link FusedKernels}).
+ *
+ * @category Backends and storage
+ */
+export type KernelName = Exclude<keyof Kernels, 'name'> | keyof FusedKernels;

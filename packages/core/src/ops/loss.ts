@@ -1,4 +1,5 @@
 import { type Op, apply, freshGrad } from '../autograd/function.js';
+import { kernels } from '../kernels/backend.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { allocate, promote } from '../storage/dtype.js';
 import { fmt, shapesEqual } from '../storage/shape.js';
@@ -23,36 +24,11 @@ export const MseLoss: Op<Reduction> = {
   name: 'mseLoss',
   forward: ([p, t], reduction) => {
     const dtype = promote(p!.dtype, t!.dtype);
-    const pd = p!.contiguousStorage();
-    const td = t!.contiguousStorage();
     const n = p!.size;
-    // The difference is rounded to the op's dtype before squaring, so float32 follows float32
-    // arithmetic as the composed ops would; a sum is kept in float64. (Two loops rather than a
-    // rounding callback: a call per element would cost more than the arithmetic.)
-    const f32 = dtype === 'float32';
-    if (reduction === 'none') {
-      const sq = allocate(dtype, n);
-      for (let i = 0; i < n; i++) {
-        const d = f32 ? Math.fround(pd[i]! - td[i]!) : pd[i]! - td[i]!;
-        sq[i] = d * d;
-      }
-      return new TensorData(sq, p!.shape);
-    }
-    let acc = 0;
-    if (f32) {
-      for (let i = 0; i < n; i++) {
-        const d = Math.fround(pd[i]! - td[i]!);
-        acc += d * d;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const d = pd[i]! - td[i]!;
-        acc += d * d;
-      }
-    }
-    const out = allocate(dtype, 1);
-    out[0] = reduction === 'mean' ? acc / n : acc;
-    return new TensorData(out, []);
+    // One kernel pass (kernels/js/fused.ts: float32 rounds each difference, as the composed ops would).
+    const out = allocate(dtype, reduction === 'none' ? n : 1);
+    kernels.mseForward(p!.contiguousStorage(), t!.contiguousStorage(), n, reduction, out);
+    return new TensorData(out, reduction === 'none' ? p!.shape : []);
   },
   // d/dp = 2 (p - t) · g (· 1/n for the mean); d/dt is its negative. One pass either way.
   saved: [0, 1],
@@ -65,18 +41,11 @@ export const MseLoss: Op<Reduction> = {
       const gd = p!.sub(t!).mul(scale);
       return [ctx.needsGrad(0) ? gd : null, ctx.needsGrad(1) ? gd.neg() : null];
     }
-    const pd = p!.tensorData.contiguousStorage();
-    const td = t!.tensorData.contiguousStorage();
     const n = p!.size;
     const out = new TensorData(allocate(ctx.output.dtype, n), p!.shape);
-    const o = out.storage;
-    if (ctx.params === 'none') {
-      const gd = g.tensorData.contiguousStorage();
-      for (let i = 0; i < n; i++) o[i] = 2 * (pd[i]! - td[i]!) * gd[i]!;
-    } else {
-      const scale = (ctx.params === 'mean' ? 2 / n : 2) * g.item();
-      for (let i = 0; i < n; i++) o[i] = (pd[i]! - td[i]!) * scale;
-    }
+    const none = ctx.params === 'none';
+    const scale = none ? 0 : (ctx.params === 'mean' ? 2 / n : 2) * g.item();
+    kernels.mseBackward(p!.tensorData.contiguousStorage(), t!.tensorData.contiguousStorage(), none ? g.tensorData.contiguousStorage() : null, scale, n, out.storage);
     const gp = freshGrad(out);
     return [ctx.needsGrad(0) ? gp : null, ctx.needsGrad(1) ? gp.neg() : null];
   },

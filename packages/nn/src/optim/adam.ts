@@ -1,4 +1,4 @@
-import { type Storage, type Tensor, checkOptions, describeValue } from '@kindling/core';
+import { type FusedKernels, type Storage, type Tensor, checkOptions, describeValue, getKernel } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
@@ -91,31 +91,10 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     }
     if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(p instanceof Float32Array ? 'float32' : 'float64', n);
     const step = ++s.step;
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2 = 1 - beta2 ** step;
-    const stepSize = lr / biasCorrection1;
-    const bc2Sqrt = Math.sqrt(biasCorrection2);
-    const w = 1 - beta1;
-    const smallWeight = Math.abs(w) < 0.5;
-    const c2 = 1 - beta2;
-    const m = s.expAvg;
-    const v = s.expAvgSq;
-    const vmax = s.maxExpAvgSq;
-    for (let i = 0; i < n; i++) {
-      let d = maximize ? -g[go + i]! : g[go + i]!;
-      if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;
-      const m0 = m[i]!;
-      m[i] = smallWeight ? m0 + w * (d - m0) : d - (d - m0) * (1 - w);
-      v[i] = v[i]! * beta2 + c2 * d * d;
-      let denom: number;
-      if (amsgrad) {
-        vmax![i] = Math.max(vmax![i]!, v[i]!);
-        denom = Math.sqrt(vmax![i]!) / bc2Sqrt + eps;
-      } else {
-        denom = Math.sqrt(v[i]!) / bc2Sqrt + eps;
-      }
-      p[po + i] = p[po + i]! + (-stepSize * m[i]!) / denom;
-    }
+    // The loop is core's fused kernel: one pass, on whichever backend is in use.
+    getKernel<FusedKernels['adamUpdate']>('adamUpdate', p instanceof Float32Array ? 'float32' : 'float64', n)(
+      p, po, g, go, n, s.expAvg, s.expAvgSq, amsgrad ? s.maxExpAvgSq : null, { lr, beta1, beta2, eps, weightDecay, maximize, step },
+    );
   }
 
   protected exportState(s: AdamState, p: Tensor): Record<string, Tensor | number> {

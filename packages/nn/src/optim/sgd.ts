@@ -1,4 +1,4 @@
-import { type Storage, type Tensor, checkOptions } from '@kindling/core';
+import { type FusedKernels, type Storage, type Tensor, checkOptions, getKernel } from '@kindling/core';
 import { bool, finite } from '../util.js';
 import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
 
@@ -84,31 +84,20 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   }
 
   protected update(o: SGDOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
-    const { lr, momentum, weightDecay, nesterov, maximize } = o;
-    const keep = 1 - o.dampening;
-    if (momentum === 0) {
-      for (let i = 0; i < n; i++) {
-        let d = maximize ? -g[go + i]! : g[go + i]!;
-        if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;
-        p[po + i] = p[po + i]! - lr * d;
+    const dtype = p instanceof Float32Array ? 'float32' : 'float64';
+    let buf: Storage | null = null;
+    let first = false;
+    if (o.momentum !== 0) {
+      let state = this.states[index];
+      first = state === undefined || state.momentumBuffer === null;
+      if (first) {
+        state = { momentumBuffer: allocateLike(dtype, n) };
+        this.states[index] = state;
       }
-      return;
+      buf = state!.momentumBuffer!;
     }
-    let state = this.states[index];
-    const first = state === undefined || state.momentumBuffer === null;
-    if (first) {
-      state = { momentumBuffer: allocateLike(p instanceof Float32Array ? 'float32' : 'float64', n) };
-      this.states[index] = state;
-    }
-    const buf = state!.momentumBuffer!;
-    for (let i = 0; i < n; i++) {
-      let d = maximize ? -g[go + i]! : g[go + i]!;
-      if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;
-      buf[i] = first ? d : momentum * buf[i]! + keep * d;
-      const b = buf[i]!; // read back: the buffer has the parameter's precision, as in PyTorch
-      d = nesterov ? d + momentum * b : b;
-      p[po + i] = p[po + i]! - lr * d;
-    }
+    // The loop is core's fused kernel: one pass, on whichever backend is in use.
+    getKernel<FusedKernels['sgdUpdate']>('sgdUpdate', dtype, n)(p, po, g, go, n, buf, first, o);
   }
 
   protected exportState(s: SGDState, p: Tensor): Record<string, Tensor | number> {

@@ -1,4 +1,5 @@
-import type { Kernels } from '../kernels.js';
+import type { FusedKernels, Kernels } from '../kernels.js';
+import { accumulate, adamUpdate, mseBackward, mseForward, sgdUpdate } from './fused.js';
 import { conv1dBackwardBias, conv1dBackwardInput, conv1dBackwardWeight, conv1dForward } from './conv1d.js';
 import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
@@ -20,3 +21,6 @@ export const jsKernels: Kernels = {
   conv1dBackwardWeight,
   conv1dBackwardBias,
 };
+
+/** The reference fused kernels (the MSE loss, gradient accumulation, SGD and Adam updates). */
+export const jsFusedKernels: FusedKernels = { mseForward, mseBackward, accumulate, sgdUpdate, adamUpdate };
