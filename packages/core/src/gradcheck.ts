@@ -1,4 +1,3 @@
-import { noGrad } from './autograd/grad-mode.js';
 import { allocate } from './storage/dtype.js';
 import { fmt } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
@@ -77,7 +76,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   }
   for (const x of xs) x.grad = null;
 
-  noGrad(() => {
+  // Recording stays on: fn may take gradients itself (gradgradcheck differentiates a gradient).
+  {
     xs.forEach((x, p) => {
       if (!x.requiresGrad) return;
       const st = x.tensorData.storage;
@@ -101,7 +101,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
         }
       }
     });
-  });
+  }
   return true;
 }
 
