@@ -651,11 +651,12 @@ export class Tensor {
         own = td.storage;
       } else {
         own = allocate(this.dtype, this.size);
-        td.copyTo(own);
+        kernels.copy(td, own);
         // An assigned gradient is read by logical index and never written: it may be a view of
         // storage this tensor does not own (a transpose, a narrow of a bigger buffer).
         if (this._grad !== null) {
-          const prev = this._grad.tensorData.copyTo(allocate(this.dtype, this.size));
+          const prev = allocate(this.dtype, this.size);
+          kernels.copy(this._grad.tensorData, prev);
           kernels.accumulate(own, prev, 0, own.length);
         }
       }

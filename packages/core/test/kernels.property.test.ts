@@ -671,6 +671,18 @@ describe.each(backends.map((k) => ({ name: k.name, f: kernelsOf(k.name) })))('$n
     );
   });
 
+  it('copy: strided views, into either dtype', () => {
+    fc.assert(
+      fc.property(shapeArb(4, 4).chain((shape) => fc.tuple(fc.constant(shape), layoutArb(shape.length))), dtypeArb, dtypeArb, seedArb, ([shape, spec], from, to, seed) => {
+        const v = makeView(shape, spec, from, prng(seed), 'mixed');
+        const out = alloc(to, v.td.size).fill(99);
+        f.copy(v.td, out);
+        expectAll(out, valuesOf(v).map((x) => store(to, x)), 0, `copy ${from} -> ${to}`);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it.each(['float64', 'float32'] as DType[])('%s: sgdUpdate and adamUpdate, one element at a time', (dtype) => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 2 }), seedArb, fc.boolean(), fc.boolean(), (n, off, seed, nesterov, maximize) => {

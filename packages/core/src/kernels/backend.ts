@@ -196,18 +196,13 @@ export function setMinWorkOverride(n: number | null): void {
 const F32 = 1;
 const F64 = 2;
 const code = (s: Storage): number => (s instanceof Float32Array ? F32 : s instanceof Float64Array ? F64 : 0);
-/** The dtype code shared by all buffers, 0 if they differ. */
-const codeOf2 = (a: Storage, b: Storage): number => {
-  const c = code(a);
-  return c === code(b) ? c : 0;
-};
-const codeOf3 = (a: Storage, b: Storage, c: Storage | null): number => {
-  const d = codeOf2(a, b);
-  return c === null || d === code(c) ? d : 0;
-};
+// The two checks every call goes through (built-in kernels via the dispatcher, custom ones via
+// getKernel): enough work for the implementation, and a dtype it computes.
+const bigEnough = (e: Entry, work: number): boolean => work >= (minWorkOverride ?? e.minWork);
+const takesDtype = (e: Entry, dtype: number): boolean => (dtype === F32 ? e.f32 : dtype === F64 && e.f64);
 
 function accepts(e: Entry, dtype: number, work: number): boolean {
-  return work >= (minWorkOverride ?? e.minWork) && (dtype === F32 ? e.f32 : dtype === F64 && e.f64);
+  return bigEnough(e, work) && takesDtype(e, dtype);
 }
 
 function missing(name: string, backend: string): never {
@@ -250,7 +245,7 @@ export function getKernel<F extends KernelFunction>(name: string, dtype: DType, 
 /** The built-in kernels (the names of {@link Kernels} and {@link FusedKernels}). */
 export const KERNEL_NAMES: readonly KernelName[] = [
   'unary', 'binary', 'reduce', 'gemm', 'conv1dForward', 'conv1dBackwardInput', 'conv1dBackwardWeight', 'conv1dBackwardBias',
-  'mseForward', 'mseBackward', 'accumulate', 'sgdUpdate', 'adamUpdate',
+  'mseForward', 'mseBackward', 'copy', 'accumulate', 'sgdUpdate', 'adamUpdate',
 ];
 
 const reference = { ...jsKernels, ...jsFusedKernels } as unknown as Record<KernelName, KernelFunction>;
@@ -265,38 +260,40 @@ const convWork = (g: Conv1dGeometry): number => g.batch * g.outChannels * g.outL
  */
 function dispatcher(fixed: string | null): Kernels & FusedKernels {
   const S = Object.fromEntries(KERNEL_NAMES.map((n) => [n, slotOf(n)])) as Record<KernelName, Slot>;
-  const get = fixed === null
-    ? (n: KernelName, dtype: number, work: number) => pick(S[n], n, dtype, work)
-    : (n: KernelName, dtype: number, work: number) => {
-      const s = S[n];
-      const e = s.byBackend.get(fixed) ?? null;
-      if (e !== null && (fixed === 'js' || accepts(e, dtype, work))) return e.fn;
-      return (s.js ?? missing(n, fixed)).fn;
-    };
+  /**
+   * The implementation for one call. The call's dtype (every buffer's; null buffers are
+   * skipped) is read only when the backend has its own kernel and the call is big enough for
+   * it: most calls of a small model cost one field read and one comparison here.
+   */
+  const use = (s: Slot, name: KernelName, work: number, a: Storage, b: Storage | null, c: Storage | null, d: Storage | null): KernelFunction => {
+    const e = fixed === null ? s.active : s.byBackend.get(fixed) ?? null;
+    if (e !== null && bigEnough(e, work)) {
+      const k = code(a);
+      if ((b === null || code(b) === k) && (c === null || code(c) === k) && (d === null || code(d) === k) && takesDtype(e, k)) return e.fn;
+    }
+    return (s.js ?? missing(name, fixed ?? current)).fn;
+  };
+  const { unary, binary, reduce, gemm, conv1dForward: cf, conv1dBackwardInput: ci, conv1dBackwardWeight: cw, conv1dBackwardBias: cb } = S;
+  const { mseForward: mf, mseBackward: mb, copy, accumulate: acc, sgdUpdate: sgd, adamUpdate: adam } = S;
   return {
     get name() {
       return fixed ?? current;
     },
-    unary: (op, x: TensorData, out, param) => void get('unary', codeOf2(out, x.storage), out.length)(op, x, out, param),
-    binary: (op, a, b, out) => void get('binary', codeOf3(out, a.storage, b.storage), out.length)(op, a, b, out),
-    reduce: (op, x, reduced, out) => void get('reduce', codeOf2(out, x.storage), x.size)(op, x, reduced, out),
+    unary: (op, x: TensorData, out, param) => void use(unary, 'unary', out.length, out, x.storage, null, null)(op, x, out, param),
+    binary: (op, a, b, out) => void use(binary, 'binary', out.length, out, a.storage, b.storage, null)(op, a, b, out),
+    reduce: (op, x, reduced, out) => void use(reduce, 'reduce', x.size, out, x.storage, null, null)(op, x, reduced, out),
     gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) =>
-      void get('gemm', codeOf3(c, a, b), M * N * K)(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff),
-    conv1dForward: (x, w, bias, y, g) => {
-      const d = codeOf3(y, x, w);
-      get('conv1dForward', bias === null || code(bias) === d ? d : 0, convWork(g))(x, w, bias, y, g);
-    },
-    conv1dBackwardInput: (gy, w, gx, g) => void get('conv1dBackwardInput', codeOf3(gx, gy, w), convWork(g))(gy, w, gx, g),
-    conv1dBackwardWeight: (gy, x, gw, g) => void get('conv1dBackwardWeight', codeOf3(gw, gy, x), convWork(g))(gy, x, gw, g),
-    conv1dBackwardBias: (gy, gb, g) => void get('conv1dBackwardBias', codeOf2(gb, gy), gy.length)(gy, gb, g),
-    mseForward: (p, t, n, reduction, out) => void get('mseForward', codeOf3(out, p, t), n)(p, t, n, reduction, out),
-    mseBackward: (p, t, g, scale, n, out) => {
-      const d = codeOf3(out, p, t);
-      get('mseBackward', g === null || code(g) === d ? d : 0, n)(p, t, g, scale, n, out);
-    },
-    accumulate: (dst, src, srcOffset, n) => void get('accumulate', codeOf2(dst, src), n)(dst, src, srcOffset, n),
-    sgdUpdate: (p, po, g, go, n, buf, first, h) => void get('sgdUpdate', codeOf2(p, g), n)(p, po, g, go, n, buf, first, h),
-    adamUpdate: (p, po, g, go, n, m, v, vmax, h) => void get('adamUpdate', codeOf2(p, g), n)(p, po, g, go, n, m, v, vmax, h),
+      void use(gemm, 'gemm', M * N * K, c, a, b, null)(M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff),
+    conv1dForward: (x, w, bias, y, g) => void use(cf, 'conv1dForward', convWork(g), y, x, w, bias)(x, w, bias, y, g),
+    conv1dBackwardInput: (gy, w, gx, g) => void use(ci, 'conv1dBackwardInput', convWork(g), gx, gy, w, null)(gy, w, gx, g),
+    conv1dBackwardWeight: (gy, x, gw, g) => void use(cw, 'conv1dBackwardWeight', convWork(g), gw, gy, x, null)(gy, x, gw, g),
+    conv1dBackwardBias: (gy, gb, g) => void use(cb, 'conv1dBackwardBias', gy.length, gb, gy, null, null)(gy, gb, g),
+    mseForward: (p, t, n, reduction, out) => void use(mf, 'mseForward', n, out, p, t, null)(p, t, n, reduction, out),
+    mseBackward: (p, t, g, scale, n, out) => void use(mb, 'mseBackward', n, out, p, t, g)(p, t, g, scale, n, out),
+    copy: (x, out) => void use(copy, 'copy', out.length, out, x.storage, null, null)(x, out),
+    accumulate: (dst, src, srcOffset, n) => void use(acc, 'accumulate', n, dst, src, null, null)(dst, src, srcOffset, n),
+    sgdUpdate: (p, po, g, go, n, buf, first, h) => void use(sgd, 'sgdUpdate', n, p, g, buf, null)(p, po, g, go, n, buf, first, h),
+    adamUpdate: (p, po, g, go, n, m, v, vmax, h) => void use(adam, 'adamUpdate', n, p, g, m, v)(p, po, g, go, n, m, v, vmax, h),
   };
 }
 

@@ -152,6 +152,8 @@ export interface FusedKernels {
   mseForward(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage): void;
   /** out[i] = 2 (p[i] - t[i]) g[i] when g is given (reduction 'none'), else (p[i] - t[i]) * scale. */
   mseBackward(p: Storage, t: Storage, g: Storage | null, scale: number, n: number, out: Storage): void;
+  /** out[i] = the i-th element of x in row-major order, converted to out's dtype (casts, dense copies of views). */
+  copy(x: TensorData, out: Storage): void;
   /** dst[i] += src[srcOffset + i] for i < n (gradient accumulation). */
   accumulate(dst: Storage, src: Storage, srcOffset: number, n: number): void;
   /** torch.optim.SGD's update of p[po..po+n) by g[go..]; `buf` the momentum buffer (null without momentum), `first` its first step. */

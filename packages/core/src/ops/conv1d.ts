@@ -104,7 +104,9 @@ function dtypeOfAll(inputs: readonly TensorData[]): DType {
 /** Dense storage in the op's dtype: the kernels index rows directly and want one type. */
 function dense(t: TensorData, dtype: DType): Storage {
   if (t.dtype === dtype) return t.contiguousStorage();
-  return t.copyTo(allocate(dtype, t.size));
+  const out = allocate(dtype, t.size);
+  kernels.copy(t, out);
+  return out;
 }
 
 /**

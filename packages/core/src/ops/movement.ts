@@ -1,5 +1,6 @@
 import { type Op, apply } from '../autograd/function.js';
-import { type DType, allocate } from '../storage/dtype.js';
+import { kernels } from '../kernels/backend.js';
+import { type DType, type Storage, allocate } from '../storage/dtype.js';
 import { TensorData } from '../storage/tensor-data.js';
 
 /*
@@ -69,13 +70,20 @@ export const NarrowBackward: Op<NarrowParams & { size: number }> = {
 export const Contiguous: Op = {
   name: 'contiguous',
   saved: [],
-  forward: ([x]) => new TensorData(x!.copyTo(allocate(x!.dtype, x!.size)), x!.shape),
+  forward: ([x]) => new TensorData(copied(x!, x!.dtype), x!.shape),
   backward: (g) => [g],
 };
 
 export const Cast: Op<DType> = {
   name: 'to',
   saved: [],
-  forward: ([x], dtype) => new TensorData(x!.copyTo(allocate(dtype, x!.size)), x!.shape),
+  forward: ([x], dtype) => new TensorData(copied(x!, dtype), x!.shape),
   backward: (g, { inputs: [x] }) => [g.to(x!.dtype)],
 };
+
+/** x's elements, dense and row-major, in `dtype`: the copy kernel (one set() when x is dense). */
+function copied(x: TensorData, dtype: DType): Storage {
+  const out = allocate(dtype, x.size);
+  kernels.copy(x, out);
+  return out;
+}

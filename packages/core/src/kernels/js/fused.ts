@@ -1,4 +1,5 @@
 import type { Storage } from '../../storage/dtype.js';
+import type { TensorData } from '../../storage/tensor-data.js';
 import type { AdamHyper, MseReduction, SgdHyper } from '../kernels.js';
 
 /*
@@ -41,6 +42,12 @@ export function mseForward(p: Storage, t: Storage, n: number, reduction: MseRedu
 export function mseBackward(p: Storage, t: Storage, g: Storage | null, scale: number, n: number, out: Storage): void {
   if (g !== null) for (let i = 0; i < n; i++) out[i] = 2 * (p[i]! - t[i]!) * g[i]!;
   else for (let i = 0; i < n; i++) out[i] = (p[i]! - t[i]!) * scale;
+}
+
+/** See FusedKernels.copy. A dense view is one typed-array set(), which converts dtypes natively. */
+export function copy(x: TensorData, out: Storage): void {
+  if (x.isContiguous()) out.set(x.storage.subarray(x.offset, x.offset + x.size));
+  else x.copyTo(out);
 }
 
 /** See FusedKernels.accumulate. */
