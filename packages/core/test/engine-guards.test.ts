@@ -122,6 +122,11 @@ describe('custom ops', () => {
     expect(() => apply(short, [tensor([1])], undefined)).toThrow(/^short: forward built an invalid TensorData: shape \[2, 2\] with strides \[2, 1\] and offset 0 reaches elements 0\.\.3, but the storage has 3$/);
     const negative: Op = { name: 'neg', forward: () => new TensorData(new Float64Array(3), [3], [-1], 1), backward: (g) => [g] };
     expect(() => apply(negative, [tensor([1])], undefined)).toThrow(/^neg: forward built an invalid TensorData: .*reaches elements -1\.\.1/);
+    // Whole-number ends, fractional step: would read between elements (NaN) without the check.
+    const half: Op = { name: 'half', forward: () => new TensorData(Float64Array.from([10, 11, 12, 13]), [3], [0.5], 0), backward: (g) => [g] };
+    expect(() => apply(half, [tensor([1])], undefined)).toThrow(/^half: forward built an invalid TensorData: strides \[0\.5\] must be integers$/);
+    const offset: Op = { name: 'off', forward: () => new TensorData(Float64Array.from([10, 11, 12]), [2], [1], 0.5), backward: (g) => [g] };
+    expect(() => apply(offset, [tensor([1])], undefined)).toThrow(/^off: forward built an invalid TensorData: offset 0\.5 must be an integer$/);
     const notData: Op = { name: 'bad', forward: () => [1, 2] as never, backward: (g) => [g] };
     expect(() => apply(notData, [tensor([1])], undefined)).toThrow(/^bad: forward must return a TensorData, got object/);
     // Exactly fitting storage is fine.

@@ -123,9 +123,12 @@ function checkOutput(op: Op<any>, out: unknown): void {
   const { shape, strides, offset, storage } = out;
   if (strides.length !== shape.length) throw new Error(`${op.name}: forward returned a TensorData whose strides ${fmt(strides)} do not match its shape ${fmt(shape)}`);
   if (out.size === 0) return;
+  if (!Number.isInteger(offset)) throw new Error(`${op.name}: forward built an invalid TensorData: offset ${offset} must be an integer`);
   let lo = offset;
   let hi = offset;
   for (let i = 0; i < shape.length; i++) {
+    // A fractional stride can have whole-number ends and still index between elements (NaN).
+    if (!Number.isInteger(strides[i])) throw new Error(`${op.name}: forward built an invalid TensorData: strides ${fmt(strides)} must be integers`);
     const reach = (shape[i]! - 1) * strides[i]!;
     if (reach < 0) lo += reach;
     else hi += reach;
