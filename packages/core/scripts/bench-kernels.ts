@@ -12,7 +12,7 @@ import { jsKernels } from '../src/kernels/js/index.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { disableThreads, enableThreads, wasmAvailable } from '../src/kernels/wasm/index.js';
 import { readFileSync } from 'node:fs';
-import { kernels as activeKernels, setBackend } from '../src/kernels/backend.js';
+import { kernelsOf, setBackend } from '../src/kernels/backend.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,10 +27,7 @@ const SIZES: Record<string, { batch: number; cin: number; cout: number; L: numbe
 function backend(name: string): Kernels {
   if (name === 'js') return jsKernels;
   if (name === 'wasm' && !wasmAvailable()) throw new Error('wasm backend unavailable');
-  setBackend(name);
-  const k = activeKernels;
-  setBackend('js');
-  return k;
+  return kernelsOf(name); // the registry's kernels of that backend, whichever is active
 }
 
 let seed = 12345;
