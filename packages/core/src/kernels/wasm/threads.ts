@@ -433,20 +433,22 @@ function startPool(n: number): void {
     return void (unavailable = true); // no WebAssembly threads (shared memory) here
   }
   const module = sharedModule();
-  if (module instanceof Promise) {
-    unavailable = true; // until it is compiled: calls meanwhile stay on the calling thread
-    module.then((m) => {
-      if (active === null && threadCount() === n) {
+  const spawner = where === 'node' ? nodeSpawner() : browserSpawner();
+  if (module instanceof Promise || spawner instanceof Promise) {
+    unavailable = true; // until both are ready: calls meanwhile stay on the calling thread
+    pending = Promise.all([module, spawner]).then(([m, sp]) => {
+      if (sp && active === null && threadCount() === n) {
         unavailable = false;
-        spawnAll(where, n, m, memory);
+        spawnAll(n, m, memory, sp);
       }
-    }, () => undefined);
+    }, () => undefined).finally(() => (pending = null));
     return;
   }
-  spawnAll(where, n, module, memory);
+  if (!spawner) return void (unavailable = true);
+  spawnAll(n, module, memory, spawner);
 }
 
-function spawnAll(where: 'node' | 'browser', n: number, module: WebAssembly.Module, memory: WebAssembly.Memory): void {
+function spawnAll(n: number, module: WebAssembly.Module, memory: WebAssembly.Memory, spawn: Spawner): void {
   let arena: Arena;
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -455,8 +457,6 @@ function spawnAll(where: 'node' | 'browser', n: number, module: WebAssembly.Modu
     return void (unavailable = true);
   }
   const pool = new Pool(n, () => void stopThreads());
-  const spawn = where === 'node' ? nodeSpawner() : browserSpawner();
-  if (!spawn) return void (unavailable = true);
   try {
     for (let i = 0; i < n - 1; i++) pool.add(spawn({ module, memory, ctl: pool.ctl.buffer as SharedArrayBuffer, index: i }, pool));
   } catch {
@@ -468,9 +468,19 @@ function spawnAll(where: 'node' | 'browser', n: number, module: WebAssembly.Modu
 
 type Spawner = (init: WorkerInit, pool: Pool) => WorkerLike;
 
-function nodeSpawner(): Spawner | null {
-  const wt = builtin<WorkerThreads>(workerThreadsSpecifier());
-  if (!wt) return null;
+/**
+ * Node's Worker, synchronously where process.getBuiltinModule exists (Node 20.16+), so that
+ * the workers start even while a synchronous training loop never yields; else by a dynamic
+ * import (the specifier built at run time, and the comments, keep bundlers off it).
+ */
+function nodeSpawner(): Spawner | null | Promise<Spawner | null> {
+  const spec = workerThreadsSpecifier();
+  const wt = builtin<WorkerThreads>(spec);
+  if (wt) return nodeSpawnerOf(wt);
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ spec).then((m: WorkerThreads) => nodeSpawnerOf(m), () => null);
+}
+
+function nodeSpawnerOf(wt: WorkerThreads): Spawner {
   const source = workerSource('node');
   return (init, pool) => {
     const worker = new wt.Worker(source, { eval: true, name: `kindling-wasm-${init.index + 1}`, workerData: init });
@@ -499,8 +509,12 @@ function stopThreads(): Promise<void> {
   return Promise.all(a.pool.workers.map((w) => w.terminate())).then(() => undefined);
 }
 
+/** A start that waits for an asynchronous compile or import (see startPool). */
+let pending: Promise<unknown> | null = null;
+
 /** Waits (on the event loop) until the pool in use has started, or has gone; the threads in use then. */
 async function started(): Promise<number> {
+  if (pending) await pending;
   const t0 = performance.now();
   while (active && !active.pool.started && performance.now() - t0 < DEADLINE_MS) await new Promise((r) => setTimeout(r, 1));
   return threadsInUse();
