@@ -6,7 +6,11 @@ import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, unif
 
 type IntOr1Tuple = number | readonly [number];
 
-/** Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from. */
+/**
+ * Options of {@link Conv1d}: torch.nn.Conv1d's keyword arguments (camelCase) and where its initial weights come from.
+ *
+ * @category Layers
+ */
 export interface Conv1dLayerOptions extends InitOptions {
   stride?: IntOr1Tuple;
   /** Zeros added at each end, or 'valid' (none) or 'same' (output length = input length; stride 1 only). */
@@ -41,6 +45,8 @@ function single(name: string, v: IntOr1Tuple, allowZero = false): number {
  * const y = conv.forward(randn([8, 2, 16], { seed: 1 })); // [8, 4, 16]
  * console.log(y.shape, conv.weight.shape);                  // [8, 4, 16] [4, 2, 3]
  * ```
+ *
+ * @category Layers
  */
 export class Conv1d extends Module {
   readonly inChannels: number;
@@ -91,13 +97,13 @@ export class Conv1d extends Module {
     return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
+  /** PyTorch's wording, 1-tuples included: `1, 4, kernel_size=(3,), stride=(1,)`, then the non-default settings (`padding=same` unquoted, as PyTorch prints it). */
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize},), stride=(${this.stride},)`;
     if (this.padding !== 0) s += `, padding=${typeof this.padding === 'string' ? this.padding : `(${this.padding},)`}`;
     if (this.dilation !== 1) s += `, dilation=(${this.dilation},)`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ', bias=False';
-  /** PyTorch's wording, 1-tuples included: `1, 4, kernel_size=(3,), stride=(1,)`, then the non-default settings (`padding=same` unquoted, as PyTorch prints it). */
     return s;
   }
 }
