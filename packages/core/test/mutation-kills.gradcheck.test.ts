@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownMessage } from './throws.js';
 import { type Op, TensorData, apply, gradcheck, tensor, zeros } from '../src/index.js';
 
 // gradcheck's own checks and messages (gradcheck.ts). Added for mutation testing.
@@ -9,14 +10,7 @@ const square = (factor: number): Op => ({
   forward: ([x]) => new TensorData(Float64Array.from(x!.contiguousStorage(), (v) => v * v), x!.shape),
   backward: (g, ctx) => [g.mul(ctx.inputs[0]!).mul(2 * factor)],
 });
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-};
+const message = thrownMessage;
 
 describe('gradcheck options', () => {
   it('eps must be positive; atol and rtol non-negative (0 allowed); each named in the message', () => {

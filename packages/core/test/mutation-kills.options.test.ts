@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { thrownMessage } from './throws.js';
 import { checkOptions, describeValue, intOption } from '../src/index.js';
 
 // util/options.ts: option checking and value descriptions, message by message. Added for
 // mutation testing.
 
-const message = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a throw');
-};
+const message = thrownMessage;
 
 describe('checkOptions', () => {
   it('undefined is an empty options object; a valid object is returned as it is', () => {

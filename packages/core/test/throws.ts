@@ -19,3 +19,13 @@ export function throwsWith(fn: () => unknown, ...patterns: RegExp[]): void {
   expect((caught as Error).constructor, `a plain Error, got ${(caught as Error).name}: ${(caught as Error).message}`).toBe(Error);
   for (const p of patterns) expect((caught as Error).message).toMatch(p);
 }
+
+/** The message fn throws with (failing the test when it does not throw), for exact-text checks. */
+export function thrownMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected a throw');
+}

@@ -1,7 +1,6 @@
 import { type Storage, type Tensor, checkOptions } from '@kindling/core';
 import { bool, finite } from '../util.js';
-import { stepCount } from './adamw.js';
-import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
+import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf, stepCount } from './optimizer.js';
 
 /**
  * The hyper-parameters of {@link Adagrad}, as torch.optim.Adagrad's (camelCase); the constructor takes any subset.

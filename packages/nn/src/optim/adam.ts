@@ -1,6 +1,6 @@
 import { type FusedKernels, type Storage, type Tensor, checkOptions, describeValue, getKernel } from '@kindling/core';
 import { bool, finite } from '../util.js';
-import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
+import { Optimizer, type ParamsArg, allocateLike, importBuffer, stepCount, tensorOf } from './optimizer.js';
 
 /**
  * The hyper-parameters of {@link Adam}, as torch.optim.Adam's (camelCase); the constructor takes any subset.
@@ -19,7 +19,7 @@ export interface AdamOptions {
 
 const ADAM_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'];
 
-interface AdamState {
+export interface AdamState {
   step: number;
   expAvg: Storage;
   expAvgSq: Storage;
@@ -65,31 +65,13 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
 
   /** torch.optim.Adam's checks: lr >= 0, eps >= 0, 0 <= beta1, beta2 < 1, weightDecay >= 0. */
   protected checkHyperParameters(o: AdamOptions): void {
-    const lr = finite('Adam', 'lr', o.lr);
-    const eps = finite('Adam', 'eps', o.eps);
-    const wd = finite('Adam', 'weightDecay', o.weightDecay);
-    bool('Adam', 'amsgrad', o.amsgrad);
-    bool('Adam', 'maximize', o.maximize);
-    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`Adam: betas must be a pair [beta1, beta2], got ${Array.isArray(o.betas) ? `[${o.betas.map(describeValue).join(', ')}]` : describeValue(o.betas)}`);
-    if (lr < 0) throw new Error(`Adam: invalid learning rate: ${lr} (must be >= 0)`);
-    if (eps < 0) throw new Error(`Adam: invalid epsilon value: ${eps} (must be >= 0)`);
-    o.betas.forEach((b, i) => {
-      finite('Adam', `betas[${i}]`, b);
-      if (b < 0 || b >= 1) throw new Error(`Adam: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
-    });
-    if (wd < 0) throw new Error(`Adam: invalid weightDecay value: ${wd} (must be >= 0)`);
+    checkAdamHyperParameters('Adam', o);
   }
 
   protected update(o: AdamOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
     const { lr, eps, weightDecay, amsgrad, maximize } = o;
     const [beta1, beta2] = o.betas;
-    let s = this.states[index];
-    if (s === undefined) {
-      const dtype = p instanceof Float32Array ? 'float32' : 'float64';
-      s = { step: 0, expAvg: allocateLike(dtype, n), expAvgSq: allocateLike(dtype, n), maxExpAvgSq: amsgrad ? allocateLike(dtype, n) : null };
-      this.states[index] = s;
-    }
-    if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(p instanceof Float32Array ? 'float32' : 'float64', n);
+    const s = (this.states[index] = adamState(this.states[index], p, n, amsgrad));
     const step = ++s.step;
     // The loop is core's fused kernel: one pass, on whichever backend is in use.
     getKernel<FusedKernels['adamUpdate']>('adamUpdate', p instanceof Float32Array ? 'float32' : 'float64', n)(
@@ -98,21 +80,54 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   }
 
   protected exportState(s: AdamState, p: Tensor): Record<string, Tensor | number> {
-    const out: Record<string, Tensor | number> = { step: s.step, expAvg: tensorOf(s.expAvg, p.shape), expAvgSq: tensorOf(s.expAvgSq, p.shape) };
-    if (s.maxExpAvgSq) out.maxExpAvgSq = tensorOf(s.maxExpAvgSq, p.shape);
-    return out;
+    return exportAdamState(s, p);
   }
 
   protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdamState {
-    // PyTorch's own names (exp_avg, ...) would otherwise be skipped or fail as missing.
-    checkOptions(where, saved, ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
-    const step = saved.step;
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${describeValue(step)}`);
-    return {
-      step,
-      expAvg: importBuffer(saved.expAvg, p, where, 'expAvg'),
-      expAvgSq: importBuffer(saved.expAvgSq, p, where, 'expAvgSq'),
-      maxExpAvgSq: saved.maxExpAvgSq === undefined || saved.maxExpAvgSq === null ? null : importBuffer(saved.maxExpAvgSq, p, where, 'maxExpAvgSq'),
-    };
+    return importAdamState(saved, p, where);
   }
+}
+
+// ---- shared by Adam and AdamW: same hyper-parameter rules, same state, different update --------
+
+/** The checks torch.optim.Adam and AdamW make, with messages naming the optimizer. */
+export function checkAdamHyperParameters(name: string, o: AdamOptions): void {
+  const lr = finite(name, 'lr', o.lr);
+  const eps = finite(name, 'eps', o.eps);
+  const wd = finite(name, 'weightDecay', o.weightDecay);
+  bool(name, 'amsgrad', o.amsgrad);
+  bool(name, 'maximize', o.maximize);
+  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`${name}: betas must be a pair [beta1, beta2], got ${Array.isArray(o.betas) ? `[${o.betas.map(describeValue).join(', ')}]` : describeValue(o.betas)}`);
+  if (lr < 0) throw new Error(`${name}: invalid learning rate: ${lr} (must be >= 0)`);
+  if (eps < 0) throw new Error(`${name}: invalid epsilon value: ${eps} (must be >= 0)`);
+  o.betas.forEach((b, i) => {
+    finite(name, `betas[${i}]`, b);
+    if (b < 0 || b >= 1) throw new Error(`${name}: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
+  });
+  if (wd < 0) throw new Error(`${name}: invalid weightDecay value: ${wd} (must be >= 0)`);
+}
+
+/** A parameter's Adam state, created on its first step; amsgrad switched on later starts its maximum from zeros. */
+export function adamState(s: AdamState | undefined, p: Storage, n: number, amsgrad: boolean): AdamState {
+  const dtype = p instanceof Float32Array ? 'float32' : 'float64';
+  if (s === undefined) return { step: 0, expAvg: allocateLike(dtype, n), expAvgSq: allocateLike(dtype, n), maxExpAvgSq: amsgrad ? allocateLike(dtype, n) : null };
+  if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(dtype, n);
+  return s;
+}
+
+export function exportAdamState(s: AdamState, p: Tensor): Record<string, Tensor | number> {
+  const out: Record<string, Tensor | number> = { step: s.step, expAvg: tensorOf(s.expAvg, p.shape), expAvgSq: tensorOf(s.expAvgSq, p.shape) };
+  if (s.maxExpAvgSq) out.maxExpAvgSq = tensorOf(s.maxExpAvgSq, p.shape);
+  return out;
+}
+
+export function importAdamState(saved: Record<string, unknown>, p: Tensor, where: string): AdamState {
+  // PyTorch's own names (exp_avg, ...) would otherwise be skipped or fail as missing.
+  checkOptions(where, saved, ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
+  return {
+    step: stepCount(saved.step, where),
+    expAvg: importBuffer(saved.expAvg, p, where, 'expAvg'),
+    expAvgSq: importBuffer(saved.expAvgSq, p, where, 'expAvgSq'),
+    maxExpAvgSq: saved.maxExpAvgSq === undefined || saved.maxExpAvgSq === null ? null : importBuffer(saved.maxExpAvgSq, p, where, 'maxExpAvgSq'),
+  };
 }

@@ -1,6 +1,6 @@
-import { type Storage, type Tensor, checkOptions, describeValue } from '@kindling/core';
-import { bool, finite } from '../util.js';
-import { Optimizer, type ParamsArg, allocateLike, importBuffer, tensorOf } from './optimizer.js';
+import { type Storage, type Tensor, checkOptions } from '@kindling/core';
+import { type AdamState, adamState, checkAdamHyperParameters, exportAdamState, importAdamState } from './adam.js';
+import { Optimizer, type ParamsArg } from './optimizer.js';
 
 /**
  * The hyper-parameters of {@link AdamW}, as torch.optim.AdamW's (camelCase); the constructor takes any subset.
@@ -19,12 +19,6 @@ export interface AdamWOptions {
 
 const ADAMW_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'];
 
-interface AdamWState {
-  step: number;
-  expAvg: Storage;
-  expAvgSq: Storage;
-  maxExpAvgSq: Storage | null;
-}
 
 /**
  * torch.optim.AdamW (Adam with decoupled weight decay, Loshchilov & Hutter), following PyTorch
@@ -55,7 +49,7 @@ interface AdamWState {
  *
  * @category Optimizers
  */
-export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
+export class AdamW extends Optimizer<AdamWOptions, AdamState> {
   constructor(params: ParamsArg<AdamWOptions>, opts: Partial<AdamWOptions> = {}) {
     checkOptions('AdamW', opts, ADAMW_OPTIONS);
     super('AdamW', params, {
@@ -70,32 +64,13 @@ export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
 
   /** torch.optim.AdamW's checks: lr >= 0, eps >= 0, 0 <= beta1, beta2 < 1, weightDecay >= 0. */
   protected checkHyperParameters(o: AdamWOptions): void {
-    const lr = finite('AdamW', 'lr', o.lr);
-    const eps = finite('AdamW', 'eps', o.eps);
-    const wd = finite('AdamW', 'weightDecay', o.weightDecay);
-    bool('AdamW', 'amsgrad', o.amsgrad);
-    bool('AdamW', 'maximize', o.maximize);
-    if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new Error(`AdamW: betas must be a pair [beta1, beta2], got ${Array.isArray(o.betas) ? `[${o.betas.map(describeValue).join(', ')}]` : describeValue(o.betas)}`);
-    if (lr < 0) throw new Error(`AdamW: invalid learning rate: ${lr} (must be >= 0)`);
-    if (eps < 0) throw new Error(`AdamW: invalid epsilon value: ${eps} (must be >= 0)`);
-    o.betas.forEach((b, i) => {
-      finite('AdamW', `betas[${i}]`, b);
-      if (b < 0 || b >= 1) throw new Error(`AdamW: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
-    });
-    if (wd < 0) throw new Error(`AdamW: invalid weightDecay value: ${wd} (must be >= 0)`);
+    checkAdamHyperParameters('AdamW', o);
   }
 
   protected update(o: AdamWOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
     const { lr, eps, weightDecay, amsgrad, maximize } = o;
     const [beta1, beta2] = o.betas;
-    const dtype = p instanceof Float32Array ? 'float32' : 'float64';
-    let s = this.states[index];
-    if (s === undefined) {
-      s = { step: 0, expAvg: allocateLike(dtype, n), expAvgSq: allocateLike(dtype, n), maxExpAvgSq: amsgrad ? allocateLike(dtype, n) : null };
-      this.states[index] = s;
-    }
-    // amsgrad switched on after the first step: the running maximum starts from zeros, as a fresh one would.
-    if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(dtype, n);
+    const s = (this.states[index] = adamState(this.states[index], p, n, amsgrad));
     const step = ++s.step;
     const decay = 1 - lr * weightDecay;
     const stepSize = lr / (1 - beta1 ** step);
@@ -122,26 +97,11 @@ export class AdamW extends Optimizer<AdamWOptions, AdamWState> {
     }
   }
 
-  protected exportState(s: AdamWState, p: Tensor): Record<string, Tensor | number> {
-    const out: Record<string, Tensor | number> = { step: s.step, expAvg: tensorOf(s.expAvg, p.shape), expAvgSq: tensorOf(s.expAvgSq, p.shape) };
-    if (s.maxExpAvgSq) out.maxExpAvgSq = tensorOf(s.maxExpAvgSq, p.shape);
-    return out;
+  protected exportState(s: AdamState, p: Tensor): Record<string, Tensor | number> {
+    return exportAdamState(s, p);
   }
 
-  protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdamWState {
-    // PyTorch's own names (exp_avg, ...) would otherwise be skipped or fail as missing.
-    checkOptions(where, saved, ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
-    return {
-      step: stepCount(saved.step, where),
-      expAvg: importBuffer(saved.expAvg, p, where, 'expAvg'),
-      expAvgSq: importBuffer(saved.expAvgSq, p, where, 'expAvgSq'),
-      maxExpAvgSq: saved.maxExpAvgSq === undefined || saved.maxExpAvgSq === null ? null : importBuffer(saved.maxExpAvgSq, p, where, 'maxExpAvgSq'),
-    };
+  protected importState(saved: Record<string, unknown>, p: Tensor, where: string): AdamState {
+    return importAdamState(saved, p, where);
   }
-}
-
-/** A saved step count: a non-negative integer. */
-export function stepCount(step: unknown, where: string): number {
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${describeValue(step)}`);
-  return step;
 }

@@ -1,4 +1,4 @@
-import { type DType, type Storage, Tensor, TensorData, bumpVersion, checkOptions } from '@kindling/core';
+import { type DType, type Storage, Tensor, TensorData, bumpVersion, checkOptions, describeValue } from '@kindling/core';
 import { describeInput, fmtShape } from '../util.js';
 
 /**
@@ -253,4 +253,10 @@ export function importBuffer(v: unknown, p: Tensor, where: string, key: string):
     throw new Error(`${where}: '${key}' has shape ${fmtShape(a)}, the parameter ${fmtShape(b)}`);
   }
   return v.tensorData.copyTo(allocateLike(p.dtype, p.size));
+}
+
+/** A saved step count: a non-negative integer. */
+export function stepCount(step: unknown, where: string): number {
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${where}: 'step' must be a non-negative integer, got ${describeValue(step)}`);
+  return step;
 }
