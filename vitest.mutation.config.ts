@@ -1,5 +1,5 @@
-// The suite StrykerJS runs against each mutant (see stryker.config.mjs): the project's own
-// tests, less the ones that exercise something mutation testing leaves alone or cannot run in
+// The suite StrykerJS runs against each mutant (see stryker.config.mjs): core's and nn's own
+// tests (the score measures them, not the examples or exporters built on top), less the ones that exercise something mutation testing leaves alone or cannot run in
 // its sandbox. WebAssembly and worker-thread tests cover kernels/wasm/** (not mutated); the
 // packaging and docs tests build tarballs and run TypeDoc (minutes each, and they test the
 // release, not the engine); the browser test drives a real browser; the PyTorch interop tests
@@ -8,7 +8,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/core/test/**/*.test.ts', 'packages/nn/test/**/*.test.ts'],
     exclude: [
       ...configDefaults.exclude,
       'packages/*/test/**/*wasm*.test.ts',

@@ -107,10 +107,9 @@ describe('limits', () => {
     }
     bytes[8] = 0x7b; // '{' over the first unit's ','
     bytes[bytes.length - 1] = 0x7d; // '}'
-    const t0 = performance.now();
+    // About 0.3 s on an idle machine: the count is refused while scanning, before any tensor
+    // entry is built (the time itself is a benchmark's business, not a unit test's).
     expect(loadError(bytes)).toMatch(/more than 50000 tensors/);
-    // Generous for a loaded CI machine; about 0.3 s on an idle one.
-    expect(performance.now() - t0).toBeLessThan(10_000);
   }, 60_000);
 });
 
