@@ -1,6 +1,11 @@
-// Mutation testing with StrykerJS: `pnpm mutation [glob ...]` (scripts/mutation.mjs). Without a
-// glob it mutates everything below; with one it mutates only the matching files, e.g.
-// `pnpm mutation packages/core/src/util/options.ts`. Reports go to reports/mutation/.
+// Mutation testing with StrykerJS, one package at a time: `pnpm mutation core|nn [glob ...]`
+// (scripts/mutation.mjs sets KINDLING_MUTATION_PACKAGE). Without a glob it mutates the whole
+// package's sources; with one only the matching files, e.g.
+// `pnpm mutation core packages/core/src/util/options.ts`. Each package's mutants run against
+// that package's own tests (vitest.mutation.config.ts). Reports go to reports/mutation/<pkg>.*.
+const pkg = process.env.KINDLING_MUTATION_PACKAGE ?? 'core';
+const concurrency = Number(process.env.KINDLING_MUTATION_CONCURRENCY ?? 1);
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'pnpm',
@@ -8,15 +13,11 @@ export default {
   // Named, because pnpm keeps the runner out of reach of Stryker's own plugin search.
   plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'vitest.mutation.config.ts' },
-  // The engine and the layers. Not the WebAssembly backend: its kernels are hand-written .wat
-  // assembled into module.generated.ts, and its tests are left out of the mutation suite.
+  // The engine and the layers. Not the WebAssembly backend (kernels/wasm: generated WAT, the
+  // arena, the worker threads): its tests are wasm and thread tests, left out of the mutation
+  // suite, and every kernel there is checked against the JS reference kernels, which are mutated.
   // Not nn's io/node.ts: a thin node:fs wrapper over the tested safetensors codec.
-  mutate: [
-    'packages/core/src/**/*.ts',
-    '!packages/core/src/kernels/wasm/**',
-    'packages/nn/src/**/*.ts',
-    '!packages/nn/src/io/node.ts',
-  ],
+  mutate: pkg === 'nn' ? ['packages/nn/src/**/*.ts', '!packages/nn/src/io/node.ts'] : ['packages/core/src/**/*.ts', '!packages/core/src/kernels/wasm/**'],
   // Each mutant runs only the tests that reached it; mutants in code that runs at import time
   // (tables, constants) would need every test, so they are skipped rather than run for hours.
   coverageAnalysis: 'perTest',
@@ -24,8 +25,8 @@ export default {
   // Mutants that do not typecheck still run (vitest strips types); Stryker does not add
   // @ts-nocheck to the sources.
   disableTypeChecks: false,
-  // One sandbox: the machines this runs on are shared.
-  concurrency: 1,
+  // One sandbox unless KINDLING_MUTATION_CONCURRENCY says more: the machines this runs on are shared.
+  concurrency,
   // The first full run collects per-test coverage over the whole suite; give it room.
   dryRunTimeoutMinutes: 30,
   // Stryker copies the project into .stryker-tmp/ without any node_modules folders and links
@@ -34,6 +35,6 @@ export default {
   tempDirName: '.stryker-tmp',
   ignorePatterns: ['dist', 'docs/api', 'coverage'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation/${pkg}.html` },
+  jsonReporter: { fileName: `reports/mutation/${pkg}.json` },
 };

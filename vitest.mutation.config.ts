@@ -1,23 +1,31 @@
-// The suite StrykerJS runs against each mutant (see stryker.config.mjs): core's and nn's own
-// tests (the score measures them, not the examples or exporters built on top), less the ones that exercise something mutation testing leaves alone or cannot run in
-// its sandbox. WebAssembly and worker-thread tests cover kernels/wasm/** (not mutated); the
-// packaging and docs tests build tarballs and run TypeDoc (minutes each, and they test the
-// release, not the engine); the browser test drives a real browser; the PyTorch interop tests
-// (packages/onnx) start Python and torch processes, seconds each, to check files, not the engine.
+// The suite StrykerJS runs against each mutant (see stryker.config.mjs): the mutated package's
+// own tests (KINDLING_MUTATION_PACKAGE, set by scripts/mutation.mjs: core's tests for core's
+// mutants, nn's for nn's), less the ones that exercise something mutation testing leaves alone.
+// The WebAssembly and worker-thread tests cover kernels/wasm/** (not mutated); the packaging
+// and docs tests build tarballs and run TypeDoc (minutes each; they test the release, not the
+// engine); the browser test drives a real browser.
+//
+// isolate: false keeps one module graph per worker across test files. Stryker builds every
+// mutant into the sources at once and switches between them at run time, so re-importing that
+// instrumented graph for each test file (vitest's default) only costs time: about 1.6x the run
+// here. The price is that a test file which changes global state (default dtype, backend,
+// thread count) must restore it, which every one of them does.
 import { configDefaults, defineConfig } from 'vitest/config';
+
+const pkg = process.env.KINDLING_MUTATION_PACKAGE ?? 'core';
+if (pkg !== 'core' && pkg !== 'nn') throw new Error(`vitest.mutation.config: KINDLING_MUTATION_PACKAGE must be core or nn, got ${pkg}`);
 
 export default defineConfig({
   test: {
-    include: ['packages/core/test/**/*.test.ts', 'packages/nn/test/**/*.test.ts'],
+    include: [`packages/${pkg}/test/**/*.test.ts`],
     exclude: [
       ...configDefaults.exclude,
       'packages/*/test/**/*wasm*.test.ts',
       'packages/*/test/**/*threads*.test.ts',
       'packages/*/test/**/packaging*.test.ts',
       'packages/*/test/**/*docs*.test.ts',
-      'packages/*/test/**/browser*.test.ts',
-      'packages/onnx/test/torch-*.test.ts',
     ],
     testTimeout: 60_000,
+    isolate: false,
   },
 });

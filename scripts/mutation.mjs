@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `pnpm mutation [glob ...]`: StrykerJS with stryker.config.mjs. Globs (files or patterns under
-// the repository root) narrow what is mutated, e.g. `pnpm mutation packages/core/src/util/options.ts`;
-// without one, everything the config lists is mutated (hours, not minutes).
+// `pnpm mutation [core|nn] [glob ...]`: StrykerJS with stryker.config.mjs, one package at a time
+// against that package's own tests. Without a package, core then nn. Globs (files or patterns
+// under the repository root) narrow what is mutated, e.g.
+// `pnpm mutation core packages/core/src/util/options.ts`. KINDLING_MUTATION_CONCURRENCY=2 runs
+// two sandboxes (the whole of both packages takes about an hour that way on 2 cores).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -11,13 +13,25 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const stryker = join(dirname(require.resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
 
-const globs = process.argv.slice(2).filter((a) => a !== '--');
-if (globs.some((g) => g.startsWith('-'))) {
-  console.error('usage: pnpm mutation [glob ...]   (options go in stryker.config.mjs)');
+let args = process.argv.slice(2).filter((a) => a !== '--');
+if (args.some((g) => g.startsWith('-'))) {
+  console.error('usage: pnpm mutation [core|nn] [glob ...]   (options go in stryker.config.mjs)');
   process.exit(2);
 }
-const args = [stryker, 'run', 'stryker.config.mjs'];
-// Stryker takes one comma-separated --mutate list.
-if (globs.length) args.push('--mutate', globs.join(','));
-const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-process.exit(r.status ?? 1);
+let packages = ['core', 'nn'];
+if (args[0] === 'core' || args[0] === 'nn') {
+  packages = [args[0]];
+  args = args.slice(1);
+} else if (args.length) {
+  // Globs without a package: the package each glob names.
+  packages = packages.filter((p) => args.some((g) => g.includes(`packages/${p}/`)));
+}
+for (const pkg of packages) {
+  const mine = args.filter((g) => g.includes(`packages/${pkg}/`) || !/packages\/\w+\//.test(g));
+  const cmd = [stryker, 'run', 'stryker.config.mjs'];
+  // Stryker takes one comma-separated --mutate list.
+  if (mine.length) cmd.push('--mutate', mine.join(','));
+  console.log(`\n== mutation testing ${pkg}${mine.length ? `: ${mine.join(', ')}` : ''}`);
+  const r = spawnSync(process.execPath, cmd, { cwd: root, stdio: 'inherit', env: { ...process.env, KINDLING_MUTATION_PACKAGE: pkg } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
