@@ -25,6 +25,8 @@ if (await initWasm()) {
   setWasmMinWork(0); // small random shapes must still run the WebAssembly kernels
   backends.push(kernelsOf('wasm'));
 }
+// The threshold is global: later test files in the same worker (mutation runs share one) get it back.
+afterAll(() => setWasmMinWork());
 
 // ---- helpers ----------------------------------------------------------------------------------
 

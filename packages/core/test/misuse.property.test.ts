@@ -10,9 +10,13 @@
  * by name, and skipped while the index does not export them.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import { Tensor } from '../src/index.js';
+
+// setBackend('js') is one of the valid calls tried below: give the next test file the backend back.
+const backendBefore = core.getBackend();
+afterAll(() => core.setBackend(backendBefore));
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 150) });
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import {
-  conv1d, initWasm, setBackend, convTranspose1d, grad, mseLoss, tensor, type Conv1dOptions, type ConvTranspose1dOptions, type Reduction, type Tensor,
+  conv1d, getBackend, initWasm, setBackend, convTranspose1d, grad, mseLoss, tensor, type Conv1dOptions, type ConvTranspose1dOptions, type Reduction, type Tensor,
 } from '../src/index.js';
 
 export type FixtureDType = 'float64' | 'float32';
@@ -311,7 +311,9 @@ export function checkSecondOrder(c: FixtureCase, extra: Record<string, OpImpl> =
 export function describeOnBothBackends(body: (backend: 'js' | 'wasm') => void): void {
   for (const backend of ['js', 'wasm'] as const) {
     describe(`${backend} backend`, () => {
+      let before = getBackend();
       beforeAll(async () => {
+        before = getBackend();
         if (backend === 'wasm') {
           expect(await initWasm()).toBe(true);
           setWasmMinWork(0);
@@ -319,7 +321,7 @@ export function describeOnBothBackends(body: (backend: 'js' | 'wasm') => void): 
         setBackend(backend);
       });
       afterAll(() => {
-        setBackend('js');
+        setBackend(before);
         setWasmMinWork();
       });
       body(backend);
