@@ -1,12 +1,13 @@
 import { Tensor, describeValue, getDefaultDtype, noGrad, zeros } from '@kindling/core';
 import { Module } from './module.js';
-import { fmtShape } from './util.js';
+import { fmtShape, isSafeInteger } from './util.js';
 
 /** One module call seen during the summary's forward pass. */
 interface Row {
   depth: number;
   label: string;
-  module: Module;
+  /** The module's name in the model (its first, for a module registered twice). */
+  name: string;
   output: string;
   params: string;
 }
@@ -29,7 +30,9 @@ function prefixes(rows: readonly Row[]): string[] {
     }
     return true;
   });
-  const open: boolean[] = []; // open[d]: the current ancestor at depth d has later siblings
+  // open[d]: the current ancestor at depth d has later siblings (read for d >= 1 only).
+  // Stryker disable next-line ArrayDeclaration: a stray first entry would sit at open[0], which is never read
+  const open: boolean[] = [];
   return rows.map((r, i) => {
     open[r.depth] = !isLast[i];
     if (r.depth === 0) return '';
@@ -81,7 +84,7 @@ export function summary(model: Module, input: readonly number[] | Tensor | reado
   const list: unknown[] | null = Array.isArray(input) ? Array.from(input as unknown[]) : null; // holes become undefined
   if (input instanceof Tensor) inputs = [input];
   else if (list && list.length > 0 && list.every((x) => x instanceof Tensor)) inputs = list as Tensor[];
-  else if (list && list.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
+  else if (list && list.every((x) => isSafeInteger(x) && x >= 0)) {
     const dtype = model.parameters()[0]?.dtype ?? getDefaultDtype();
     inputs = [zeros(list as number[], { dtype })];
   } else {
@@ -89,27 +92,35 @@ export function summary(model: Module, input: readonly number[] | Tensor | reado
   }
 
   const named = model.namedModules();
-  const nameOf = new Map<Module, string>();
-  for (const [name, m] of named) if (!nameOf.has(m)) nameOf.set(m, name);
+  // namedModules lists each module once, under its first name.
+  const nameOf = new Map<Module, string>(named.map(([name, m]) => [m, name]));
   const rows: Row[] = [];
   const stack: Row[] = [];
   const counted = new Set<Module>();
   const modes = named.map(([, m]) => [m, m.training] as const);
   const restore: (() => void)[] = [];
   // Wrap each module's forward in an own property that records the call, then put it back.
-  for (const m of new Set(named.map(([, x]) => x))) {
+  for (const [m, name] of nameOf) {
     const own = Object.getOwnPropertyDescriptor(m, 'forward');
     const original = m.forward;
     const wrapped = function (this: Module, ...args: Tensor[]): Tensor {
-      const name = nameOf.get(m) ?? '';
       const type = m.constructor.name;
       const ownParams = m.namedParameters().filter(([n]) => !n.includes('.')).reduce((k, [, p]) => k + p.size, 0);
       const params = counted.has(m) ? '(recursive)' : ownParams > 0 ? group(ownParams) : '--';
       counted.add(m);
-      // Named relative to the calling module (a ModuleList's item called by its owner: 'heads.0').
-      const caller = stack.length > 0 ? nameOf.get(stack[stack.length - 1]!.module) ?? '' : '';
-      const rel = caller === '' ? name : name.startsWith(`${caller}.`) ? name.slice(caller.length + 1) : name;
-      const row: Row = { depth: stack.length, label: stack.length === 0 ? type : `${rel} (${type})`, module: m, output: '?', params };
+      // The model itself is labelled by its type; every other module by its name relative to the
+      // calling module (a ModuleList's item called by its owner: 'heads.0'), then its type.
+      const caller = stack[stack.length - 1];
+      let label = type;
+      if (caller) {
+        const rel = name.startsWith(`${caller.name}.`) ? name.slice(caller.name.length + 1) : name;
+        label = `${rel} (${type})`;
+      }
+      const row: Row = {
+        depth: stack.length, label, name, params,
+        // Stryker disable next-line StringLiteral: set when forward returns; if it throws, summary throws and prints no row
+        output: '?',
+      };
       rows.push(row);
       stack.push(row);
       try {
@@ -120,7 +131,8 @@ export function summary(model: Module, input: readonly number[] | Tensor | reado
         stack.pop();
       }
     };
-    Object.defineProperty(m, 'forward', { value: wrapped, configurable: true, writable: true, enumerable: false });
+    // Not enumerable (defineProperty's default), like a method; writable, for a forward that replaces itself.
+    Object.defineProperty(m, 'forward', { value: wrapped, configurable: true, writable: true });
     restore.push(() => {
       if (own) Object.defineProperty(m, 'forward', own);
       else delete (m as unknown as Record<string, unknown>).forward;

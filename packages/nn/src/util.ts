@@ -41,14 +41,19 @@ export function toDenseValues(v: unknown): { shape: number[]; values: ArrayLike<
   return { shape, values };
 }
 
+/** Number.isFinite, Number.isInteger and Number.isSafeInteger as type guards (each is false for every non-number). */
+export const isFiniteNumber = (v: unknown): v is number => Number.isFinite(v);
+export const isInteger = (v: unknown): v is number => Number.isInteger(v);
+export const isSafeInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+
 /** A finite number check with a message naming the owner and the option. */
 export function finite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
+  if (!isFiniteNumber(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
   return v;
 }
 
 export function positiveInt(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${describeValue(v)}`);
+  if (!isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${describeValue(v)}`);
   return v;
 }
 

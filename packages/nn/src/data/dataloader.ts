@@ -66,7 +66,7 @@ export class DataLoader<T> implements Iterable<Collated<T>> {
     const o = checkOptions(op, opts, ['batchSize', 'shuffle', 'dropLast', 'generator', 'seed']);
     this.dataset = checkDataset(op, dataset);
     const bs = o.batchSize ?? 1;
-    if (typeof bs !== 'number' || !Number.isSafeInteger(bs) || bs < 1) throw new Error(`${op}: batchSize must be a positive integer, got ${describeValue(bs)}`);
+    if (!Number.isSafeInteger(bs) || bs < 1) throw new Error(`${op}: batchSize must be a positive integer, got ${describeValue(bs)}`);
     this.batchSize = bs;
     for (const k of ['shuffle', 'dropLast'] as const) {
       if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new Error(`${op}: ${k} must be a boolean, got ${describeValue(o[k])}`);

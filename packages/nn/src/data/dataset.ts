@@ -1,5 +1,5 @@
 import { Generator, Tensor, checkOptions, describeValue, indexSelect, randperm, stack, tensor } from '@kindling/core';
-import { fmtShape } from '../util.js';
+import { fmtShape, isFiniteNumber, isInteger } from '../util.js';
 
 /**
  * What a batch of samples of type `T` looks like once collated, as PyTorch's default_collate
@@ -33,7 +33,7 @@ export interface Dataset<T> {
 
 /** Throws unless `index` is an integer in [-length, length); returns it as a non-negative index. */
 function checkIndex(op: string, index: unknown, length: number): number {
-  if (typeof index !== 'number' || !Number.isInteger(index) || index < -length || index >= length) {
+  if (!isInteger(index) || index < -length || index >= length) {
     throw new Error(`${op}: index ${describeValue(index)} is out of range for a dataset of ${length} sample(s)`);
   }
   return index < 0 ? index + length : index;
@@ -77,7 +77,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
         throw new Error(`TensorDataset: size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)} (${n} samples), tensor ${i} has shape ${fmtShape(t.shape)}; the first dimensions must match`);
       }
     });
-    this.tensors = tensors.slice();
+    this.tensors = tensors;
   }
 
   /** The shared first dimension. */
@@ -227,7 +227,7 @@ export function generatorFrom(op: string, o: RandomSource): Generator | null {
     return o.generator;
   }
   if (o.seed !== undefined) {
-    if (typeof o.seed !== 'number' || !Number.isSafeInteger(o.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(o.seed)}`);
+    if (!Number.isSafeInteger(o.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(o.seed)}`);
     return new Generator(o.seed);
   }
   return null;
@@ -239,10 +239,8 @@ export function generatorFrom(op: string, o: RandomSource): Generator | null {
  * when `gen` is null, as PyTorch's RandomSampler draws a fresh seed per epoch.
  */
 export function permutation(n: number, gen: Generator | null): number[] {
-  const perm = gen === null
-    ? randperm(n, { dtype: 'float64' })
-    : randperm(n, { dtype: 'float64', seed: gen.nextUint32() * 2 ** 21 + (gen.nextUint32() >>> 11) });
-  return Array.from(perm.dataSync());
+  const seed = gen === null ? undefined : gen.nextUint32() * 2 ** 21 + (gen.nextUint32() >>> 11);
+  return Array.from(randperm(n, { dtype: 'float64', seed }).dataSync());
 }
 
 /**
@@ -282,13 +280,16 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   if (!Array.isArray(lengths)) throw new Error(`${op}: lengths must be an array of counts or fractions, got ${describeValue(lengths)}`);
   // Array.from: a hole in a sparse array becomes undefined and is rejected like any non-number.
   let counts = Array.from(lengths as unknown[], (v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: lengths[${i}] must be a finite number, got ${describeValue(v)}`);
+    if (!isFiniteNumber(v)) throw new Error(`${op}: lengths[${i}] must be a finite number, got ${describeValue(v)}`);
     return v;
   });
   const n = ds.length;
   const sum = counts.reduce((a, b) => a + b, 0);
-  // PyTorch: fractions when math.isclose(sum, 1) (relative tolerance 1e-9) and sum <= 1.
-  if (Math.abs(sum - 1) <= 1e-9 * Math.max(Math.abs(sum), 1) && sum <= 1) {
+  // PyTorch: fractions when math.isclose(sum, 1) (relative tolerance 1e-9, relative to 1 for any
+  // sum that close) and sum <= 1.
+  // Stryker disable next-line EqualityOperator: 1 - sum is a multiple of 2^-53 there and 1e-9 is not, so `<` and `<=` never differ
+  const fractions = Math.abs(sum - 1) <= 1e-9;
+  if (fractions && sum <= 1) {
     counts = counts.map((frac, i) => {
       if (frac < 0 || frac > 1) throw new Error(`${op}: fraction at index ${i} is not between 0 and 1, got ${frac}`);
       return Math.floor(n * frac);

@@ -42,7 +42,7 @@ interface BceParams {
 
 /** A constant (no grad) tensor of `shape` in the input's dtype, for a backward rule. */
 function constant(values: Float64Array, shape: readonly number[], f32: boolean): Tensor {
-  return new Tensor(new TensorData(f32 ? Float32Array.from(values) : Float64Array.from(values), shape.slice()));
+  return new Tensor(new TensorData(f32 ? Float32Array.from(values) : Float64Array.from(values), shape));
 }
 
 /** Sums or averages an elementwise loss buffer into the op's output (float32 sums kept in float64). */
@@ -51,7 +51,7 @@ function reduced(loss: Float64Array, shape: readonly number[], reduction: Reduct
   if (reduction === 'none') {
     const out = alloc(loss.length);
     out.set(loss);
-    return new TensorData(out, shape.slice());
+    return new TensorData(out, shape);
   }
   let acc = 0;
   for (let i = 0; i < loss.length; i++) acc += loss[i]!;
@@ -188,7 +188,7 @@ function expandedWeight(op: string, name: string, w: Tensor | null, shape: reado
   const ws = w.shape;
   const ok = ws.length <= shape.length && ws.every((d, i) => d === 1 || d === shape[shape.length - ws.length + i]);
   if (!ok) throw new Error(`${op}: ${name} of shape ${fmtShape(ws)} does not broadcast to the input's shape ${fmtShape(shape)}`);
-  const src = w.expand(shape.slice()).contiguous().dataSync();
+  const src = w.expand(shape).contiguous().dataSync();
   const values = new Float64Array(src.length);
   for (let i = 0; i < src.length; i++) values[i] = f32 ? Math.fround(src[i]!) : src[i]!;
   return { values, tensor: constant(values, shape, f32) };

@@ -1,5 +1,5 @@
 import { type NestedArray, Tensor, TensorData, type Op, type Reduction, describeValue, tensor } from '@kindling/core';
-import { describeInput, fmtShape } from '../util.js';
+import { describeInput, fmtShape, isSafeInteger } from '../util.js';
 
 /*
  * What NLLLoss and CrossEntropyLoss share: reading class-index targets (and their ignoreIndex),
@@ -14,7 +14,7 @@ import { describeInput, fmtShape } from '../util.js';
 export interface ClassTargets {
   classes: Int32Array;
   /** The shape of the unreduced loss (the target's). */
-  outShape: number[];
+  outShape: readonly number[];
   classDim: number;
   numClasses: number;
   outer: number;
@@ -58,7 +58,7 @@ export function classTargets(op: string, input: Tensor, target: Tensor, ignoreIn
   const classDim = input.ndim === 1 ? 0 : 1;
   const numClasses = input.shape[classDim]!;
   const outer = input.ndim === 1 ? 1 : input.shape[0]!;
-  const inner = input.ndim <= 2 ? 1 : input.shape.slice(2).reduce((a, b) => a * b, 1);
+  const inner = input.shape.slice(2).reduce((a, b) => a * b, 1);
   const values = target.tensorData.contiguousStorage();
   const classes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -71,14 +71,14 @@ export function classTargets(op: string, input: Tensor, target: Tensor, ignoreIn
       throw new Error(`${op}: target ${v} at ${position(i, ts)} is out of range for ${numClasses} classes (valid: 0 to ${numClasses - 1}, or ignoreIndex ${ignoreIndex})`);
     } else classes[i] = v;
   }
-  return { classes, outShape: ts.slice(), classDim, numClasses, outer, inner };
+  return { classes, outShape: ts, classDim, numClasses, outer, inner };
 }
 
 function position(flat: number, shape: readonly number[]): string {
   if (shape.length === 0) return 'the 0-d target';
-  const idx = new Array<number>(shape.length);
+  const idx: number[] = [];
   for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = flat % shape[d]!;
+    idx.unshift(flat % shape[d]!);
     flat = Math.floor(flat / shape[d]!);
   }
   return `position [${idx.join(', ')}]`;
@@ -106,7 +106,7 @@ export function weightValues(op: string, w: Tensor | null, numClasses: number, f
 
 export function ignoreIndexOption(op: string, v: unknown): number {
   if (v === undefined) return -100;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`${op}: ignoreIndex must be an integer, got ${describeValue(v)}`);
+  if (!isSafeInteger(v)) throw new Error(`${op}: ignoreIndex must be an integer, got ${describeValue(v)}`);
   return v;
 }
 
@@ -167,7 +167,7 @@ export const NllLossOp: Op<NllParams> = {
         coef[(o * C + c) * inner + k] = reduction === 'mean' ? -w / total : -w;
       }
     }
-    const scale = new Tensor(new TensorData(coef, x.shape.slice()));
+    const scale = new Tensor(new TensorData(coef, x.shape));
     return [scale.mul(reduction === 'none' ? g.unsqueeze(classDim) : g)];
   },
 };

@@ -113,7 +113,7 @@ export class CrossEntropyLoss extends Module {
     const smooth = where(new Tensor(new TensorData(keep, targets.outShape)), weighted.sum(classDim).neg(), 0);
     const ret = this.reduction === 'none' ? smooth
       : this.reduction === 'sum' ? smooth.sum()
-      : smooth.sum().div(f32 ? Math.fround(denom) : denom);
+      : smooth.sum().div(denom); // a float32 sum divides by float32(denom), as PyTorch's float kernel
     return nll.mul(1 - eps).add(ret.mul(eps / C));
   }
 
@@ -133,15 +133,14 @@ export class CrossEntropyLoss extends Module {
     if (w) prod = prod.mul(this.weightView(w, input));
     if (this.reduction === 'none') return prod.sum(classDim).neg();
     if (this.reduction === 'sum') return prod.sum().neg();
-    // Divided by the number of positions; NaN for an empty input, as PyTorch.
-    const positions = input.size / (C === 0 ? NaN : C);
-    return prod.sum().neg().div(input.size === 0 ? NaN : positions);
+    // Divided by the number of positions; NaN for an empty input (0 / 0), as PyTorch.
+    return prod.sum().neg().div(input.size / C);
   }
 
   /** The class weights shaped to broadcast along the class dim ([C], or [C, 1, ...]). */
   private weightView(w: Float64Array, input: Tensor): Tensor {
     const C = w.length;
-    const shape = input.ndim === 1 ? [C] : [C, ...input.shape.slice(2).map(() => 1)];
+    const shape = [C, ...input.shape.slice(2).map(() => 1)];
     const data = input.dtype === 'float32' ? Float32Array.from(w) : Float64Array.from(w);
     return new Tensor(new TensorData(data, shape));
   }

@@ -1,5 +1,6 @@
 import { type Op, type Tensor, TensorData, apply, checkOptions, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
+import { isFiniteNumber } from '../util.js';
 import { type Reduction, checkPair, checkReduction } from './reduction.js';
 
 /**
@@ -54,13 +55,17 @@ const piecewise: Omit<Op<PiecewiseParams>, 'name'> = {
     let acc = 0;
     for (let i = 0; i < n; i++) {
       const z = Math.abs(r(xs[i]! - ts[i]!));
-      const l = kind === 'huber'
-        ? z < kk ? r(r(0.5 * z) * z) : r(kk * r(z - half))
-        : z < kk ? r(r(r(0.5 * z) * z) / kk) : r(z - half);
+      let l: number;
+      if (kind === 'huber') {
+        // Stryker disable next-line EqualityOperator: at z = k both branches are (k/2)·k to the last bit (z - k/2 = k/2 exactly), so `<=` changes nothing
+        l = z < kk ? r(r(0.5 * z) * z) : r(kk * r(z - half));
+      } else {
+        l = z < kk ? r(r(r(0.5 * z) * z) / kk) : r(z - half);
+      }
       if (reduction === 'none') loss[i] = l;
       else acc += l;
     }
-    if (reduction === 'none') return new TensorData(loss, x!.shape.slice());
+    if (reduction === 'none') return new TensorData(loss, x!.shape);
     const out = f32 ? new Float32Array(1) : new Float64Array(1);
     out[0] = reduction === 'mean' ? acc / n : acc;
     return new TensorData(out, []);
@@ -71,14 +76,16 @@ const piecewise: Omit<Op<PiecewiseParams>, 'name'> = {
     const ge = reduction === 'mean' ? g.div(x!.size) : g;
     const clamped = x!.sub(t!).clamp(-k, k);
     const gx = (kind === 'huber' ? clamped : clamped.div(k)).mul(ge);
-    return [ctx.needsGrad(0) ? gx : null, ctx.needsGrad(1) ? gx.neg() : null];
+    // gx is computed for either argument, so the input gets it unconditionally (the engine
+    // drops a gradient for an input that needs none); the target's negation only when needed.
+    return [gx, ctx.needsGrad(1) ? gx.neg() : null];
   },
 };
 const HuberOp: Op<PiecewiseParams> = { name: 'huberLoss', ...piecewise };
 const SmoothL1Op: Op<PiecewiseParams> = { name: 'smoothL1Loss', ...piecewise };
 
 function threshold(op: string, name: string, v: unknown, allowZero: boolean): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+  if (!isFiniteNumber(v) || v < 0 || (!allowZero && v === 0)) {
     throw new Error(`${op}: ${name} must be a finite number ${allowZero ? '>= 0' : '> 0'}, got ${describeValue(v)}`);
   }
   return v;

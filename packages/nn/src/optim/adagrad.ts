@@ -74,12 +74,13 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     });
     let k = 0;
     for (const group of this.paramGroups) {
-      for (const p of group.params) this.states[k++] = this.initialState(p.dtype, p.size);
+      for (const p of group.params) this.states[k++] = this.initialState(p.tensorData.storage, p.size);
     }
   }
 
-  private initialState(dtype: 'float32' | 'float64', n: number): AdagradState {
-    const sum = allocateLike(dtype, n);
+  /** Step 0 and a sum of `n` elements, of the parameter storage's type, all initialAccumulatorValue. */
+  private initialState(like: Storage, n: number): AdagradState {
+    const sum = allocateLike(like, n);
     sum.fill(this.defaults.initialAccumulatorValue);
     return { step: 0, sum };
   }
@@ -104,7 +105,7 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     // A state dict without this parameter's entry (or loaded from one) starts it as construction does.
     let s = this.states[index];
     if (s === undefined) {
-      s = this.initialState(p instanceof Float32Array ? 'float32' : 'float64', n);
+      s = this.initialState(p, n);
       this.states[index] = s;
     }
     const step = ++s.step;

@@ -109,9 +109,8 @@ export function checkAdamHyperParameters(name: string, o: AdamOptions): void {
 
 /** A parameter's Adam state, created on its first step; amsgrad switched on later starts its maximum from zeros. */
 export function adamState(s: AdamState | undefined, p: Storage, n: number, amsgrad: boolean): AdamState {
-  const dtype = p instanceof Float32Array ? 'float32' : 'float64';
-  if (s === undefined) return { step: 0, expAvg: allocateLike(dtype, n), expAvgSq: allocateLike(dtype, n), maxExpAvgSq: amsgrad ? allocateLike(dtype, n) : null };
-  if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(dtype, n);
+  if (s === undefined) return { step: 0, expAvg: allocateLike(p, n), expAvgSq: allocateLike(p, n), maxExpAvgSq: amsgrad ? allocateLike(p, n) : null };
+  if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = allocateLike(p, n);
   return s;
 }
 

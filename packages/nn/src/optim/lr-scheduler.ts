@@ -5,7 +5,8 @@ import { Optimizer } from './optimizer.js';
  * Learning-rate schedulers, as torch.optim.lr_scheduler (PyTorch 1.13) implements them: the
  * "chainable" recursive forms (each step reads the group's current lr and updates it, so
  * schedulers compose and an lr changed by hand between steps is respected), and the closed forms
- * only where PyTorch uses them (SequentialLR switching to the next scheduler). The arithmetic is
+ * only where PyTorch uses them (SequentialLR switching to the next scheduler, which restarts it at
+ * epoch 0: PyTorch's `step(0)`, so only their epoch-0 values are needed). The arithmetic is
  * written in PyTorch's operation order so that the float64 numbers agree to the last bits or
  * nearly (test/schedulers.test.ts compares every lr to torch's to 1e-12).
  *
@@ -53,30 +54,30 @@ export function checkOptimizer(name: string, opt: unknown): AnyOptimizer {
   return opt as AnyOptimizer;
 }
 
-/** A finite number in [min, max] (bounds optional, `open` makes them exclusive). */
+/** A finite number; with a range, in [min, max] (max optional, `open` makes a bound exclusive). */
 export function num(
   name: string, what: string, v: unknown,
-  range: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean } = {},
+  range?: { min: number; max?: number; minOpen?: boolean; maxOpen?: boolean },
 ): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}: ${what} must be a finite number, got ${describeValue(v)}`);
+  if (range === undefined) return v;
   const { min, max, minOpen = false, maxOpen = false } = range;
-  const lowOk = min === undefined || (minOpen ? v > min : v >= min);
+  const lowOk = minOpen ? v > min : v >= min;
   const highOk = max === undefined || (maxOpen ? v < max : v <= max);
   if (!lowOk || !highOk) {
-    const lo = min === undefined ? '(-inf' : `${minOpen ? '(' : '['}${min}`;
     const hi = max === undefined ? 'inf)' : `${max}${maxOpen ? ')' : ']'}`;
-    throw new Error(`${name}: ${what} must be in ${lo}, ${hi}, got ${v}`);
+    throw new Error(`${name}: ${what} must be in ${minOpen ? '(' : '['}${min}, ${hi}, got ${v}`);
   }
   return v;
 }
 
 /** An integer >= min. */
 export function int(name: string, what: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+  if (!Number.isSafeInteger(v) || (v as number) < min) {
     const kind = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
     throw new Error(`${name}: ${what} must be ${kind}, got ${describeValue(v)}`);
   }
-  return v;
+  return v as number;
 }
 
 export function boolean(name: string, what: string, v: unknown): boolean {
@@ -94,8 +95,8 @@ export function perGroup(name: string, what: string, v: unknown, groups: number,
   return new Array<number>(groups).fill(x);
 }
 
-/** Reads a list of `groups` finite numbers from a state dict. */
-export function numbers(name: string, what: string, v: unknown, groups: number, min = -Infinity): number[] {
+/** Reads a list of `groups` finite numbers >= min from a state dict. */
+export function numbers(name: string, what: string, v: unknown, groups: number, min: number): number[] {
   if (!Array.isArray(v) || v.length !== groups) {
     throw new Error(`${name}: '${what}' must be an array of ${groups} number(s) (one per param group), got ${Array.isArray(v) ? `${v.length} value(s)` : describeValue(v)}`);
   }
@@ -181,31 +182,31 @@ export abstract class LRScheduler {
   /** @internal PyTorch's `_initial_step`: resets the step count and steps once. */
   _initialStep(): void {
     this._stepCount = 0;
-    this._stepAt(undefined);
+    this._stepAt(false);
   }
 
   /** Advances one epoch and writes the new lr into every param group. */
   step(): void {
-    this._stepAt(undefined);
+    this._stepAt(false);
   }
 
   /**
-   * @internal PyTorch's `step(epoch)`: without an epoch, the recursive form for the next one;
-   * with one (only SequentialLR passes 0), the closed form where the scheduler has one. A step
-   * that throws (OneCycleLR past its end) changes nothing: `computeLr` checks before it writes.
+   * @internal One step: the next epoch in the recursive form (PyTorch's `step()`), or, with
+   * `restart` (SequentialLR at a milestone; PyTorch's `step(0)`), epoch 0 in the closed form. A
+   * step that throws (OneCycleLR past its end) changes nothing: `computeLr` checks before it writes.
    */
-  _stepAt(epoch: number | undefined): void {
+  _stepAt(restart: boolean): void {
     const saved = { lastEpoch: this.lastEpoch, stepCount: this._stepCount };
     const groups = groupsOf(this.optimizer);
     this._stepCount++;
     let values: number[];
     try {
-      if (epoch === undefined) {
+      if (restart) {
+        this.lastEpoch = 0;
+        values = this.restartLr();
+      } else {
         this.lastEpoch++;
         values = this.computeLr();
-      } else {
-        this.lastEpoch = epoch;
-        values = this.closedFormLr() ?? this.computeLr();
       }
     } catch (e) {
       this.lastEpoch = saved.lastEpoch;
@@ -226,10 +227,11 @@ export abstract class LRScheduler {
   /** The recursive form: the next lr of each group, from `lastEpoch` and the groups' current lrs. */
   protected abstract computeLr(): number[];
 
-  /** The closed form at `lastEpoch`, or null where PyTorch has none (OneCycleLR). */
-  protected closedFormLr(): number[] | null {
-    return null;
-  }
+  /**
+   * The lr of each group at epoch 0 in PyTorch's closed form (`_get_closed_form_lr`, from
+   * `baseLrs`), for a restart by SequentialLR; the recursive form where PyTorch has none (OneCycleLR).
+   */
+  protected abstract restartLr(): number[];
 
   /** The scheduler's own hyper-parameters, as saved in the state dict. */
   protected abstract hyperParameters(): SchedulerStateDict;
@@ -327,8 +329,8 @@ export class StepLR extends LRScheduler {
     return groups.map((g) => g.lr * this.gamma);
   }
 
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  protected restartLr(): number[] {
+    return this.baseLrs; // base · gamma^floor(0 / stepSize)
   }
 
   protected hyperParameters(): SchedulerStateDict {
@@ -354,12 +356,13 @@ export interface MultiStepLROptions {
   lastEpoch?: number;
 }
 
-function checkMilestones(name: string, what: string, v: unknown, strict: boolean, min: number): number[] {
+/** MultiStepLR's milestones: non-negative integers in increasing order (repeats allowed). */
+function checkMilestones(name: string, what: string, v: unknown): number[] {
   if (!Array.isArray(v)) throw new Error(`${name}: ${what} must be an array of integers, got ${describeValue(v)}`);
-  const out = Array.from(v, (m, i) => int(name, `${what}[${i}]`, m, min));
+  const out = Array.from(v, (m, i) => int(name, `${what}[${i}]`, m, 0));
   for (let i = 1; i < out.length; i++) {
-    if (strict ? out[i]! <= out[i - 1]! : out[i]! < out[i - 1]!) {
-      throw new Error(`${name}: ${what} must be ${strict ? 'strictly increasing' : 'increasing (a repeated milestone applies gamma once per repetition)'}, got [${out.join(', ')}]`);
+    if (out[i]! < out[i - 1]!) {
+      throw new Error(`${name}: ${what} must be increasing (a repeated milestone applies gamma once per repetition), got [${out.join(', ')}]`);
     }
   }
   return out;
@@ -389,7 +392,7 @@ export class MultiStepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, milestones: readonly number[], opts: MultiStepLROptions = {}) {
     const o = checkOptions('MultiStepLR', opts, ['gamma', 'lastEpoch']);
     super('MultiStepLR', optimizer, o.lastEpoch);
-    this.milestones = checkMilestones('MultiStepLR', 'milestones', milestones, false, 0);
+    this.milestones = checkMilestones('MultiStepLR', 'milestones', milestones);
     this.gamma = num('MultiStepLR', 'gamma', o.gamma ?? 0.1, { min: 0 });
     this.start();
   }
@@ -397,12 +400,11 @@ export class MultiStepLR extends LRScheduler {
   protected computeLr(): number[] {
     const groups = groupsOf(this.optimizer);
     const count = this.milestones.filter((m) => m === this.lastEpoch).length;
-    if (count === 0) return groups.map((g) => g.lr);
-    return groups.map((g) => g.lr * this.gamma ** count);
+    return groups.map((g) => g.lr * this.gamma ** count); // off a milestone: lr · gamma^0, exactly lr
   }
 
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** bisectRight(this.milestones, this.lastEpoch));
+  protected restartLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** bisectRight(this.milestones, 0)); // a milestone 0 counts
   }
 
   protected hyperParameters(): SchedulerStateDict {
@@ -410,7 +412,7 @@ export class MultiStepLR extends LRScheduler {
   }
 
   protected readHyperParameters(sd: Record<string, unknown>, where: string): () => void {
-    const milestones = checkMilestones(where, "'milestones'", sd.milestones, false, 0);
+    const milestones = checkMilestones(where, "'milestones'", sd.milestones);
     const gamma = num(where, "'gamma'", sd.gamma, { min: 0 });
     return () => Object.assign(this, { milestones, gamma });
   }
@@ -458,8 +460,8 @@ export class ExponentialLR extends LRScheduler {
     return groups.map((g) => g.lr * this.gamma);
   }
 
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  protected restartLr(): number[] {
+    return this.baseLrs; // base · gamma^0
   }
 
   protected hyperParameters(): SchedulerStateDict {
@@ -521,15 +523,17 @@ export class CosineAnnealingLR extends LRScheduler {
     const groups = groupsOf(this.optimizer);
     const { lastEpoch: e, tMax: T, etaMin } = this;
     if (e === 0) return groups.map((g) => g.lr);
-    // The first step after resuming with lastEpoch > 0 has no previous lr of its own: closed form.
-    if (this._stepCount === 1 && e > 0) return this.baseLrs.map((b) => etaMin + (b - etaMin) * (1 + Math.cos(e * Math.PI / T)) / 2);
+    // The first step after resuming with lastEpoch > 0 has no previous lr of its own: closed form
+    // (PyTorch also tests last_epoch > 0, which always holds past the return above).
+    if (this._stepCount === 1) return this.baseLrs.map((b) => etaMin + (b - etaMin) * (1 + Math.cos(e * Math.PI / T)) / 2);
     // At t = (2k+1)T + 1 the ratio below would divide by 1 + cos(π(2k+1)) = 0; PyTorch adds the step instead.
     if ((e - 1 - T) % (2 * T) === 0) return groups.map((g, i) => g.lr + (this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T)) / 2);
     return groups.map((g) => (1 + Math.cos(Math.PI * e / T)) / (1 + Math.cos(Math.PI * (e - 1) / T)) * (g.lr - etaMin) + etaMin);
   }
 
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + (b - this.etaMin) * (1 + Math.cos(Math.PI * this.lastEpoch / this.tMax)) / 2);
+  protected restartLr(): number[] {
+    // etaMin + (base − etaMin)(1 + cos 0)/2, which rounds to this exactly (not always to base).
+    return this.baseLrs.map((b) => this.etaMin + (b - this.etaMin));
   }
 
   protected hyperParameters(): SchedulerStateDict {
@@ -605,9 +609,8 @@ export class LinearLR extends LRScheduler {
     return groups.map((g) => g.lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
   }
 
-  protected override closedFormLr(): number[] {
-    const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: n } = this;
-    return this.baseLrs.map((b) => b * (s + (f - s) * Math.min(n, e) / n));
+  protected restartLr(): number[] {
+    return this.baseLrs.map((b) => b * this.startFactor); // base · (s + (f − s) · min(n, 0) / n)
   }
 
   protected hyperParameters(): SchedulerStateDict {

@@ -70,17 +70,14 @@ function schedulePhases(totalSteps: number, pctStart: number, threePhase: boolea
  */
 function locate(phases: readonly Phase[], e: number): { phase: Phase; pct: number } {
   let start = 0;
-  for (let i = 0; i < phases.length; i++) {
-    const phase = phases[i]!;
-    if (e <= phase.endStep || i === phases.length - 1) {
-      if (phase.endStep === start) {
-        throw new Error(`OneCycleLR: step ${e} falls in phase ${i} of the cycle, which has zero length (it ends at step ${phase.endStep}, where the previous one ends); PyTorch divides by zero here. Change pctStart or totalSteps`);
-      }
-      return { phase, pct: (e - start) / (phase.endStep - start) };
-    }
-    start = phase.endStep;
+  let i = 0;
+  // The first phase that ends at or after e; the last one takes every step past its end.
+  while (i < phases.length - 1 && e > phases[i]!.endStep) start = phases[i++]!.endStep;
+  const phase = phases[i]!;
+  if (phase.endStep === start) {
+    throw new Error(`OneCycleLR: step ${e} falls in phase ${i} of the cycle, which has zero length (it ends at step ${phase.endStep}, where the previous one ends); PyTorch divides by zero here. Change pctStart or totalSteps`);
   }
-  throw new Error('OneCycleLR: unreachable');
+  return { phase, pct: (e - start) / (phase.endStep - start) };
 }
 
 function annealCos(start: number, end: number, pct: number): number {
@@ -202,6 +199,10 @@ export class OneCycleLR extends LRScheduler {
       groups.forEach((g, i) => setMomentum(g, this.useBeta1, momenta[i]!));
     }
     return lrs;
+  }
+
+  protected restartLr(): number[] {
+    return this.computeLr(); // PyTorch's OneCycleLR has no closed form
   }
 
   protected hyperParameters(): SchedulerStateDict {

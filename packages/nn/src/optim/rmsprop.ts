@@ -91,15 +91,14 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
 
   protected update(o: RMSpropOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = o;
-    const dtype = p instanceof Float32Array ? 'float32' : 'float64';
     let s = this.states[index];
     if (s === undefined) {
-      s = { step: 0, squareAvg: allocateLike(dtype, n), momentumBuffer: null, gradAvg: null };
+      s = { step: 0, squareAvg: allocateLike(p, n), momentumBuffer: null, gradAvg: null };
       this.states[index] = s;
     }
     // Created when first needed: a group switched to momentum or centered later starts them at zero.
-    if (momentum > 0 && s.momentumBuffer === null) s.momentumBuffer = allocateLike(dtype, n);
-    if (centered && s.gradAvg === null) s.gradAvg = allocateLike(dtype, n);
+    if (momentum > 0 && s.momentumBuffer === null) s.momentumBuffer = allocateLike(p, n);
+    if (centered && s.gradAvg === null) s.gradAvg = allocateLike(p, n);
     s.step++;
     const c = 1 - alpha;
     const sq = s.squareAvg;

@@ -89,8 +89,8 @@ export class SequentialLR {
     const epoch = this.lastEpoch + 1;
     const idx = bisectRight(this.milestones, epoch);
     const scheduler = this.schedulers[idx]!;
-    if (idx > 0 && this.milestones[idx - 1] === epoch) scheduler._stepAt(0);
-    else scheduler._stepAt(undefined);
+    // At a milestone the next scheduler restarts (before the first one, milestones[-1] is undefined).
+    scheduler._stepAt(this.milestones[idx - 1] === epoch);
     this.lastEpoch = epoch; // after the step: one that throws (OneCycleLR past its end) changes nothing
     this.lastLr = scheduler.getLastLr();
   }

@@ -84,20 +84,17 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   }
 
   protected update(o: SGDOptions, index: number, p: Storage, po: number, g: Storage, go: number, n: number): void {
-    const dtype = p instanceof Float32Array ? 'float32' : 'float64';
-    let buf: Storage | null = null;
-    let first = false;
-    if (o.momentum !== 0) {
-      let state = this.states[index];
-      first = state === undefined || state.momentumBuffer === null;
-      if (first) {
-        state = { momentumBuffer: allocateLike(dtype, n) };
-        this.states[index] = state;
-      }
-      buf = state!.momentumBuffer!;
+    let state = this.states[index];
+    // With momentum, a parameter without a buffer (PyTorch: momentum_buffer None) starts one: its
+    // first step copies the gradient in. Without momentum there is no buffer and no state.
+    const first = o.momentum !== 0 && (state === undefined || state.momentumBuffer === null);
+    if (first) {
+      state = { momentumBuffer: allocateLike(p, n) };
+      this.states[index] = state;
     }
+    const buf = o.momentum !== 0 ? state!.momentumBuffer : null;
     // The loop is core's fused kernel: one pass, on whichever backend is in use.
-    getKernel<FusedKernels['sgdUpdate']>('sgdUpdate', dtype, n)(p, po, g, go, n, buf, first, o);
+    getKernel<FusedKernels['sgdUpdate']>('sgdUpdate', p instanceof Float32Array ? 'float32' : 'float64', n)(p, po, g, go, n, buf, first, o);
   }
 
   protected exportState(s: SGDState, p: Tensor): Record<string, Tensor | number> {
