@@ -15,9 +15,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const pkg = process.env.KINDLING_MUTATION_PACKAGE ?? 'core';
 if (pkg !== 'core' && pkg !== 'nn') throw new Error(`vitest.mutation.config: KINDLING_MUTATION_PACKAGE must be core or nn, got ${pkg}`);
 
+// KINDLING_MUTATION_TESTS (comma-separated globs) narrows the suite for a quick, lower-bound
+// score of a few files: fewer tests can only kill fewer mutants.
+const narrowed = process.env.KINDLING_MUTATION_TESTS?.split(',').filter(Boolean);
+
 export default defineConfig({
   test: {
-    include: [`packages/${pkg}/test/**/*.test.ts`],
+    include: narrowed?.length ? narrowed : [`packages/${pkg}/test/**/*.test.ts`],
     exclude: [
       ...configDefaults.exclude,
       'packages/*/test/**/*wasm*.test.ts',
