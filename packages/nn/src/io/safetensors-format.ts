@@ -109,14 +109,17 @@ const EXACT_INT = 2 ** 53;
  */
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function swapBytesInPlace(bytes: Uint8Array, itemsize: number): void {
-  for (let i = 0; i < bytes.length; i += itemsize) {
-    for (let lo = i, hi = i + itemsize - 1; lo < hi; lo++, hi--) {
-      const t = bytes[lo]!;
-      bytes[lo] = bytes[hi]!;
-      bytes[hi] = t;
-    }
-  }
+/**
+ * Converts `bytes`, whole items of `itemsize` bytes each, between host byte order and the file's
+ * little-endian order, in place (the same swap serves both directions): nothing to do on a
+ * little-endian host, each item's bytes reversed on a big-endian one. `littleEndianHost` is a
+ * parameter so that tests can run the big-endian path on any host.
+ *
+ * @internal
+ */
+export function toFileByteOrder(bytes: Uint8Array, itemsize: number, littleEndianHost = HOST_IS_LITTLE_ENDIAN): void {
+  if (littleEndianHost) return;
+  for (let end = itemsize; end <= bytes.length; end += itemsize) bytes.subarray(end - itemsize, end).reverse();
 }
 
 // ---------------------------------------------------------------------------
@@ -150,7 +153,8 @@ export function encodeSafetensors(
   if (entries.length > HEADER_LIMITS.tensors) {
     throw new Error(`saveSafetensors: ${entries.length} tensors, more than the ${HEADER_LIMITS.tensors} a file may hold`);
   }
-  if (metadata !== undefined && typeof metadata === 'object' && metadata !== null && Object.keys(metadata).length > HEADER_LIMITS.metadataEntries) {
+  // encodeMetadata, above, has already refused a metadata argument that is not a plain object.
+  if (metadata !== undefined && Object.keys(metadata).length > HEADER_LIMITS.metadataEntries) {
     throw new Error(`saveSafetensors: ${Object.keys(metadata).length} metadata entries, more than the ${HEADER_LIMITS.metadataEntries} a file may hold`);
   }
   for (const [name, tensor] of entries) {
@@ -166,7 +170,9 @@ export function encodeSafetensors(
   }
 
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
-  if (json.length > MAX_HEADER_BYTES - DATA_ALIGNMENT) {
+  // Padding to DATA_ALIGNMENT cannot push a header of at most MAX_HEADER_BYTES past the limit:
+  // the limit is itself a multiple of DATA_ALIGNMENT.
+  if (json.length > MAX_HEADER_BYTES) {
     throw new Error(`saveSafetensors: the header would be ${json.length} bytes, more than the ${MAX_HEADER_BYTES}-byte limit`);
   }
   // 8 + headerLength must be a multiple of 8; since 8 already is, pad the
@@ -191,7 +197,7 @@ export function encodeSafetensors(
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const dst = out.subarray(cursor, cursor + src.length);
     dst.set(src);
-    if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(dst, info.itemsize);
+    toFileByteOrder(dst, info.itemsize);
     cursor += src.length;
   }
   return out;
@@ -321,13 +327,12 @@ export function decodeSafetensors(bytes: Uint8Array): {
       const info = BY_RAW[dtype];
       const data = info.alloc((end - begin) / itemsize);
       const raw: RawTensor = file === 'F32' || file === 'F64' ? { dtype, shape, data } : { dtype, shape, data, file };
-      if (end === begin) return [name, raw];
       if (file === 'F32' || file === 'F64') {
         const dst = new Uint8Array(data.buffer);
         // A byte copy (rather than a typed view on `bytes`) is what makes
         // unaligned offsets work and guarantees no aliasing of the input.
         dst.set(bytes.subarray(dataStart + begin, dataStart + end));
-        if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(dst, info.itemsize);
+        toFileByteOrder(dst, info.itemsize);
       } else {
         convert(name, file, bytes, dataStart + begin, data);
       }
@@ -339,9 +344,10 @@ export function decodeSafetensors(bytes: Uint8Array): {
 
 /**
  * Decodes `out.length` little-endian values of a non-float32/64 file dtype starting at byte
- * `at` (any alignment) into `out`, by the rule documented at {@link BY_FILE}.
+ * `at` (any alignment) into `out`, by the rule documented at {@link BY_FILE}. The switch has a
+ * case for every dtype the parameter's type admits, so it needs no default.
  */
-function convert(name: string, file: SafetensorsDType, bytes: Uint8Array, at: number, out: Float32Array | Float64Array): void {
+function convert(name: string, file: Exclude<SafetensorsDType, 'F32' | 'F64'>, bytes: Uint8Array, at: number, out: Float32Array | Float64Array): void {
   const n = out.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (file) {
@@ -386,17 +392,15 @@ function convert(name: string, file: SafetensorsDType, bytes: Uint8Array, at: nu
       for (let i = 0; i < n; i++) out[i] = view.getInt8(at + i);
       return;
     case 'U8':
-      for (let i = 0; i < n; i++) out[i] = bytes[at + i]!;
+      for (let i = 0; i < n; i++) out[i] = view.getUint8(at + i);
       return;
     case 'BOOL':
       for (let i = 0; i < n; i++) {
-        const b = bytes[at + i]!;
+        const b = view.getUint8(at + i);
         if (b > 1) fail(`tensor ${quote(name)} (BOOL) holds the byte ${b} at flat index ${i}; a bool is stored as 0 or 1`);
         out[i] = b;
       }
       return;
-    default:
-      throw new Error(`loadSafetensors: internal error, no conversion for ${file}`);
   }
 }
 
@@ -540,7 +544,7 @@ function checkedNumel(shape: readonly unknown[]): bigint | undefined {
   for (const d of shape) {
     if (!isNonNegativeSafeInteger(d)) return undefined;
     if (big !== undefined) big *= BigInt(d);
-    else if (n * d <= Number.MAX_SAFE_INTEGER) n *= d;
+    else if (n * d < EXACT_INT) n *= d; // below 2^53 the float64 product is the exact one
     else big = BigInt(n) * BigInt(d);
   }
   return big ?? BigInt(n);
@@ -557,7 +561,7 @@ function describe(value: unknown, depth = 0): string {
   if (value instanceof Shown) return value.text;
   if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') return showNumber(value);
-  if (value === null || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
+  if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (Array.isArray(value)) {
     if (depth > 0) return '[…]';
@@ -566,7 +570,7 @@ function describe(value: unknown, depth = 0): string {
     return `[${shown.join(', ')}]`;
   }
   if (typeof value === 'object') return depth > 0 ? '{…}' : `an object (${typeName(value)})`;
-  return typeof value;
+  return typeof value; // 'undefined', 'function' or 'symbol'
 }
 
 function typeName(value: unknown): string {

@@ -107,6 +107,7 @@ export function parseHeader(text: string, limits: HeaderLimits, fail: (message: 
 class Parser {
   private i = 0;
   private skipped = 0;
+  // Stryker disable next-line ArrayDeclaration: numbers() writes every item of it that it reads back
   private readonly scratch: unknown[] = [];
 
   constructor(
@@ -124,7 +125,7 @@ class Parser {
       this.end();
       this.fail(`header must be a JSON object, got ${shown}`);
     }
-    this.objectEntries(new Set(), 'the header', (key) => {
+    this.objectEntries('the header', (key) => {
       if (key === METADATA_KEY) {
         metadata = this.metadata();
         return;
@@ -178,7 +179,9 @@ class Parser {
         items[count - 1] = c === C.Minus || isDigit(c) ? this.number() : new Shown(this.show(1));
       }
     } while (this.next(C.CloseBracket));
-    const out = items.slice(0, Math.min(count, keep));
+    // Stryker disable next-line MethodExpression: Math.max copies only scratch items past count (cut off below) or past keep (only data_offsets gets there, and its message shows the first 8 = keep)
+    const kept = Math.min(count, keep);
+    const out = items.slice(0, kept);
     out.length = count; // holes past `keep`: nothing is stored for them
     return out;
   }
@@ -190,7 +193,7 @@ class Parser {
     }
     if (this.peek() !== C.OpenBrace) this.fail(`${quote(METADATA_KEY)} must be an object of strings (or null), got ${this.show(0)}`);
     const out: [string, string][] = [];
-    this.objectEntries(new Set(), quote(METADATA_KEY), (key) => {
+    this.objectEntries(quote(METADATA_KEY), (key) => {
       if (out.length >= this.limits.metadataEntries) this.fail(`${quote(METADATA_KEY)} has more than ${this.limits.metadataEntries} entries, the most this reader accepts`);
       if (this.peek() !== C.Quote) this.fail(`${quote(METADATA_KEY)} value for key ${quote(key)} must be a string, got ${this.show(0)}`);
       out.push([key, this.string()]);
@@ -202,15 +205,16 @@ class Parser {
   // ---- JSON --------------------------------------------------------------------------------
 
   /**
-   * Calls `value(key)` with the cursor on each value of the object at the cursor; with `seen`,
-   * a repeated key is an error.
+   * Calls `value(key)` with the cursor on each value of the object at the cursor; with `where`
+   * (the object, as the message names it), a repeated key is an error.
    */
-  private objectEntries(seen: Set<string> | null, where: string, value: (key: string) => void): void {
+  private objectEntries(where: string | null, value: (key: string) => void): void {
     if (this.open(C.CloseBrace)) return;
+    const seen = where === null ? null : new Set<string>();
     do {
       const key = this.key();
       if (seen) {
-        if (seen.has(key)) this.duplicate(key, where);
+        if (seen.has(key)) this.duplicate(key, where!);
         seen.add(key);
       }
       value(key);
@@ -266,7 +270,7 @@ class Parser {
     if (++this.skipped > this.limits.skippedValues) this.fail(`header holds more than ${this.limits.skippedValues} values in fields this reader does not use`);
     const c = this.peek();
     if (c === C.Quote) this.scanString();
-    else if (c === C.OpenBrace) this.objectEntries(null, 'an object', () => this.skip(depth + 1));
+    else if (c === C.OpenBrace) this.objectEntries(null, () => this.skip(depth + 1));
     else if (c === C.OpenBracket) this.arrayItems(() => this.skip(depth + 1));
     else if (c === C.Minus || isDigit(c)) this.scanNumber();
     else this.literal();
@@ -307,17 +311,18 @@ class Parser {
   private string(): string {
     const t = this.text;
     const start = this.i;
-    // The closing quote is the first one after an even run of backslashes.
+    // The closing quote is the first one after an even run of backslashes. No quote at all
+    // (end = -1) ends the search as well: no backslash precedes index -1.
     let end = t.indexOf('"', start + 1);
     for (;;) {
-      if (end < 0) break;
-      let k = end - 1;
-      while (t.charCodeAt(k) === C.Backslash) k--;
-      if ((end - 1 - k) % 2 === 0) break;
+      let run = 0;
+      while (t.charCodeAt(end - 1 - run) === C.Backslash) run++;
+      if (run % 2 === 0) break;
       end = t.indexOf('"', end + 1);
     }
-    if (end >= 0) {
+    if (end !== -1) {
       const raw = t.slice(start + 1, end);
+      // Stryker disable next-line ConditionalExpression,StringLiteral: false only sends a plain string through JSON.parse, which returns it unchanged (or rejects its control character, as below)
       if (raw.indexOf('\\') < 0) {
         if (!CONTROL.test(raw)) {
           this.i = end + 1;
@@ -334,18 +339,22 @@ class Parser {
       }
     }
     this.scanString();
+    // Stryker disable next-line StringLiteral: not reached, the scan throws on every string that JSON.parse or the control-character test rejects
     return this.syntax('bad string'); // not reached: the scan throws on anything JSON.parse rejects
   }
 
-  /** Passes over the string at the cursor; returns whether it has escapes. */
-  private scanString(): boolean {
+  /** Passes over the string at the cursor. */
+  private scanString(): void {
     const t = this.text;
     let i = this.i + 1;
-    let escaped = false;
     for (;;) {
       // Names and dtypes end within a few characters; a long run goes to the regex engine.
       let c = t.charCodeAt(i);
+      // The counter only chooses between two scans that stop at the same character, so mutating
+      // it (or the test on it, or the regex shortcut) changes the speed and nothing else.
+      // Stryker disable next-line UpdateOperator: speed only, see above
       for (let k = 0; c !== C.Quote && c !== C.Backslash && c >= C.Space; k++) {
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: speed only, see above
         if (k === 32) {
           PLAIN.lastIndex = i;
           PLAIN.test(t);
@@ -357,11 +366,9 @@ class Parser {
       }
       if (c === C.Quote) break;
       if (c !== C.Backslash) this.syntaxAt(i, i >= t.length ? 'unterminated string' : 'control character in a string');
-      escaped = true;
       i = this.escapeEnd(i);
     }
     this.i = i + 1;
-    return escaped;
   }
 
   /** Where the escape at `i` ends (one character, or u and four hex digits); throws if it is not one. */
@@ -383,8 +390,15 @@ class Parser {
     if (negative) i++;
     let v = 0;
     const first = i;
-    while (isDigit(t.charCodeAt(i)) && i - first < 15) v = v * 10 + (t.charCodeAt(i++) - C.Zero);
+    // A mutant that sends a number the slow way below (scanNumber, then Number) changes nothing,
+    // so the conditions of this fast path are not mutated; the tests catch one that takes it
+    // wrongly (a leading zero, a fraction, an exponent, more than 15 digits, no digit at all).
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: fast path, see above
+    while (isDigit(t.charCodeAt(i)) && i - first < 15) {
+      v = v * 10 + (t.charCodeAt(i++) - C.Zero);
+    }
     const next = t.charCodeAt(i);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator,ArithmeticOperator: fast path, see above
     if (i > first && (i === first + 1 || t.charCodeAt(first) !== C.Zero) && !isDigit(next) && next !== C.Dot && next !== C.LowerE && next !== C.UpperE) {
       this.i = i;
       return negative ? -v : v;
@@ -438,6 +452,7 @@ class Parser {
   /** JSON whitespace only: space, tab, newline, carriage return (not a BOM, not U+00A0). */
   private ws(): void {
     const c = this.text.charCodeAt(this.i);
+    // Stryker disable next-line ConditionalExpression: a shortcut past the regex, which would match nothing here
     if (c !== C.Space && c !== C.Newline && c !== C.Tab && c !== C.Return) return;
     WHITESPACE.lastIndex = this.i;
     WHITESPACE.test(this.text);

@@ -26,17 +26,14 @@ export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Re
   if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict)) {
     throw new Error('saveSafetensors: expected an object mapping names to Tensors');
   }
-  const raw: Record<string, RawTensor> = {};
-  for (const [name, t] of Object.entries(stateDict)) {
-    if (!(t instanceof Tensor)) throw new Error(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor`);
-    Object.defineProperty(raw, name, {
+  // fromEntries defines own properties: a tensor named "__proto__" stays plain data.
+  const raw: Record<string, RawTensor> = Object.fromEntries(
+    Object.entries(stateDict).map(([name, t]): [string, RawTensor] => {
+      if (!(t instanceof Tensor)) throw new Error(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor`);
       // contiguousStorage: the tensor's own bytes when dense (bit-exact, no copy), else a dense copy.
-      value: { dtype: t.dtype, shape: t.shape.slice(), data: t.tensorData.contiguousStorage(), ...(persistentDtypeOf(t) === 'int64' ? { file: 'I64' } : {}) },
-      enumerable: true,
-      configurable: true,
-      writable: true,
-    });
-  }
+      return [name, { dtype: t.dtype, shape: [...t.shape], data: t.tensorData.contiguousStorage(), ...(persistentDtypeOf(t) === 'int64' ? { file: 'I64' } : {}) }];
+    }),
+  );
   return encodeSafetensors(raw, metadata);
 }
 
