@@ -1,6 +1,7 @@
 import { type Tensor, checkOptions, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
 import { checkTensor, fmtShape } from '../util.js';
+import { isFiniteNumber, isInteger } from './common.js';
 import { pyFloat, pyNumber } from './repr.js';
 
 /*
@@ -11,12 +12,12 @@ import { pyFloat, pyNumber } from './repr.js';
  */
 
 function finiteArg(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
+  if (!isFiniteNumber(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
   return v;
 }
 
 function dimArg(op: string, dim: unknown): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) {
+  if (!isInteger(dim)) {
     // PyTorch still accepts dim=None with a deprecation warning and guesses a dim from the rank;
     // a guess that changes with the input's shape is a silent bug, so the dim is required here.
     throw new Error(`${op}: dim must be an integer (the dim to normalise over, e.g. 1 or -1), got ${describeValue(dim)}`);

@@ -5,6 +5,15 @@ import { type DType, Generator, Tensor, TensorData, describeValue, getDefaultDty
  * names the layer, the argument and the value.
  */
 
+/** Number.isInteger as a type guard (false for anything but a number, so no typeof is needed). */
+export const isInteger = (v: unknown): v is number => Number.isInteger(v);
+
+/** Number.isSafeInteger as a type guard. */
+export const isSafeInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+
+/** Number.isFinite as a type guard (false for anything but a number). */
+export const isFiniteNumber = (v: unknown): v is number => Number.isFinite(v);
+
 /** A layer's parameter dtype: the option, else core's default dtype (see setDefaultDtype). */
 export function layerDtype(op: string, dtype: unknown): DType {
   const d = dtype ?? getDefaultDtype();
@@ -12,11 +21,11 @@ export function layerDtype(op: string, dtype: unknown): DType {
   return d;
 }
 
-/** An integer >= min, or a 1-tuple of one (PyTorch's `_single`): the layer's 1-d sizes. */
-export function int1(op: string, name: string, v: unknown, min: number): number {
+/** An integer >= min (0 or 1), or a 1-tuple of one (PyTorch's `_single`): the layer's 1-d sizes. */
+export function int1(op: string, name: string, v: unknown, min: 0 | 1): number {
   const x = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < min) {
-    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+  if (!isInteger(x) || x < min) {
+    const what = min === 1 ? 'a positive integer' : 'a non-negative integer';
     throw new Error(`${op}: ${name} must be ${what} (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.map((e) => describeValue(e)).join(', ')}]` : describeValue(v)}`);
   }
   return x;
@@ -24,7 +33,7 @@ export function int1(op: string, name: string, v: unknown, min: number): number 
 
 /** A finite number, or an Error naming the layer and the argument. */
 export function finiteNumber(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
+  if (!isFiniteNumber(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describeValue(v)}`);
   return v;
 }
 
@@ -45,7 +54,7 @@ export function normalDraws(op: string, opts: { seed?: unknown; generator?: unkn
     if (opts.seed !== undefined) throw new Error(`${op}: pass either seed or generator, not both`);
     gen = opts.generator;
   } else if (opts.seed !== undefined) {
-    if (typeof opts.seed !== 'number' || !Number.isSafeInteger(opts.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(opts.seed)}`);
+    if (!isSafeInteger(opts.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(opts.seed)}`);
     gen = new Generator(opts.seed);
   }
   if (n > 2 ** 32) throw new Error(`${op}: a parameter of ${n} elements is more than the ${2 ** 32} (2^32) a typed array can hold`);
@@ -78,6 +87,6 @@ export function filled(op: string, shape: readonly number[], value: number, dtyp
     if (e instanceof RangeError) throw new Error(`${op}: cannot allocate a tensor of ${n} elements (${e.message})`);
     throw e;
   }
-  if (value !== 0) st.fill(value);
+  st.fill(value);
   return new Tensor(new TensorData(st, shape.slice()));
 }

@@ -104,7 +104,7 @@ export class ModuleList extends Module {
   private position(op: string, index: number, end: boolean): number {
     const n = this.#items.length;
     const limit = end ? n : n - 1;
-    if (typeof index !== 'number' || !Number.isInteger(index) || index > limit || index < -n) {
+    if (!Number.isInteger(index) || index > limit || index < -n) {
       const range = n === 0 && !end ? 'the list is empty' : `valid: ${-n}..${limit}`;
       throw new Error(`${op}: index ${describeValue(index)} is out of range for ${n} module(s) (${range})`);
     }

@@ -2,6 +2,7 @@ import { type Tensor, checkOptions, convTranspose1d, describeValue } from '@kind
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { bool, checkTensor, fmtShape, positiveInt } from '../util.js';
+import { isInteger } from './common.js';
 import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
 
 type IntOr1Tuple = number | readonly [number];
@@ -28,7 +29,7 @@ const OPTIONS = ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bi
 
 function single(name: string, v: IntOr1Tuple, allowZero = false): number {
   const x = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < (allowZero ? 0 : 1)) {
+  if (!isInteger(x) || x < (allowZero ? 0 : 1)) {
     throw new Error(`ConvTranspose1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.join(', ')}]` : describeValue(v)}`);
   }
   return x;

@@ -2,6 +2,7 @@ import { type Tensor, checkOptions, conv1d, describeValue } from '@kindling/core
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { bool, checkTensor, fmtShape, positiveInt } from '../util.js';
+import { isInteger } from './common.js';
 import { INIT_OPTION_KEYS, type InitOptions, dtypeOption, uniformParameter, uniformSource } from './init.js';
 
 type IntOr1Tuple = number | readonly [number];
@@ -26,7 +27,7 @@ const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'padd
 
 function single(name: string, v: IntOr1Tuple, allowZero = false): number {
   const x = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < (allowZero ? 0 : 1)) {
+  if (!isInteger(x) || x < (allowZero ? 0 : 1)) {
     throw new Error(`Conv1d: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (or a 1-tuple of one), got ${Array.isArray(v) ? `[${v.map((e: unknown) => describeValue(e)).join(', ')}]` : describeValue(v)}`);
   }
   return x;

@@ -59,13 +59,13 @@ export class Dropout extends Module {
     checkTensor('Dropout', x);
     if (!this.training) return x;
     const n = x.size;
-    const noise = x.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-    if (this.p < 1 && n > 0) {
-      const keep = 1 - this.p;
-      const scale = 1 / keep;
-      const u = this.#draw(n);
-      for (let i = 0; i < n; i++) noise[i] = u[i]! < keep ? scale : 0;
-    }
+    const keep = 1 - this.p;
+    const scale = 1 / keep;
+    // p = 1 draws nothing (PyTorch's dropout returns zeros without touching the generator):
+    // zeros are never below keep = 0.
+    const u = this.p < 1 ? this.#draw(n) : new Float64Array(n);
+    const mask = (v: number): number => (v < keep ? scale : 0);
+    const noise = x.dtype === 'float32' ? Float32Array.from(u, mask) : Float64Array.from(u, mask);
     return x.mul(new Tensor(new TensorData(noise, x.shape.slice())));
   }
 

@@ -2,7 +2,7 @@ import { type DType, type Generator, type NestedArray, Tensor, TensorData, check
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { fmtShape, positiveInt } from '../util.js';
-import { layerDtype, normalDraws } from './common.js';
+import { isInteger, layerDtype, normalDraws } from './common.js';
 
 /**
  * Options of {@link Embedding}: torch.nn.Embedding's `padding_idx`, and where the initial
@@ -57,7 +57,7 @@ export class Embedding extends Module {
     if (o.paddingIdx === undefined || o.paddingIdx === null) this.paddingIdx = null;
     else {
       const p = o.paddingIdx;
-      if (typeof p !== 'number' || !Number.isInteger(p) || p < -n || p >= n) {
+      if (!isInteger(p) || p < -n || p >= n) {
         throw new Error(`Embedding: paddingIdx must be an integer in [${-n}, ${n - 1}] (within numEmbeddings ${n}), got ${describeValue(p)}`);
       }
       this.paddingIdx = p < 0 ? p + n : p;
@@ -74,8 +74,9 @@ export class Embedding extends Module {
     const idx = this.indices(input);
     const flat = new Tensor(new TensorData(idx.values, [idx.values.length]));
     let rows = this.weight.indexSelect(0, flat);
-    const pad = this.paddingIdx;
-    if (pad !== null && idx.values.includes(pad)) {
+    // -1 (no padding row) matches no index: indices() has checked that they are in range.
+    const pad = this.paddingIdx ?? -1;
+    if (idx.values.includes(pad)) {
       // Lookups of the padding row read it without a path back to it, so its gradient is 0.
       const mask = new Float64Array(idx.values.length);
       for (let i = 0; i < mask.length; i++) mask[i] = idx.values[i] === pad ? 1 : 0;

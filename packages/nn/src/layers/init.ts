@@ -1,5 +1,6 @@
 import { type DType, Generator, Tensor, TensorData, describeValue, getDefaultDtype, rand } from '@kindling/core';
 import { Parameter } from '../parameter.js';
+import { isSafeInteger } from './common.js';
 
 /**
  * Where a layer's initial weights come from.
@@ -49,7 +50,7 @@ function rawSource(op: string, opts: InitOptions): UniformSource {
   }
   if (opts.seed !== undefined) {
     // Checked here so the message names the layer; Generator takes the same safe integers.
-    if (typeof opts.seed !== 'number' || !Number.isSafeInteger(opts.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(opts.seed)}`);
+    if (!isSafeInteger(opts.seed)) throw new Error(`${op}: seed must be a safe integer, got ${describeValue(opts.seed)}`);
     return fromGenerator(new Generator(opts.seed));
   }
   // The default generator is core's; rand() without a seed draws from it in the same way.
@@ -81,7 +82,7 @@ export function uniformParameter(shape: readonly number[], bound: number, dtype:
   let n = 1;
   for (const d of shape) n *= d;
   const u = draw(n);
-  const st = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) st[i] = -bound + (bound - -bound) * u[i]!;
+  const value = (v: number): number => -bound + (bound - -bound) * v;
+  const st = dtype === 'float32' ? Float32Array.from(u, value) : Float64Array.from(u, value);
   return new Parameter(new Tensor(new TensorData(st, shape.slice())));
 }

@@ -51,7 +51,8 @@ export class Linear extends Module {
   override forward(x: Tensor): Tensor {
     const expected = `a Tensor of shape [..., ${this.inFeatures}]`;
     checkTensor('Linear', x, expected);
-    if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) throw new Error(`Linear: expected ${expected}, got shape ${fmtShape(x.shape)}`);
+    // A 0-d input has no last dim: x.shape[-1] is undefined, which fails the check too.
+    if (x.shape[x.ndim - 1] !== this.inFeatures) throw new Error(`Linear: expected ${expected}, got shape ${fmtShape(x.shape)}`);
     const y = x.matmul(this.weight.transpose(0, 1));
     return this.bias ? y.add(this.bias) : y;
   }

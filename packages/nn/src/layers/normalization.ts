@@ -2,7 +2,7 @@ import { type DType, type Tensor, type TensorData, bumpVersion, checkOptions, de
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { checkTensor, fmtShape, positiveInt } from '../util.js';
-import { boolArg, filled, finiteNumber, layerDtype } from './common.js';
+import { boolArg, filled, finiteNumber, isInteger, layerDtype } from './common.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
 /**
@@ -165,9 +165,9 @@ export class BatchNorm1d extends Module {
 /** Rewrites every element of `td` in place, row-major: element i becomes f(old, i). */
 function writeFlat(td: TensorData, f: (old: number, i: number) => number): void {
   const st = td.storage;
-  const dense = td.isContiguous();
   for (let i = 0; i < td.size; i++) {
-    const at = dense ? td.offset + i : td.locate(i);
+    // One feature per element: few enough that locate() needs no contiguous fast path.
+    const at = td.locate(i);
     st[at] = f(st[at]!, i);
   }
 }
@@ -218,7 +218,7 @@ export class LayerNorm extends Module {
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     // A loop rather than every(): every() skips the holes of a sparse array.
     let ok = Array.isArray(shape) && shape.length > 0;
-    for (let i = 0; ok && i < shape.length; i++) ok = typeof shape[i] === 'number' && Number.isInteger(shape[i]) && shape[i]! >= 1;
+    for (let i = 0; ok && i < shape.length; i++) ok = isInteger(shape[i]) && shape[i]! >= 1;
     if (!ok) {
       throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got ${Array.isArray(normalizedShape) ? `[${Array.from(normalizedShape as unknown[], (d) => describeValue(d)).join(', ')}]` : describeValue(normalizedShape)}`);
     }
@@ -238,7 +238,8 @@ export class LayerNorm extends Module {
     const expected = `a Tensor of shape [*, ${s.join(', ')}]`;
     checkTensor('LayerNorm', x, expected);
     const k = s.length;
-    if (x.ndim < k || !s.every((d, i) => x.shape[x.ndim - k + i] === d)) {
+    // An input with fewer than k dims reads undefined sizes here, so it fails the same check.
+    if (!s.every((d, i) => x.shape[x.ndim - k + i] === d)) {
       throw new Error(`LayerNorm: expected ${expected} (normalizedShape ${fmtShape(s)}), got shape ${fmtShape(x.shape)}`);
     }
     const axes = s.map((_, i) => x.ndim - k + i);

@@ -29,7 +29,7 @@ interface Windows {
   lout: number;
   /** First element of each window; `lout` entries, or `rows·lout` when perRow. */
   start: Int32Array;
-  /** Elements in each window (0: an empty window, which reads nothing). */
+  /** Elements in each window (0 or less: an empty window, which reads nothing). */
   count: Int32Array;
   /** Distance between a window's elements (max pooling's dilation; 1 otherwise). */
   step: number;
@@ -45,10 +45,12 @@ const WindowSum: Op<Windows> = {
   saved: [], // linear: the backward needs no values
   forward([x], w) {
     const src = x!.contiguousStorage();
-    const rows = w.L === 0 ? 0 : x!.size / w.L;
+    const rows = x!.size / w.L; // L >= 1: asBatched rejects an empty last dim
     const out = alloc(x!.dtype, rows * w.lout);
+    // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
     for (let r = 0; r < rows; r++) {
       const base = r * w.L;
+      // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
       for (let j = 0; j < w.lout; j++) {
         const k = w.perRow ? r * w.lout + j : j;
         let acc = 0;
@@ -68,8 +70,9 @@ const WindowScatter: Op<Windows> = {
   saved: [],
   forward([g], w) {
     const src = g!.contiguousStorage();
-    const rows = w.lout === 0 ? 0 : g!.size / w.lout;
+    const rows = g!.size / w.lout; // lout >= 1: every layer checks it
     const out = alloc(g!.dtype, rows * w.L);
+    // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
     for (let r = 0; r < rows; r++) {
       const base = r * w.L;
       for (let j = 0; j < w.lout; j++) {
@@ -101,12 +104,14 @@ interface MaxGeometry {
  */
 function maxForward(x: TensorData, geo: MaxGeometry): { values: TensorData; windows: Windows } {
   const src = x.contiguousStorage();
-  const rows = geo.L === 0 ? 0 : x.size / geo.L;
+  const rows = x.size / geo.L;
   const out = alloc(x.dtype, rows * geo.lout);
   const idx = new Int32Array(rows * geo.lout);
   const count = new Int32Array(rows * geo.lout);
+  // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
   for (let r = 0; r < rows; r++) {
     const base = r * geo.L;
+    // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
     for (let j = 0; j < geo.lout; j++) {
       const s = geo.start[j]!;
       const n = geo.count[j]!;
@@ -144,7 +149,9 @@ const MaxPool: Op<{ values: TensorData; windows: Windows }> = {
 /** PyTorch's pooling_output_shape: floor (or ceil) division, and in ceil mode the last window must start inside the input or the left padding. */
 function outputLength(L: number, K: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
   let n = Math.floor((L + 2 * pad - dilation * (K - 1) - 1 + (ceilMode ? stride - 1 : 0)) / stride) + 1;
-  if (ceilMode && (n - 1) * stride >= L + pad) n--;
+  // Only ceil mode can start a window there: floor mode's last window ends inside the padded
+  // input, and padding <= K / 2 leaves it starting before L.
+  if ((n - 1) * stride >= L + pad) n--;
   return n;
 }
 
@@ -255,13 +262,14 @@ export class MaxPool1d extends Module {
 function maxGeometry(L: number, lout: number, K: number, stride: number, pad: number, dilation: number): MaxGeometry {
   const start = new Int32Array(lout);
   const count = new Int32Array(lout);
+  // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
   for (let j = 0; j < lout; j++) {
     // PyTorch's kernel: the window's span clipped to the input, the start stepped past the padding.
     let s = j * stride - pad;
     const e = Math.min(s + (K - 1) * dilation + 1, L);
     while (s < 0) s += dilation;
     start[j] = s;
-    count[j] = s < e ? Math.ceil((e - s) / dilation) : 0;
+    count[j] = Math.ceil((e - s) / dilation);
   }
   return { L, lout, start, count, step: dilation };
 }
@@ -341,6 +349,7 @@ export class AvgPool1d extends Module {
     const start = new Int32Array(lout);
     const count = new Int32Array(lout);
     const div = new Float64Array(lout);
+    // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
     for (let j = 0; j < lout; j++) {
       // PyTorch's avg_pool kernel: the window clipped to the padded input gives the
       // count-include-pad divisor, then clipped to the input for the elements it sums.
@@ -350,8 +359,9 @@ export class AvgPool1d extends Module {
       s = Math.max(s, 0);
       e = Math.min(e, L);
       start[j] = s;
-      count[j] = Math.max(e - s, 0);
-      div[j] = count[j] === 0 ? 1 : this.countIncludePad ? poolSize : e - s;
+      // Never empty: a window starts before L (outputLength) and padding is at most K / 2.
+      count[j] = e - s;
+      div[j] = this.countIncludePad ? poolSize : e - s;
     }
     const y = apply(WindowSum, [x3], { L, lout, start, count, step: 1, div, perRow: false });
     return unbatched ? y.squeeze(0) : y;
@@ -367,6 +377,7 @@ export class AvgPool1d extends Module {
 function adaptiveWindows(L: number, lout: number): { start: Int32Array; count: Int32Array } {
   const start = new Int32Array(lout);
   const count = new Int32Array(lout);
+  // Stryker disable next-line EqualityOperator: one pass more only writes past the end of a typed array (ignored) or a slot the next pass overwrites
   for (let j = 0; j < lout; j++) {
     const a = j * L;
     const b = (j + 1) * L;

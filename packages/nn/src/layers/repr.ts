@@ -20,8 +20,8 @@ export function pyFloat(x: number): string {
     const s = String(x);
     return s.includes('.') ? s : `${s}.0`;
   }
-  const digits = String(Math.abs(e)).padStart(2, '0');
-  return `${mantissa}e${e < 0 ? '-' : '+'}${digits}`;
+  // exp is toExponential's signed exponent ('-5', '+16'): keep the sign, pad the digits.
+  return `${mantissa}e${exp[0]}${exp.slice(1).padStart(2, '0')}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Tensor, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
 import { checkTensor, fmtShape } from '../util.js';
+import { isInteger } from './common.js';
 import { pyTuple } from './repr.js';
 
 /**
@@ -23,13 +24,13 @@ export class Unflatten extends Module {
 
   constructor(dim: number, unflattenedSize: readonly number[]) {
     super();
-    if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${describeValue(dim)}`);
+    if (!isInteger(dim)) throw new Error(`Unflatten: dim must be an integer, got ${describeValue(dim)}`);
     const sizes: unknown = unflattenedSize;
     // A loop rather than every(): every() skips the holes of a sparse array.
     let ok = Array.isArray(sizes) && sizes.length > 0;
     for (let i = 0; ok && i < (sizes as unknown[]).length; i++) {
       const d = (sizes as unknown[])[i];
-      ok = typeof d === 'number' && Number.isInteger(d) && d >= -1;
+      ok = isInteger(d) && d >= -1;
     }
     if (!ok) {
       throw new Error(`Unflatten: unflattenedSize must be a non-empty array of non-negative integers (one may be -1), got ${Array.isArray(sizes) ? `[${Array.from(sizes as unknown[], (d) => describeValue(d)).join(', ')}]` : describeValue(sizes)}`);
@@ -47,7 +48,8 @@ export class Unflatten extends Module {
     const size = x.shape[d]!;
     const known = this.unflattenedSize.filter((s) => s !== -1).reduce((p, s) => p * s, 1);
     const inferred = this.unflattenedSize.includes(-1);
-    if (inferred ? known === 0 || size % known !== 0 : known !== size) {
+    // With a -1 and a 0 among the sizes, size % 0 is NaN: ambiguous, so it fails too.
+    if (inferred ? size % known !== 0 : known !== size) {
       throw new Error(`Unflatten: unflattenedSize [${this.unflattenedSize.join(', ')}] does not multiply up to the size of dim ${this.dim} (${size}) of the input of shape ${fmtShape(x.shape)}`);
     }
     const sizes = this.unflattenedSize.map((s) => (s === -1 ? size / known : s));
