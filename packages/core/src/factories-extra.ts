@@ -70,7 +70,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   const dtype = dtypeFrom('linspace', o);
   const out = allocateFor('linspace', dtype, [n]);
   if (n === 1) out[0] = a;
-  else if (n > 1) {
+  else {
+    // (steps = 0 runs no iteration)
     const step = (b - a) / (n - 1);
     const half = Math.floor(n / 2);
     for (let i = 0; i < n; i++) out[i] = i < half ? a + i * step : b - (n - 1 - i) * step;

@@ -236,10 +236,11 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`arange: ${name} must be a finite number, got ${describeValue(v)}`);
   });
   if (by === 0) throw new Error('arange: step must be nonzero');
-  if ((hi! > lo! && by < 0) || (hi! < lo! && by > 0)) {
+  // end lies on the side of start that step moves away from (end = start is an empty range).
+  if (Math.sign(hi! - lo!) === -Math.sign(by)) {
     throw new Error(`arange: end ${hi} is on the wrong side of start ${lo} for step ${by} (the range would never end)`);
   }
-  const n = Math.ceil((hi! - lo!) / by);
+  const n = Math.ceil((hi! - lo!) / by) + 0; // + 0: an empty range counting down gives -0, and a shape wants 0
   if (!Number.isSafeInteger(n)) throw new Error(`arange: [${lo}, ${hi}) with step ${by} would have ${n} elements`);
   const s = allocateFor('arange', dtypeFrom('arange', options), [n]);
   for (let i = 0; i < n; i++) s[i] = lo! + i * by;

@@ -1,4 +1,3 @@
-import { allocate } from './storage/dtype.js';
 import { fmt } from './storage/shape.js';
 import { TensorData } from './storage/tensor-data.js';
 import { Tensor } from './tensor.js';
@@ -40,7 +39,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
   for (const [name, v] of [['eps', eps], ['atol', atol], ['rtol', rtol]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (name === 'eps' && v === 0)) {
+    // Number.isFinite is false for anything but a finite number (no coercion), '1' included.
+    if (!Number.isFinite(v) || v < 0 || (name === 'eps' && v === 0)) {
       throw new Error(`gradcheck: ${name} must be a finite ${name === 'eps' ? 'positive' : 'non-negative'} number, got ${String(v)}`);
     }
   }
@@ -51,29 +51,26 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   });
   if (!inputs.some((t) => t.requiresGrad)) throw new Error('gradcheck: no input requires grad');
 
-  const xs = inputs.map((t) => new Tensor(new TensorData(t.tensorData.copyTo(allocate('float64', t.size)), t.shape), t.requiresGrad));
+  const xs = inputs.map((t) => new Tensor(new TensorData(t.tensorData.copyTo(new Float64Array(t.size)), t.shape), t.requiresGrad));
   const evaluate = (): Float64Array => {
     const out = fn(...xs);
     if (!(out instanceof Tensor)) throw new Error('gradcheck: fn must return a Tensor');
     return out.tensorData.copyTo(new Float64Array(out.size));
   };
 
-  // Analytic Jacobian, one row per output element.
+  // Analytic Jacobian, one row per output element: analytic[j][p] is d out[j] / d xs[p].
   const out = fn(...xs);
   if (!(out instanceof Tensor)) throw new Error('gradcheck: fn must return a Tensor');
   const m = out.size;
-  const analytic: Float64Array[][] = xs.map(() => []);
-  for (let j = 0; j < m; j++) {
+  const analytic: Float64Array[][] = Array.from({ length: m }, (_, j) => {
     for (const x of xs) x.grad = null;
     if (out.requiresGrad) {
       const seed = new Float64Array(m);
       seed[j] = 1;
       out.backward(new Tensor(new TensorData(seed, out.shape)));
     }
-    xs.forEach((x, p) => {
-      if (x.requiresGrad) analytic[p]![j] = x.grad ? x.grad.tensorData.copyTo(new Float64Array(x.size)) : new Float64Array(x.size);
-    });
-  }
+    return xs.map((x) => (x.grad ? x.grad.tensorData.copyTo(new Float64Array(x.size)) : new Float64Array(x.size)));
+  });
   for (const x of xs) x.grad = null;
 
   // Recording stays on: fn may take gradients itself (gradgradcheck differentiates a gradient).
@@ -90,7 +87,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
         st[i] = orig;
         for (let j = 0; j < m; j++) {
           const numeric = (plus[j]! - minus[j]!) / (2 * eps);
-          const a = analytic[p]![j]![i]!;
+          const a = analytic[j]![p]![i]!;
           const ok = Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric);
           if (!ok) {
             const where = m > 1 ? `, output element ${fmt(unravel(j, out.shape))}` : '';
@@ -106,9 +103,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
 }
 
 function unravel(flat: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
+  const idx: number[] = [];
   for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = flat % shape[d]!;
+    idx.unshift(flat % shape[d]!);
     flat = Math.floor(flat / shape[d]!);
   }
   return idx;

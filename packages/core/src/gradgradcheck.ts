@@ -49,19 +49,18 @@ export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: reado
     }
     v = new Tensor(o.gradOutputs.tensorData, true);
   } else v = randn(y.shape, { seed: o.seed ?? 0, requiresGrad: true });
-  const tolerances: GradcheckOptions = {};
-  if (o.eps !== undefined) tolerances.eps = o.eps;
-  if (o.atol !== undefined) tolerances.atol = o.atol;
-  if (o.rtol !== undefined) tolerances.rtol = o.rtol;
+  // Passed on as given: gradcheck reads an undefined tolerance as its default.
+  const tolerances: GradcheckOptions = { eps: o.eps, atol: o.atol, rtol: o.rtol };
   const n = inputs.length;
   for (const k of diff) {
     const gradOf = (...args: Tensor[]): Tensor => {
       const xs = args.slice(0, n);
       const out = fn(...xs);
       const wanted = diff.map((i) => xs[i]!);
-      if (!out.requiresGrad) return new Tensor(TensorData.zeros(xs[k]!.shape, 'float64'));
+      // No path from input k to the output: its gradient is zeros (xs are gradcheck's float64 copies).
+      if (!out.requiresGrad) return new Tensor(TensorData.zeros(xs[k]!.shape, xs[k]!.dtype));
       const gs = grad(out, wanted, { gradOutputs: args[n]!, createGraph: true, allowUnused: true });
-      return gs[diff.indexOf(k)] ?? new Tensor(TensorData.zeros(xs[k]!.shape, 'float64'));
+      return gs[diff.indexOf(k)] ?? new Tensor(TensorData.zeros(xs[k]!.shape, xs[k]!.dtype));
     };
     try {
       gradcheck(gradOf, [...inputs, v], tolerances);

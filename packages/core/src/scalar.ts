@@ -74,11 +74,14 @@ export class Scalar {
   /** `max(this, 0)`; the derivative at 0 is 0, as in PyTorch. */
   relu(): Scalar {
     const x = this.data;
-    return new Scalar(x < 0 ? 0 : x, [this], [x > 0 ? 1 : 0], 'relu');
+    // Stryker disable next-line EqualityOperator: at x = 0 both give 0 (only the sign of a -0 input would differ)
+    const y = x < 0 ? 0 : x;
+    return new Scalar(y, [this], [x > 0 ? 1 : 0], 'relu');
   }
   /** `1 / (1 + e ** -this)`, computed without overflow for large |this|. */
   sigmoid(): Scalar {
     const x = this.data;
+    // Stryker disable next-line EqualityOperator: at x = 0 both forms give exactly 0.5
     const s = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     return new Scalar(s, [this], [s * (1 - s)], 'sigmoid');
   }
@@ -91,7 +94,7 @@ export class Scalar {
    */
   backwardOrder(): Scalar[] {
     const order: Scalar[] = [];
-    const seen = new Set<Scalar>([this]);
+    const seen = new Set<Scalar>(); // marks the inputs pushed: the root is no one's input
     const stack: [Scalar, number][] = [[this, 0]];
     while (stack.length) {
       const top = stack[stack.length - 1]!;

@@ -636,7 +636,7 @@ export class Tensor {
    * ordinary pass adds in place into a buffer this tensor owns; a `createGraph` pass adds out of
    * place, so the new .grad keeps the history of both terms.
    */
-  _accumulateGrad(g: Tensor, createGraph = false): void {
+  _accumulateGrad(g: Tensor, createGraph: boolean): void {
     if (createGraph && (g.requiresGrad || this._grad?.requiresGrad)) {
       this._grad = this._grad === null ? g : this._grad.add(g);
       this._gradOwned = false;

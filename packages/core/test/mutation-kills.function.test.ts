@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Context, type Op, TensorData, apply, noGrad, tensor, traceOps } from '../src/index.js';
+import { freshGrad } from '../src/autograd/function.js';
 
 // apply() and Context (autograd/function.ts), tested directly: custom ops with known layouts and
 // hand-computed answers. Added for mutation testing.
@@ -208,5 +209,45 @@ describe('apply: gradients are never written through into tensors the caller hol
     expect(x.grad!.toArray()).toEqual([6, 8]);
     expect(g.toArray()).toEqual([3, 4]);
     expect(other.toArray()).toEqual([0, 0]);
+  });
+});
+
+describe('gradient buffers a leaf may adopt (Tensor._fresh)', () => {
+  // During a backward pass an op result over a buffer it allocated, or a freshGrad, is handed to
+  // the leaf as its .grad without a copy (the views that must be copied are tested above).
+  // Values: d(3x)/dx = 3.
+  it('an op run inside a backward rule makes a buffer the leaf adopts as .grad', () => {
+    const made: ReturnType<typeof tensor>[] = [];
+    const op: Op = {
+      ...copyOp('triple'),
+      backward: (g) => {
+        made.push(g.mul(3));
+        return [made[0]!];
+      },
+    };
+    const x = tensor([1, 2], { requiresGrad: true });
+    apply(op, [x], undefined).backward(tensor([1, 1]));
+    expect(x.grad!.toArray()).toEqual([3, 3]);
+    expect(x.grad!.tensorData.storage).toBe(made[0]!.tensorData.storage);
+  });
+
+  it('freshGrad marks a buffer a backward rule filled by hand for adoption', () => {
+    const made: Float64Array[] = [];
+    const op: Op = {
+      ...copyOp('tripleByHand'),
+      backward: (g) => {
+        made.push(Float64Array.from(g.tensorData.contiguousStorage(), (v) => 3 * v));
+        return [freshGrad(new TensorData(made[made.length - 1]!, g.shape))];
+      },
+    };
+    const x = tensor([1, 2], { requiresGrad: true });
+    apply(op, [x], undefined).backward(tensor([1, 2]));
+    expect(x.grad!.toArray()).toEqual([3, 6]);
+    expect(x.grad!.tensorData.storage).toBe(made[0]);
+    // A gradient already of its input's shape is taken as is, size-1 dims included (no sum).
+    const row = tensor([[1, 2]], { requiresGrad: true });
+    apply(op, [row], undefined).backward(tensor([[1, 1]]));
+    expect(row.grad!.toArray()).toEqual([[3, 3]]);
+    expect(row.grad!.tensorData.storage).toBe(made[1]);
   });
 });

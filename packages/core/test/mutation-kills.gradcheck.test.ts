@@ -70,3 +70,31 @@ describe('gradcheck with outputs that are not Tensors', () => {
     expect(gradcheck((a) => a!.mul(2), [x, tensor([5], { requiresGrad: true })])).toBe(true);
   });
 });
+
+describe('gradcheck tolerance boundary', () => {
+  it('an element passes when |analytic - numeric| equals the tolerance exactly (here both 0)', () => {
+    // With eps a power of two, the central difference of 2x at x = 1 and 3 is exactly 2, as is
+    // the analytic derivative: a zero gap against zero tolerances passes (<=, not <).
+    const x = tensor([1, 3], { requiresGrad: true });
+    expect(gradcheck((t) => t!.mul(2), [x], { eps: 2 ** -10, atol: 0, rtol: 0 })).toBe(true);
+    // A one-ulp-level gap does not, at zero tolerance.
+    expect(message(() => gradcheck((t) => apply(square(1 + 2 ** -40), [t!], undefined), [x], { eps: 2 ** -10, atol: 0, rtol: 0 }))).toMatch(
+      /^gradcheck: gradient mismatch for input 0 \(shape \[2\]\), element \[0\] \(flat index 0\), output element \[0\]: analytic 2\.\d+ vs numeric 2 \(atol 0, rtol 0\)$/,
+    );
+  });
+});
+
+describe('gradcheck argument checks', () => {
+  const x = tensor([1, 2], { requiresGrad: true });
+  it('fn, inputs and their requiring grad are checked, each with its own message', () => {
+    expect(message(() => gradcheck('f' as never, [x]))).toBe('gradcheck: fn must be a function');
+    expect(message(() => gradcheck((t) => t!, x as never))).toBe('gradcheck: inputs must be an array of Tensors');
+    expect(message(() => gradcheck((t) => t!, [x, [1, 2] as never]))).toBe('gradcheck: input 1 is not a Tensor');
+    expect(message(() => gradcheck((t) => t!.mul(2), [tensor([1, 2])]))).toBe('gradcheck: no input requires grad');
+  });
+
+  it('inputs that do not require grad are held fixed, not checked', () => {
+    // d(a·b)/da = b; b does not require grad, so its (nonzero) influence is not compared.
+    expect(gradcheck((a, b) => a!.mul(b!), [x, tensor([3, -4])])).toBe(true);
+  });
+});

@@ -84,3 +84,18 @@ describe('intOption', () => {
     expect(message(() => intOption('f', 'k', Number.NaN, 0))).toBe('f: k must be a non-negative integer, got NaN');
   });
 });
+
+describe('checkOptions and inherited keys', () => {
+  it('a key inherited from a polluted Object.prototype is not one of the call’s options', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.injected = 1; // enumerable, so for-in reaches it on every plain object
+    try {
+      const o = { a: 1 };
+      expect(checkOptions('f', o, ['a'])).toBe(o);
+      expect(message(() => checkOptions('f', { b: 1 }, ['a']))).toBe("f: unknown option 'b'; accepted options: a");
+    } finally {
+      delete proto.injected;
+    }
+    expect('injected' in {}).toBe(false);
+  });
+});

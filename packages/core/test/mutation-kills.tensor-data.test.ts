@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TensorData } from '../src/index.js';
+import { thrownMessage } from './throws.js';
 
 // Direct tests of TensorData's index arithmetic (storage/tensor-data.ts), written against
 // hand-computed layouts. Added for mutation testing: most ops reach these methods only along
@@ -60,6 +61,21 @@ describe('TensorData constructor', () => {
     expect(() => new TensorData(seq(1), new Array(65).fill(1))).toThrow(/64/);
     expect(new TensorData(seq(2), [2, ...new Array(63).fill(1)]).size).toBe(2);
     expect(new TensorData(seq(6), [...new Array(62).fill(1), 2, 3]).size).toBe(6);
+  });
+
+  it('words the error for a null, number or BigInt shape instead of failing with a TypeError', () => {
+    const s = seq(4);
+    expect(thrownMessage(() => new TensorData(s, null as never))).toBe('TensorData: shape must be an array of non-negative integers, got null');
+    expect(thrownMessage(() => new TensorData(s, 4 as never))).toBe('TensorData: shape must be an array of non-negative integers, got 4');
+    expect(thrownMessage(() => new TensorData(s, [2, 2n] as never))).toBe(
+      'TensorData: invalid shape [2, bigint 2]: dimension 1 is bigint 2, but every dimension must be a non-negative integer',
+    );
+  });
+
+  it('row-major strides unless strides are given (undefined counts as not given)', () => {
+    expect(new TensorData(seq(6), [2, 3], undefined, 0).strides).toEqual([3, 1]);
+    expect(new TensorData(seq(6), [2, 3], [1, 2]).strides).toEqual([1, 2]);
+    expect(new TensorData(seq(1), []).strides).toEqual([]);
   });
 
   it('allows 2^32 elements in the shape and rejects more', () => {

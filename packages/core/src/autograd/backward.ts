@@ -4,16 +4,18 @@ import type { Tensor } from '../tensor.js';
 import type { Context, Node } from './function.js';
 import { setGradEnabled } from './grad-mode.js';
 
-/** Sums a gradient over the dims that broadcasting expanded, back to `shape`. */
+/** Sums a gradient over the dims that broadcasting expanded, back to `shape` (which it must broadcast from). */
 export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(grad.shape, shape)) return grad;
   const lead = grad.ndim - shape.length;
   const axes: number[] = [];
-  for (let i = 0; i < grad.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
-  }
-  const summed = axes.length ? grad.sum(axes, true) : grad;
-  return summed.reshape(shape);
+  // The leading dims broadcasting added, and the dims it stretched from 1 (summing one that is
+  // still 1 changes nothing, so those are not told apart).
+  grad.shape.forEach((_d, i) => {
+    if (i < lead || shape[i - lead] === 1) axes.push(i);
+  });
+  // axes is not empty: grad's shape broadcasts from `shape` (checked by the caller) and differs.
+  return grad.sum(axes).reshape(shape);
 }
 
 /** True while a backward pass runs its rules: results of ops made then are the pass's own buffers. */
@@ -136,6 +138,7 @@ function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, capt
 /** Throws when a tensor the op's backward reads was modified in place after its forward pass. */
 function checkSaved(node: Node): void {
   const ctx: Context<unknown> = node.ctx;
+  // Stryker disable next-line ConditionalExpression: a fast path; without it writtenSince finds nothing written either
   if (writeEpoch() === ctx.epoch) return; // nothing written anywhere since: the common case
   const which = node.op.saved;
   const check = (t: Tensor | null, what: string): void => {

@@ -130,8 +130,8 @@ function checkOutput(op: Op<any>, out: unknown): void {
     // A fractional stride can have whole-number ends and still index between elements (NaN).
     if (!Number.isInteger(strides[i])) throw new Error(`${op.name}: forward built an invalid TensorData: strides ${fmt(strides)} must be integers`);
     const reach = (shape[i]! - 1) * strides[i]!;
-    if (reach < 0) lo += reach;
-    else hi += reach;
+    lo += Math.min(reach, 0);
+    hi += Math.max(reach, 0);
   }
   if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi >= storage.length) {
     throw new Error(`${op.name}: forward built an invalid TensorData: shape ${fmt(shape)} with strides ${fmt(strides)} and offset ${offset} reaches elements ${lo}..${hi}, but the storage has ${storage.length}`);

@@ -40,6 +40,7 @@ function prepare(op: string, fn: unknown, inputs: Inputs, opts: FunctionalOption
     if (!(x instanceof Tensor)) throw new Error(`${op}: input ${i} is not a Tensor`);
     // Each position gets its own tensor, so fn(x, x) differentiates each argument separately
     // (torch's view_as); with createGraph a view keeps the result connected to the caller's x.
+    // Stryker disable next-line LogicalOperator: without createGraph a view of x and a fresh leaf give the same (detached) results
     return createGraph && x.requiresGrad ? apply(Reshape, [x], x.shape) : new Tensor(x.tensorData, true);
   });
   return { xs, single, createGraph };
@@ -88,6 +89,7 @@ export function vjp(fn: Fn, inputs: Inputs, v?: Tensor | null, opts?: Functional
   const { xs, single, createGraph } = prepare('vjp', fn, inputs, opts);
   const y = callFn('vjp', fn, xs);
   if (v !== undefined && v !== null) vectors('vjp', v, [y], 'output');
+  // Stryker disable next-line ArrowFunction: orZeros reads undefined as null, so () => undefined is the same
   const gs = y.requiresGrad ? grad(y, xs, { gradOutputs: v ?? null, createGraph, allowUnused: true }) : xs.map(() => null);
   const out = gs.map((g, i) => finish(orZeros(g, xs[i]!), createGraph));
   return [finish(y, createGraph), single ? out[0]! : out];
@@ -186,7 +188,7 @@ export function hessian(fn: Fn, inputs: Inputs, opts?: FunctionalOptions): Tenso
   const blocks: Tensor[][] = xs.map((xi) => {
     if (!y.requiresGrad) return xs.map((xj) => new Tensor(TensorData.zeros([...xi.shape, ...xj.shape], xi.dtype)));
     const [gi] = grad(y, [xi], { createGraph: true, allowUnused: true });
-    if (gi === null || gi === undefined || !gi.requiresGrad) return xs.map((xj) => new Tensor(TensorData.zeros([...xi.shape, ...xj.shape], xi.dtype)));
+    if (!gi?.requiresGrad) return xs.map((xj) => new Tensor(TensorData.zeros([...xi.shape, ...xj.shape], xi.dtype)));
     return jacobianOf(gi, xs, createGraph);
   });
   return single ? blocks[0]![0]! : blocks;

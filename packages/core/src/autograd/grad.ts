@@ -69,6 +69,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
     if (!t.requiresGrad) throw new Error(`grad: input ${i} (shape ${fmt(t.shape)}) does not require grad, so no gradient can flow to it`);
   });
   let gos: readonly (Tensor | null)[];
+  // Stryker disable next-line ArrowFunction: seedFor reads undefined as null, so () => undefined is the same
   if (o.gradOutputs === undefined || o.gradOutputs === null) gos = outs.map(() => null);
   else if (o.gradOutputs instanceof Tensor) gos = [o.gradOutputs];
   else if (Array.isArray(o.gradOutputs)) gos = o.gradOutputs;

@@ -92,8 +92,9 @@ function tensorGraph(root: Tensor, lines: string[], o: { showValues: boolean; sh
     return s;
   };
   // Iterative walk: graphs from long unrolls are deeper than the call stack.
+  // `seen` marks the inputs pushed; the root needs no mark, as a graph has no cycle back to it.
   const stack: Tensor[] = [root];
-  const seen = new Set<Tensor>([root]);
+  const seen = new Set<Tensor>();
   const order: Tensor[] = [];
   while (stack.length) {
     const t = stack.pop()!;
@@ -128,7 +129,7 @@ function scalarGraph(root: Scalar, lines: string[], showValues: boolean, showGra
     return v;
   };
   const stack: Scalar[] = [root];
-  const seen = new Set<Scalar>([root]);
+  const seen = new Set<Scalar>(); // as in tensorGraph: only inputs need marking
   while (stack.length) {
     const s = stack.pop()!;
     const fields: string[] = [];

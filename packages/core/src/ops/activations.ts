@@ -2,7 +2,7 @@ import { type Op, apply } from '../autograd/function.js';
 import type { UnaryOp } from '../kernels/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptions, describeValue } from '../util/options.js';
-import { le, tensorArg } from './compare.js';
+import { lt, tensorArg } from './compare.js';
 import { unaryConst, unaryData } from './math.js';
 
 /*
@@ -36,16 +36,18 @@ function activationOp(kop: UnaryOp, derivative: Op<number>): Op<number> {
   };
 }
 
-// softplus on z = beta·x (beta is applied outside, as a mul): f' = sigmoid(z) below the
-// threshold and 1 above it; f'' = s(1 - s) below, 0 above.
+// softplus on z = beta·x (beta is applied outside, as a mul): f' = sigmoid(z) up to the
+// threshold and 1 above it; f'' = s(1 - s) below it, 0 at and above it (torch's
+// softplus_double_backward tests z < threshold).
 const SoftplusGrad = derivativeOp('softplusGrad', (z, threshold) => {
   const s = z.sigmoid();
-  return s.mul(s.neg().add(1)).mul(le(z, threshold));
+  return s.mul(s.neg().add(1)).mul(lt(z, threshold));
 });
 export const Softplus = activationOp('softplus', SoftplusGrad);
 
-// elu: f' = 1 above 0, alpha·e^x at or below it (torch: x <= 0); f'' = alpha·e^x below, 0 above.
-const EluGrad: Op<number> = derivativeOp('eluGrad', (x, alpha) => apply(EluGrad, [x], alpha).mul(le(x, 0)));
+// elu: f' = 1 above 0, alpha·e^x at or below it (torch: x <= 0); f'' = alpha·e^x below 0, and
+// 0 at and above it (as torch's double backward gives at 0).
+const EluGrad: Op<number> = derivativeOp('eluGrad', (x, alpha) => apply(EluGrad, [x], alpha).mul(lt(x, 0)));
 export const Elu = activationOp('elu', EluGrad);
 
 // silu = x·s: f' = s(1 + x(1 - s)), f'' = s(1 - s)(2 + x(1 - 2s)), s = sigmoid(x).

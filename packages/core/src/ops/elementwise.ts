@@ -45,7 +45,6 @@ function fusedOp(kop: BinaryOp, backward: Op['backward'], saved: readonly (numbe
 const maskedBackward = (kop: BinaryOp) => fusedOp(kop, (gg, ctx) => [ctx.needsGrad(0) ? fused(kop, gg, ctx.inputs[1]!) : null, null], [1]);
 
 // ---- binary --------------------------------------------------------------------------------
-// ---- binary --------------------------------------------------------------------------------
 
 export const Add: Op = {
   name: 'add',

@@ -96,11 +96,7 @@ function forEachRow(shape: readonly number[], offs: readonly Float64Array[], ori
   const n = shape.length;
   const size = sizeOf(shape);
   if (size === 0) return;
-  if (n === 0) {
-    row(origin, 0);
-    return;
-  }
-  const inner = shape[n - 1]!;
+  const inner = shape[n - 1] ?? 1; // a 0-d shape is one row of one element
   const idx = new Array<number>(n).fill(0);
   let base = origin;
   for (let d = 0; d < n - 1; d++) base += offs[d]![0]!;
@@ -138,6 +134,9 @@ export interface IndexMapParams {
   inShape: readonly number[];
 }
 
+/** The last-dim offsets of a 0-d shape: its one row holds one element, at offset 0. */
+const SCALAR_ROW = new Float64Array(1);
+
 function mappedShape({ maps, inShape }: IndexMapParams): number[] {
   return inShape.map((n, d) => maps[d]?.length ?? n);
 }
@@ -147,11 +146,7 @@ function gatherMapped(x: TensorData, p: IndexMapParams): TensorData {
   const out = allocate(x.dtype, sizeOf(shape));
   const offs = offsets(shape, x.strides, p.maps);
   const src = x.storage;
-  if (shape.length === 0) {
-    if (out.length) out[0] = src[x.offset]!;
-    return new TensorData(out, shape);
-  }
-  const last = offs[offs.length - 1]!;
+  const last = offs[offs.length - 1] ?? SCALAR_ROW;
   forEachRow(shape, offs, x.offset, (base, start) => {
     for (let k = 0; k < last.length; k++) out[start + k] = src[base + last[k]!]!;
   });
@@ -164,11 +159,7 @@ function scatterMapped(g: TensorData, p: IndexMapParams): TensorData {
   const dst = out.storage;
   const src = g.contiguousStorage();
   const offs = offsets(shape, contiguousStrides(p.inShape), p.maps);
-  if (shape.length === 0) {
-    if (src.length) dst[0]! += src[0]!;
-    return out;
-  }
-  const last = offs[offs.length - 1]!;
+  const last = offs[offs.length - 1] ?? SCALAR_ROW;
   forEachRow(shape, offs, 0, (base, start) => {
     for (let k = 0; k < last.length; k++) dst[base + last[k]!]! += src[start + k]!;
   });
@@ -387,7 +378,8 @@ function dimList(op: string, dims: unknown, ndim: number, what = 'dims'): number
 export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
   const x = checkTensor('flip', 'input', input);
   const ds = dimList('flip', dims, x.ndim);
-  if (new Set(ds).size !== ds.length) throw new Error(`flip: dims [${(typeof dims === 'number' ? [dims] : dims).join(', ')}] name a dim more than once`);
+  // (Only an array can name a dim twice.)
+  if (new Set(ds).size !== ds.length) throw new Error(`flip: dims [${(dims as readonly number[]).join(', ')}] name a dim more than once`);
   if (ds.length === 0) return x;
   const maps = new Array<Uint32Array | null>(x.ndim).fill(null);
   for (const d of ds) {

@@ -32,10 +32,9 @@ export const PadConstant: Op<PadConstantParams> = {
       src = src.narrow(d, from, len);
       dst = dst.narrow(d, Math.max(0, before), len);
     }
-    if (src.size > 0) {
-      const vals = src.contiguousStorage();
-      for (let i = 0; i < vals.length; i++) out.storage[dst.locate(i)] = vals[i]!;
-    }
+    // (Nothing survives when the input is cropped away: vals is empty then.)
+    const vals = src.contiguousStorage();
+    for (let i = 0; i < vals.length; i++) out.storage[dst.locate(i)] = vals[i]!;
     return out;
   },
   backward: (g, { params: { pads } }) => [apply(PadConstant, [g], { pads: pads.map(([b, a]) => [-b, -a] as const), value: 0 })],

@@ -91,8 +91,9 @@ export function slice(input: Tensor, dim: number, start?: number | null, end?: n
   const n = x.shape[d]!;
   const s = bound('slice', 'start', start, n, 0);
   const e = bound('slice', 'end', end, n, n);
-  const length = e > s ? Math.ceil((e - s) / step) : 0;
-  if (s === 0 && length === n && (step === 1 || n <= 1)) return x;
+  const length = Math.max(0, Math.ceil((e - s) / step));
+  // Every element in order (step > 1 covers them all only when n <= 1): no new view needed.
+  if (s === 0 && length === n) return x;
   return apply(Slice, [x], { dim: d, start: s, step, length });
 }
 

@@ -23,7 +23,7 @@ function forEachRow(shape: readonly number[], dim: number, fn: (base: number, n:
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
   let outer = 1;
   for (let i = 0; i < dim; i++) outer *= shape[i]!;
-  if (n === 0) return;
+  // (An empty dim calls fn with n = 0, which reads and writes nothing.)
   for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) fn(o * n * inner + k, n, inner);
 }
 

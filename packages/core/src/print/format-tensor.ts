@@ -18,14 +18,18 @@ export interface PrintOptions {
   lineWidth?: number;
 }
 
-interface Layout {
+/** How every number of a tensor is written. */
+interface NumberFormat {
   precision: number;
-  edgeItems: number;
-  lineWidth: number;
-  summarise: boolean;
   sci: boolean;
   intMode: boolean;
   width: number;
+}
+
+interface Layout extends NumberFormat {
+  edgeItems: number;
+  lineWidth: number;
+  summarise: boolean;
 }
 
 /**
@@ -33,8 +37,9 @@ interface Layout {
  * One number format for the whole tensor, chosen as torch's _Formatter does: integers print as
  * `3.`, a wide range of magnitudes (max/min > 1000, max > 1e8 or min < 1e-4) switches to
  * scientific notation, anything else is fixed-point with `precision` digits; every element is
- * right-aligned to the widest. Big tensors show `edgeItems` at each end of each dim, so
- * printing a million elements costs what printing a few dozen does.
+ * right-aligned to the widest nonzero finite one (nan, inf and -0 may stick out, as in torch).
+ * Big tensors show `edgeItems` at each end of each dim, so printing a million elements costs
+ * what printing a few dozen does.
  */
 export function formatTensor(td: TensorData, suffix: readonly string[], opts?: PrintOptions): string {
   const o = checkOptions('toString', opts, ['precision', 'threshold', 'edgeItems', 'lineWidth']);
@@ -43,7 +48,7 @@ export function formatTensor(td: TensorData, suffix: readonly string[], opts?: P
   const edgeItems = intOption('toString', 'edgeItems', o.edgeItems ?? 3, 1);
   const lineWidth = intOption('toString', 'lineWidth', o.lineWidth ?? 80, 10);
   const prefix = 'tensor(';
-  const tail = suffix.length ? `, ${suffix.join(', ')})` : ')';
+  const tail = `${suffix.map((s) => `, ${s}`).join('')})`;
   if (td.size === 0) {
     const size = td.ndim > 1 ? `, size=(${td.shape.join(', ')})` : '';
     return `${prefix}[]${size}${tail}`;
@@ -76,27 +81,34 @@ function indices(n: number, summarise: boolean, edge: number): number[] {
 }
 
 function chooseFormat(values: number[], precision: number): { sci: boolean; intMode: boolean; width: number } {
-  const finite = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
-  let intMode = values.every((v) => !Number.isFinite(v) || Number.isInteger(v));
-  let sci = false;
-  if (finite.length) {
-    const max = Math.max(...finite);
-    const min = Math.min(...finite);
-    sci = max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4);
-  }
-  if (sci) intMode = false;
-  const probe: Layout = { precision, edgeItems: 0, lineWidth: 0, summarise: false, sci, intMode, width: 0 };
-  const width = values.reduce((w, v) => Math.max(w, format(v, probe).length), 0);
+  const nonzero = values.filter((v) => Number.isFinite(v) && v !== 0);
+  const finite = nonzero.map(Math.abs);
+  const intMode = values.every((v) => !Number.isFinite(v) || Number.isInteger(v));
+  // Not Math.max(...finite): a tensor printed in full can have more values than a call takes
+  // arguments. With no nonzero finite value, max is -Infinity and min Infinity, and all three
+  // tests below fail.
+  const max = finite.reduce((m, a) => Math.max(m, a), -Infinity);
+  const min = finite.reduce((m, a) => Math.min(m, a), Infinity);
+  // (torch tests min only when not every value is an integer; an integer's min is at least 1)
+  const sci = max / min > 1000 || max > 1e8 || min < 1e-4;
+  const probe: NumberFormat = { precision, sci, intMode, width: 0 };
+  // As torch's: the widest nonzero finite value sets the width (at least 1); a zero is never
+  // wider, and nan, inf or -0 stick out rather than widen the others.
+  const width = nonzero.reduce((w, v) => Math.max(w, format(v, probe).length), 1);
   return { sci, intMode, width };
 }
 
-function format(v: number, l: Layout): string {
+function format(v: number, l: NumberFormat): string {
   let s: string;
   if (Number.isNaN(v)) s = 'nan';
-  else if (!Number.isFinite(v)) s = v > 0 ? 'inf' : '-inf';
-  else if (l.sci) s = v.toExponential(l.precision).replace(/e([+-])(\d)$/, 'e$10$2');
-  else if (l.intMode) s = `${Object.is(v, -0) ? '-0' : v.toFixed(0)}.`;
-  else s = v.toFixed(l.precision);
+  else if (!Number.isFinite(v)) s = v === Infinity ? 'inf' : '-inf';
+  else {
+    // toFixed and toExponential drop the sign of -0; Python's formatting, so torch's, keeps it.
+    const sign = Object.is(v, -0) ? '-' : '';
+    if (l.sci) s = sign + v.toExponential(l.precision).replace(/e([+-])(\d)$/, 'e$10$2');
+    else if (l.intMode) s = `${sign}${v.toFixed(0)}.`;
+    else s = sign + v.toFixed(l.precision);
+  }
   return s.padStart(l.width);
 }
 
@@ -109,7 +121,6 @@ function block(td: TensorData, dim: number, pos: number, indent: number, l: Layo
     const items = idx.map((i) => (i < 0 ? ' ...' : format(td.storage[pos + i * stride]!, l))); // ' ...' as torch prints it
     // Wrap long rows as torch does: as many items per line as fit after the indent.
     const perLine = Math.max(1, Math.floor((l.lineWidth - indent) / (l.width + 2)));
-    if (items.length <= perLine) return `[${items.join(', ')}]`;
     const lines: string[] = [];
     for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
     return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;

@@ -45,7 +45,6 @@ export function versionOf(storage: Storage): number {
 
 /** The writer of `storage` if it was written after global epoch `since`, else null. */
 export function writtenSince(storage: Storage, since: number): string | null {
-  if (epoch === since) return null;
   const r = writes.get(storage);
   return r && r.epoch > since ? r.by : null;
 }

@@ -13,7 +13,7 @@ import type { Conv1dGeometry } from '../kernels.js';
 
 /** First output position l with l*stride + offset >= 0. */
 function firstValid(offset: number, stride: number): number {
-  return offset >= 0 ? 0 : Math.ceil(-offset / stride);
+  return Math.max(0, Math.ceil(-offset / stride));
 }
 
 /** One past the last output position l with l*stride + offset < length (at least `lo`). */

