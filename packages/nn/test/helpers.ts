@@ -66,3 +66,13 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (!(Math.abs(a - e) <= tol * (1 + Math.abs(e)))) throw new Error(`element ${i}: ${a} vs expected ${e}`);
   }
 }
+
+/** u64 little-endian header length, the header text as UTF-8 (not padded), then `data`. */
+export function safetensorsFile(header: string, data: ArrayLike<number> = []): Uint8Array {
+  const json = new TextEncoder().encode(header);
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}

@@ -13,16 +13,7 @@ import {
   encodeSafetensors,
   toFileByteOrder,
 } from '../src/io/safetensors-format.js';
-
-/** u64 little-endian header length, the header text as UTF-8 (not padded), then `data`. */
-function file(header: string, data: ArrayLike<number> = []): Uint8Array {
-  const json = new TextEncoder().encode(header);
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
+import { safetensorsFile as file } from './helpers.js';
 
 function loadError(bytes: Uint8Array): string {
   try {

@@ -5,18 +5,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors-format.js';
 import { configureFc } from './helpers.js';
+import { safetensorsFile as file } from './helpers.js';
 
 configureFc(150);
-
-/** u64 little-endian header length, the header text as UTF-8 (not padded), then `data`. */
-function file(header: string, data: ArrayLike<number> = []): Uint8Array {
-  const json = new TextEncoder().encode(header);
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
 
 const empty = (name: string, extra = '') => `"${name}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]${extra}}`;
 
