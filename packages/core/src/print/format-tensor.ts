@@ -62,6 +62,7 @@ export function formatTensor(td: TensorData, suffix: readonly string[], opts?: P
 
 /** The values that will be printed (the corners only, when summarised), to choose the format from. */
 function shownValues(td: TensorData, summarise: boolean, edge: number): number[] {
+  // Stryker disable next-line ArrayDeclaration: a stray non-number among the values changes no format: chooseFormat skips whatever is not a finite number
   const out: number[] = [];
   const walk = (dim: number, pos: number): void => {
     if (dim === td.ndim) {

@@ -109,10 +109,11 @@ function fmix32(z: number): number {
  * truncating instead would make 1, 1.5 and 1.9999 one stream without a word.
  */
 export function checkSeed(op: string, seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+  // Number.isSafeInteger is false for anything but a number (it does not convert).
+  if (!Number.isSafeInteger(seed)) {
     throw new Error(`${op}: seed must be a safe integer (|seed| <= 2^53 - 1), got ${describeValue(seed)}`);
   }
-  return seed;
+  return seed as number;
 }
 
 function rotl(x: number, k: number): number {

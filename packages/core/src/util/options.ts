@@ -66,9 +66,10 @@ export function describeValue(v: unknown): string {
  * @category Option checking
  */
 export function intOption(op: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+  // Number.isInteger is false for anything but a number (it does not convert).
+  if (!Number.isInteger(v) || (v as number) < min) {
     const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
     throw new Error(`${op}: ${name} must be ${what}, got ${describeValue(v)}`);
   }
-  return v;
+  return v as number;
 }
