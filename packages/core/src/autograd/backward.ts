@@ -69,6 +69,7 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     const r = roots[i]!;
     r._pending = r._pending ? r._pending.add(seeds[i]!) : seeds[i]!;
   }
+  // Stryker disable next-line ArrayDeclaration: without capture (Tensor.backward) the caller ignores the returned list
   const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
   const leafUpdates: [Tensor, Tensor][] = [];
   sweeping = true;
@@ -113,6 +114,7 @@ function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, capt
       const got = Array.isArray(inputGrads) ? `${inputGrads.length} gradient(s)` : inputGrads === null ? 'null' : typeof inputGrads;
       throw new Error(`backward: ${node.op.name}'s backward returned ${got} for ${inputs.length} input(s); return one entry per input (null for no gradient)`);
     }
+    // Stryker disable next-line EqualityOperator: one step more reads inputGrads[inputs.length], undefined as the lengths are equal, and skips it
     for (let k = 0; k < inputs.length; k++) {
       const input = inputs[k]!;
       let ig = inputGrads[k];
@@ -128,6 +130,7 @@ function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, capt
       ig = sumToShape(ig, input.shape);
       // A gradient has its input's dtype (PyTorch casts in validate_outputs), so float32
       // parameters get float32 gradients even when a rule mixed in a float64 constant.
+      // Stryker disable next-line ConditionalExpression: to() returns the tensor itself when the dtype already matches
       if (ig.dtype !== input.dtype) ig = ig.to(input.dtype);
       const prev = input._pending;
       input._pending = prev ? prev.add(ig) : ig;
@@ -163,6 +166,7 @@ function checkSaved(node: Node): void {
 function reducesTo(from: readonly number[], to: readonly number[]): boolean {
   const lead = from.length - to.length;
   if (lead < 0) return false;
+  // Stryker disable next-line EqualityOperator: one step more compares to[to.length] with from[from.length], both undefined, so it returns nothing
   for (let i = 0; i < to.length; i++) if (to[i] !== 1 && to[i] !== from[lead + i]) return false;
   return true;
 }
@@ -179,6 +183,7 @@ export function backwardOrder(root: Tensor): Tensor[] {
 
 /** Post-order of everything reachable from the roots through tensors that require grad (inputs before their consumers). */
 function topoSort(roots: readonly Tensor[]): Tensor[] {
+  // Stryker disable next-line UpdateOperator: counting down numbers the passes -1, -2, ...: still distinct, and none is a new tensor's _mark (0)
   const pass = ++passes;
   const order: Tensor[] = [];
   // Parallel stacks: a tensor and how many of its inputs were already pushed.

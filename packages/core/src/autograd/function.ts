@@ -133,7 +133,9 @@ function checkOutput(op: Op<any>, out: unknown): void {
     lo += Math.min(reach, 0);
     hi += Math.max(reach, 0);
   }
-  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi >= storage.length) {
+  // lo <= offset <= hi, and neither is NaN (each dim only adds a reach, at worst ±Infinity, on
+  // its own side), so these two bounds also catch any value past the safe integers.
+  if (lo < 0 || hi >= storage.length) {
     throw new Error(`${op.name}: forward built an invalid TensorData: shape ${fmt(shape)} with strides ${fmt(strides)} and offset ${offset} reaches elements ${lo}..${hi}, but the storage has ${storage.length}`);
   }
 }

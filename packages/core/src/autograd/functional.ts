@@ -160,6 +160,7 @@ function jacobianOf(y: Tensor, xs: readonly Tensor[], createGraph: boolean): Ten
   }
   return xs.map((x, i) => {
     const shape = [...y.shape, ...x.shape];
+    // Stryker disable next-line ConditionalExpression: without createGraph the rows carry no graph, so stack gives the same values; the copy below only skips its bookkeeping
     if (createGraph) return y.size === 0 ? new Tensor(TensorData.zeros(shape, x.dtype)) : stack(rows[i]!, 0).reshape(shape);
     // No graph wanted: copy the rows into one buffer, skipping stack's graph bookkeeping.
     const st = allocate(x.dtype, y.size * x.size);

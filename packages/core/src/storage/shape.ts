@@ -12,6 +12,7 @@ export function sizeOf(shape: Shape): number {
 
 /** Row-major strides, in elements. */
 export function contiguousStrides(shape: Shape): number[] {
+  // Stryker disable next-line ArrayDeclaration: the loop sets every index before the strides are returned
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -23,6 +24,7 @@ export function contiguousStrides(shape: Shape): number[] {
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
+  // Stryker disable next-line EqualityOperator: one step more compares a[a.length] with b[b.length], both undefined (the lengths are equal)
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -37,6 +39,7 @@ export function fmt(shape: Shape): string {
  */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
+  // Stryker disable next-line ArrayDeclaration: the loop sets every index before out is returned
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)]!;
@@ -118,8 +121,8 @@ export function checkShape(op: string, shape: unknown): number[] {
   checkNdim(op, shape.length);
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw new Error(`${op}: invalid shape [${shape.map((v: unknown) => (typeof v === 'number' || typeof v === 'string' ? String(v) : describeValue(v))).join(', ')}]: dimension ${i} is ${describeValue(d)}, but every dimension must be a non-negative integer`);
+    if (!Number.isSafeInteger(d) || (d as number) < 0) {
+      throw new Error(`${op}: invalid shape [${shape.map((v: unknown) => (typeof v === 'string' ? v : describeValue(v))).join(', ')}]: dimension ${i} is ${describeValue(d)}, but every dimension must be a non-negative integer`);
     }
   }
   checkSize(op, shape as number[]);

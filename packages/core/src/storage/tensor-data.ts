@@ -35,9 +35,10 @@ export class TensorData {
     let size = 1;
     let ok = Array.isArray(shape) && shape.length <= 64;
     if (ok) {
+      // Stryker disable next-line EqualityOperator: one step more reads undefined, which sends the shape to checkShape, and that accepts every shape the loop does
       for (let i = 0; i < shape.length; i++) {
         const d = shape[i]!;
-        if (typeof d !== 'number' || !(d >= 0) || d !== Math.floor(d)) {
+        if (!Number.isSafeInteger(d) || d < 0) {
           ok = false;
           break;
         }
@@ -87,6 +88,7 @@ export class TensorData {
   /** A dense row-major copy of the elements (or the storage itself when already dense and whole). */
   contiguousStorage(): Storage {
     if (this.isContiguous()) {
+      // Stryker disable next-line ConditionalExpression: a dense view as long as its storage and inside it starts at 0; only an empty one could have another offset, and then either empty array will do
       if (this.offset === 0 && this.storage.length === this.size) return this.storage;
       return this.storage.subarray(this.offset, this.offset + this.size);
     }
@@ -96,7 +98,6 @@ export class TensorData {
   /** Writes the elements in row-major order into `out` (which may have another dtype). */
   copyTo<T extends Storage>(out: T): T {
     const n = this.ndim;
-    if (this.size === 0) return out;
     if (n === 0) {
       out[0] = this.storage[this.offset]!;
       return out;
@@ -141,6 +142,7 @@ export class TensorData {
   expand(shape: Shape): TensorData {
     const lead = shape.length - this.ndim;
     const strides = shape.map((d, i) => {
+      // Stryker disable next-line ConditionalExpression: for a new leading dim this.shape[i - lead] is undefined, which equals no size, so the next line gives 0 too
       if (i < lead) return 0;
       const own = this.shape[i - lead]!;
       return own === d ? this.strides[i - lead]! : 0;
@@ -153,6 +155,8 @@ export class TensorData {
    * strides cannot express it (then the caller copies first, as torch.reshape does).
    */
   tryView(shape: Shape): TensorData | null {
+    // A public method: a shape of another size would give a view that reads the wrong elements.
+    if (sizeOf(shape) !== this.size) throw new Error(`tryView: shape ${fmt(shape)} has ${sizeOf(shape)} elements, the view's shape ${fmt(this.shape)} has ${this.size}`);
     if (this.isContiguous() || this.size === 0) return new TensorData(this.storage, shape, contiguousStrides(shape), this.offset);
     // General case: split/merge dims only within runs of dims that are mutually contiguous.
     const oldShape: number[] = [];
@@ -163,6 +167,7 @@ export class TensorData {
         oldStrides.push(this.strides[i]!);
       }
     }
+    // Stryker disable next-line ArrayDeclaration: the loop below sets every index before the strides are used
     const newStrides = new Array<number>(shape.length).fill(0);
     let oi = 0;
     let ni = 0;
@@ -182,9 +187,11 @@ export class TensorData {
       ni++;
       for (;;) {
         if (oldProd < newProd) {
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: unreachable when `shape` has this view's size; past the last old dim the stride check below returns null anyway
           if (oi >= oldShape.length) return null;
           oldProd *= oldShape[oi++]!;
         } else if (newProd < oldProd) {
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: unreachable when `shape` has this view's size (Reshape checks it): the new dims left multiply to the old dims left
           if (ni >= shape.length) return null;
           newProd *= shape[ni++]!;
         } else break;
