@@ -70,7 +70,7 @@ function slotOf(name: string): Slot {
 
 function resolve(s: Slot): void {
   s.js = s.byBackend.get('js') ?? null;
-  // Stryker disable next-line ConditionalExpression: with 'js' active its own entry would resolve to the same function; null only skips the checks
+  // Stryker disable next-line ConditionalExpression,StringLiteral: with 'js' active its own entry would resolve to the same function; null only skips the checks
   s.active = current === 'js' ? null : s.byBackend.get(current) ?? null;
 }
 
@@ -263,15 +263,16 @@ const convWork = (g: Conv1dGeometry): number => g.batch * g.outChannels * g.outL
 function dispatcher(fixed: string | null): Kernels & FusedKernels {
   const S = Object.fromEntries(KERNEL_NAMES.map((n) => [n, slotOf(n)])) as Record<KernelName, Slot>;
   /**
-   * The implementation for one call. The call's dtype (every buffer's; null buffers are
-   * skipped) is read only when the backend has its own kernel and the call is big enough for
-   * it: most calls of a small model cost one field read and one comparison here.
+   * The implementation for one call. The call's dtype (every buffer's; c and d may be null
+   * and are then skipped, a and b never are: every kernel has at least two buffers) is read
+   * only when the backend has its own kernel and the call is big enough for it: most calls of
+   * a small model cost one field read and one comparison here.
    */
-  const use = (s: Slot, work: number, a: Storage, b: Storage | null, c: Storage | null, d: Storage | null): KernelFunction => {
+  const use = (s: Slot, work: number, a: Storage, b: Storage, c: Storage | null, d: Storage | null): KernelFunction => {
     const e = fixed === null ? s.active : s.byBackend.get(fixed) ?? null;
     if (e !== null && bigEnough(e, work)) {
       const k = code(a);
-      if ((b === null || code(b) === k) && (c === null || code(c) === k) && (d === null || code(d) === k) && takesDtype(e, k)) return e.fn;
+      if (code(b) === k && (c === null || code(c) === k) && (d === null || code(d) === k) && takesDtype(e, k)) return e.fn;
     }
     // Never null here: every built-in kernel has a 'js' entry (registered above; registerKernel
     // can replace it with another function, never remove it).

@@ -16,14 +16,16 @@ export function plan(shape: Shape, strides: readonly (readonly number[])[]): Pla
   const st: number[][] = strides.map(() => []);
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!;
-    // Dropping size-1 dims and merging dims only make rows longer and fewer: a plan that kept or
-    // merged less would visit the same elements in the same order (hence the two disables).
-    // Stryker disable next-line ConditionalExpression: see above
+    // Dropping size-1 dims and merging dims make rows longer and fewer. A plan that kept or
+    // merged less would visit the same elements in the same order, but not give the same
+    // results: reduce adds each row's partial sum into its output on its own, and a float32
+    // output rounds each time.
     if (d === 1) continue;
     const last = dims.length - 1;
-    // A dense output merges any two dims, so only the inputs' strides decide.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: see above
-    if (last >= 0 && strides.every((s, k) => st[k]![last] === s[i]! * d)) {
+    // A dense output merges any two dims, so only the inputs' strides decide. Before the first
+    // dim is kept, last is -1 and st[k][-1] undefined: nothing to merge with (there is always
+    // at least one operand, so `every` is not vacuously true).
+    if (strides.every((s, k) => st[k]![last] === s[i]! * d)) {
       dims[last] = dims[last]! * d;
       strides.forEach((s, k) => (st[k]![last] = s[i]!));
     } else {

@@ -29,9 +29,9 @@ export function reduce(op: ReduceOp, x: TensorData, reduced: number, out: Storag
         for (let i = 0; i < chunk; i++, p0 += sx) {
           const v = src[p0]!;
           // NaN wins, as in PyTorch: once m is NaN no comparison replaces it.
-          if (v !== v) m = v;
-          // Stryker disable next-line EqualityOperator: >= would only replace m by an equal value
-          else if (v > m) m = v;
+          if (v !== v) { m = v; continue; }
+          // Stryker disable next-line EqualityOperator: >= would only replace m by an equal value (±0 aside: PyTorch's amax keeps the first of equal zeros, its max() the last)
+          if (v > m) m = v;
         }
         out[o] = m;
       }
