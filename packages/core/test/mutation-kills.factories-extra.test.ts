@@ -1,28 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { thrownMessage } from './throws.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { messageWhenFloat32AllocationFails, thrownMessage } from './throws.js';
 import { type Tensor, bernoulli, eye, linspace, manualSeed, normal, randint, randperm, tensor } from '../src/index.js';
 import { defaultGenerator } from '../src/random/generator.js';
 
 // factories-extra.ts (linspace, eye, randint, randperm, normal, bernoulli): every message names
 // its op and its argument in full, the default generator advances by exactly the documented
 // draws, and the arguments are told apart as documented. Added for mutation testing.
-
-/** The message of fn when every Float32Array allocation fails as an engine out of memory does. */
-function messageWhenFloat32AllocationFails(fn: () => unknown): string {
-  vi.stubGlobal(
-    'Float32Array',
-    class {
-      constructor() {
-        throw new RangeError('Array buffer allocation failed');
-      }
-    },
-  );
-  try {
-    return thrownMessage(fn);
-  } finally {
-    vi.unstubAllGlobals();
-  }
-}
 
 const values = (t: Tensor): number[] => Array.from(t.dataSync());
 

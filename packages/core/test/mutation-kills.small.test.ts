@@ -1,27 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { thrownMessage } from './throws.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { messageWhenFloat32AllocationFails, thrownMessage } from './throws.js';
 import { type Tensor, arange, checkOptions, full, gradgradcheck, manualSeed, ones, onesLike, rand, randn, setDefaultDtype, tensor, uniform, zeros, zerosLike } from '../src/index.js';
 import { erfc } from '../src/util/erf.js';
 
 // factories.ts, gradgradcheck.ts, print/format-tensor.ts, util/erf.ts and util/options.ts: paths
 // core's other tests did not pin down. Added for mutation testing.
-
-/** The message of fn when every Float32Array allocation fails as an engine out of memory does. */
-function messageWhenFloat32AllocationFails(fn: () => unknown): string {
-  vi.stubGlobal(
-    'Float32Array',
-    class {
-      constructor() {
-        throw new RangeError('Array buffer allocation failed');
-      }
-    },
-  );
-  try {
-    return thrownMessage(fn);
-  } finally {
-    vi.unstubAllGlobals();
-  }
-}
 
 describe('factories: a number as the shape', () => {
   it('is a 1-d shape of that length', () => {

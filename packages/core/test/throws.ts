@@ -1,5 +1,5 @@
 /** Shared assertion for tests of error messages. */
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 
 /**
  * Asserts fn throws a plain Error, not a TypeError or RangeError leaking from JavaScript
@@ -28,4 +28,21 @@ export function thrownMessage(fn: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error('expected a throw');
+}
+
+/** The message of fn when every Float32Array allocation fails as an engine out of memory does. */
+export function messageWhenFloat32AllocationFails(fn: () => unknown): string {
+  vi.stubGlobal(
+    'Float32Array',
+    class {
+      constructor() {
+        throw new RangeError('Array buffer allocation failed');
+      }
+    },
+  );
+  try {
+    return thrownMessage(fn);
+  } finally {
+    vi.unstubAllGlobals();
+  }
 }
