@@ -49,6 +49,7 @@ export type NestedArray = number | NestedArray[];
 export class Tensor {
   private _grad: Tensor | null = null;
   /** Whether `_grad`'s storage belongs to this tensor alone, so a backward pass may add into it in place. */
+  // Stryker disable next-line BooleanLiteral: never read before it is set: _grad starts null, and whatever sets _grad sets this too
   private _gradOwned = false;
   private _requiresGrad: boolean;
   /** @internal how this tensor was computed (null for leaves and untracked results). */
@@ -102,7 +103,7 @@ export class Tensor {
       return;
     }
     if (!(v instanceof Tensor)) {
-      throw new Error(`grad: assigned value must be a Tensor or null, got ${v === undefined ? 'undefined' : Array.isArray(v) ? 'an array' : typeof v}`);
+      throw new Error(`grad: assigned value must be a Tensor or null, got ${Array.isArray(v) ? 'an array' : typeof v}`);
     }
     if (!shapesEqual(v.shape, this.shape)) {
       throw new Error(`grad: assigned gradient has shape ${fmt(v.shape)}, but the tensor has shape ${fmt(this.shape)}`);
@@ -154,6 +155,7 @@ export class Tensor {
     let pos = 0;
     const build = (d: number): NestedArray[] => {
       const n = this.shape[d]!;
+      // Stryker disable next-line ArrayDeclaration: every slot is assigned below; the length only preallocates
       const out = new Array<NestedArray>(n);
       for (let i = 0; i < n; i++) out[i] = d === this.ndim - 1 ? flat[pos++]! : build(d + 1);
       return out;
@@ -514,8 +516,10 @@ export class Tensor {
     checkNdim('expand', shape.length);
     const lead = shape.length - this.ndim;
     const target = shape.map((d, i) => {
-      const own = i < lead ? undefined : this.shape[i - lead]!;
-      const want = d === -1 && own !== undefined ? own : d;
+      // This tensor's size at i; a new leading dim (i < lead) reads a negative index: undefined.
+      const own: number | undefined = this.shape[i - lead];
+      // -1 keeps an existing dim; for a new leading dim it stays -1 and is refused (as in PyTorch).
+      const want = d === -1 ? (own ?? -1) : d;
       if (!Number.isInteger(want) || want < 0 || (own !== undefined && own !== 1 && own !== want)) {
         throw new Error(`expand: cannot expand shape ${fmt(this.shape)} to ${fmt(shape)}`);
       }
@@ -622,7 +626,11 @@ export class Tensor {
       opts = gradOrOpts;
       grad = undefined;
     } else throw new Error(`backward: expected a gradient Tensor or an options object, got ${Array.isArray(gradOrOpts) ? 'an array' : typeof gradOrOpts}`);
-    const { createGraph = false, retainGraph = false } = opts === undefined ? NO_OPTIONS : checkOptions('backward', opts, BACKWARD_KEYS);
+    const {
+      createGraph = false,
+      // Stryker disable next-line BooleanLiteral: retainGraph is only checked to be a boolean; Kindling's graphs can always be walked again
+      retainGraph = false,
+    } = checkOptions('backward', opts, BACKWARD_KEYS);
     if (typeof createGraph !== 'boolean') throw new Error(`backward: createGraph must be a boolean, got ${String(createGraph)}`);
     if (typeof retainGraph !== 'boolean') throw new Error(`backward: retainGraph must be a boolean, got ${String(retainGraph)}`);
     if (!this.requiresGrad) {
@@ -646,7 +654,16 @@ export class Tensor {
     if (this._grad === null || !this._gradOwned) {
       let own: Storage;
       // A dense buffer that only this backward pass has seen can become .grad as it is.
-      if (this._grad === null && g._fresh && td.dtype === this.dtype && td.offset === 0 && td.storage.length === this.size && td.isContiguous()) {
+      if (
+        this._grad === null &&
+        g._fresh &&
+        // Stryker disable next-line ConditionalExpression: the engine casts every gradient to its input's dtype (autograd/backward.ts) before a leaf gets it
+        td.dtype === this.dtype &&
+        // Stryker disable next-line ConditionalExpression: a contiguous run of this.size elements in a buffer of exactly that length starts at 0 (or is empty)
+        td.offset === 0 &&
+        td.storage.length === this.size &&
+        td.isContiguous()
+      ) {
         g._fresh = false;
         own = td.storage;
       } else {
@@ -665,13 +682,13 @@ export class Tensor {
       return;
     }
     const dst = this._grad.tensorData.storage;
+    // Stryker disable next-line ConditionalExpression: a dense copy of a contiguous gradient adds the same values; reading its storage in place is the fast path
     if (td.isContiguous()) kernels.accumulate(dst, td.storage, td.offset, dst.length);
     else kernels.accumulate(dst, td.copyTo(allocate(td.dtype, td.size)), 0, dst.length);
   }
 }
 
 const BACKWARD_KEYS = ['createGraph', 'retainGraph'] as const;
-const NO_OPTIONS: BackwardOptions = {};
 
 /**
  * Options of {@link Tensor.backward}, as torch.Tensor.backward's keyword arguments.
@@ -699,7 +716,7 @@ export function seedFor(op: string, t: Tensor, grad: Tensor | null | undefined, 
   }
   // A gradient with history is kept as it is under createGraph, so that the result can be
   // differentiated with respect to it too (the double-vjp trick behind jvp).
-  const g = grad.dtype === t.dtype ? grad : grad.to(t.dtype);
+  const g = grad.to(t.dtype); // the tensor itself when the dtype already matches
   return createGraph ? g : g.detach();
 }
 
@@ -720,6 +737,7 @@ export function resolveShape(op: string, shape: readonly number[], size: number,
   });
   const out = shape.slice();
   if (infer >= 0) {
+    // Stryker disable next-line ConditionalExpression: size % 0 is NaN, which throws too; the test says what it means (-1 could be any size)
     if (known === 0 || size % known !== 0) throw new Error(`${op}: cannot reshape tensor of shape ${fmt(from)} (${size} elements) into ${fmt(shape)}`);
     out[infer] = size / known;
   }

@@ -85,10 +85,11 @@ export const LeakyRelu: Op<number> = {
 };
 
 function finiteArg(op: string, name: string, v: unknown, positive = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) {
+  // Number.isFinite is false for anything but a number, so no typeof check is needed.
+  if (!Number.isFinite(v) || (positive && (v as number) <= 0)) {
     throw new Error(`${op}: ${name} must be a finite${positive ? ' positive' : ''} number, got ${describeValue(v)}`);
   }
-  return v;
+  return v as number;
 }
 
 /** @internal softplus's checked implementation. */

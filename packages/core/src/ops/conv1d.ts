@@ -124,10 +124,11 @@ export interface Conv1dOptions {
 }
 
 function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+  // Number.isInteger is false for anything but a number, so no typeof check is needed.
+  if (!Number.isInteger(v) || (v as number) < 1) {
     throw new Error(`conv1d: ${name} must be a positive integer, got ${String(v)}`);
   }
-  return v;
+  return v as number;
 }
 
 const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -187,7 +188,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
     // Odd totals put the extra zero on the right, as PyTorch does.
     padTotal = span;
     padLeft = Math.floor(span / 2);
-  } else if (typeof padding === 'number' && Number.isInteger(padding) && padding >= 0) {
+  } else if (Number.isInteger(padding) && padding >= 0) {
     padLeft = padding;
     padTotal = 2 * padding;
   } else {

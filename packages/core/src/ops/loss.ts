@@ -37,7 +37,7 @@ export const MseLoss: Op<Reduction> = {
     if (isGradEnabled()) {
       // createGraph: the same formula from differentiable ops, so the gradient has a history.
       const n = p!.size;
-      const scale = ctx.params === 'none' ? g.mul(2) : g.mul(ctx.params === 'mean' ? 2 / n : 2);
+      const scale = g.mul(ctx.params === 'mean' ? 2 / n : 2); // g is 0-d unless the reduction is 'none'
       const gd = p!.sub(t!).mul(scale);
       return [ctx.needsGrad(0) ? gd : null, ctx.needsGrad(1) ? gd.neg() : null];
     }

@@ -22,6 +22,7 @@ export const Permute: Op<readonly number[]> = {
   saved: [],
   forward: ([x], dims) => x!.permute(dims),
   backward: (g, { params: dims }) => {
+    // Stryker disable next-line ArrayDeclaration: every slot is assigned below; the length only preallocates
     const inverse = new Array<number>(dims.length);
     dims.forEach((d, i) => (inverse[d] = i));
     return [g.permute(inverse)];

@@ -68,6 +68,6 @@ function isNaNMask(t: Tensor): Tensor {
 
 function hasNaN(t: Tensor): boolean {
   const v = t.tensorData.contiguousStorage();
-  for (let i = 0; i < v.length; i++) if (v[i] !== v[i]) return true;
+  for (const e of v) if (e !== e) return true;
   return false;
 }

@@ -60,7 +60,8 @@ function checkInput(op: string, x: unknown): Tensor {
 /** Python's slice bound: undefined/null = the default, negative counts from the end, then clamped to [0, n]. */
 function bound(op: string, name: string, v: number | null | undefined, n: number, dflt: number): number {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`${op}: ${name} must be an integer (or omitted), got ${describeValue(v)}`);
+  // Number.isSafeInteger is false for anything but a number, so no typeof check is needed.
+  if (!Number.isSafeInteger(v)) throw new Error(`${op}: ${name} must be an integer (or omitted), got ${describeValue(v)}`);
   const r = v < 0 ? v + n : v;
   return Math.min(Math.max(r, 0), n);
 }
@@ -85,7 +86,7 @@ function bound(op: string, name: string, v: number | null | undefined, n: number
 export function slice(input: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   const x = checkInput('slice', input);
   const d = normalizeAxis('slice', dim, x.ndim);
-  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step <= 0) {
+  if (!Number.isSafeInteger(step) || step <= 0) {
     throw new Error(`slice: step must be a positive integer, got ${describeValue(step)}`);
   }
   const n = x.shape[d]!;
@@ -93,7 +94,8 @@ export function slice(input: Tensor, dim: number, start?: number | null, end?: n
   const e = bound('slice', 'end', end, n, n);
   const length = Math.max(0, Math.ceil((e - s) / step));
   // Every element in order (step > 1 covers them all only when n <= 1): no new view needed.
-  if (s === 0 && length === n) return x;
+  // (length is at most n - s, so length n means s is 0.)
+  if (length === n) return x;
   return apply(Slice, [x], { dim: d, start: s, step, length });
 }
 
@@ -118,7 +120,7 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
   if (Array.isArray(splitSizeOrSections)) {
     const sizes = splitSizeOrSections as readonly unknown[];
     sizes.forEach((s, i) => {
-      if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) throw new Error(`split: section ${i} is ${describeValue(s)}, expected a non-negative integer`);
+      if (!Number.isSafeInteger(s) || (s as number) < 0) throw new Error(`split: section ${i} is ${describeValue(s)}, expected a non-negative integer`);
     });
     const total = (sizes as number[]).reduce((a, b) => a + b, 0);
     if (total !== n) {
@@ -131,8 +133,8 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
       return piece;
     });
   }
-  const size = splitSizeOrSections;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+  const size = splitSizeOrSections as number; // checked next
+  if (!Number.isSafeInteger(size) || size < 0) {
     throw new Error(`split: splitSizeOrSections must be a non-negative integer or an array of them, got ${describeValue(size)}`);
   }
   if (size === 0) {
@@ -160,7 +162,7 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
  */
 export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
   const x = checkInput('chunk', input);
-  if (typeof chunks !== 'number' || !Number.isSafeInteger(chunks) || chunks <= 0) {
+  if (!Number.isSafeInteger(chunks) || chunks <= 0) {
     throw new Error(`chunk: chunks must be a positive integer, got ${describeValue(chunks)}`);
   }
   const d = normalizeAxis('chunk', dim, x.ndim);

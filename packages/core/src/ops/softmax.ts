@@ -22,18 +22,17 @@ function forEachRow(shape: readonly number[], dim: number, fn: (base: number, n:
   let inner = 1;
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
   let outer = 1;
+  // Stryker disable next-line EqualityOperator: more rows than there are only read and write past the end, which a typed array ignores
   for (let i = 0; i < dim; i++) outer *= shape[i]!;
   // (An empty dim calls fn with n = 0, which reads and writes nothing.)
+  // Stryker disable next-line EqualityOperator: more rows than there are only read and write past the end, which a typed array ignores
   for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) fn(o * n * inner + k, n, inner);
 }
 
 /** The row's maximum; NaN if the row holds one (so NaN flows into the result). */
 function rowMax(src: ArrayLike<number>, base: number, n: number, stride: number): number {
   let m = -Infinity;
-  for (let i = 0, p = base; i < n; i++, p += stride) {
-    const v = src[p]!;
-    if (v > m || v !== v) m = v;
-  }
+  for (let i = 0, p = base; i < n; i++, p += stride) m = Math.max(m, src[p]!);
   return m;
 }
 
@@ -48,6 +47,7 @@ export const Softmax: Op<DimParams> = {
       const m = rowMax(src, base, n, stride);
       let s = 0;
       for (let i = 0, p = base; i < n; i++, p += stride) s += e[i] = Math.exp(src[p]! - m);
+      // Stryker disable next-line EqualityOperator: one step more writes at the next row's first element, which that row then overwrites (or past the end, which a typed array ignores)
       for (let i = 0, p = base; i < n; i++, p += stride) out[p] = e[i]! / s;
     });
     return new TensorData(out, x!.shape);
@@ -66,6 +66,7 @@ export const LogSoftmax: Op<DimParams> = {
       let s = 0;
       for (let i = 0, p = base; i < n; i++, p += stride) s += Math.exp(src[p]! - m);
       const ls = Math.log(s);
+      // Stryker disable next-line EqualityOperator: one step more writes at the next row's first element, which that row then overwrites (or past the end, which a typed array ignores)
       for (let i = 0, p = base; i < n; i++, p += stride) out[p] = src[p]! - m - ls;
     });
     return new TensorData(out, x!.shape);
@@ -90,6 +91,7 @@ export const SoftmaxBackward: Op<DimParams> = {
     forEachRow(shape, dim, (base, n, stride) => {
       let s = 0;
       for (let i = 0, p = base; i < n; i++, p += stride) s += gs[p]! * ys[p]!;
+      // Stryker disable next-line EqualityOperator: one step more writes at the next row's first element, which that row then overwrites (or past the end, which a typed array ignores)
       for (let i = 0, p = base; i < n; i++, p += stride) out[p] = ys[p]! * (gs[p]! - s);
     });
     return new TensorData(out, shape);
@@ -116,6 +118,7 @@ export const LogSoftmaxBackward: Op<DimParams> = {
     forEachRow(shape, dim, (base, n, stride) => {
       let s = 0;
       for (let i = 0, p = base; i < n; i++, p += stride) s += gs[p]!;
+      // Stryker disable next-line EqualityOperator: one step more writes at the next row's first element, which that row then overwrites (or past the end, which a typed array ignores)
       for (let i = 0, p = base; i < n; i++, p += stride) out[p] = gs[p]! - Math.exp(ys[p]!) * s;
     });
     return new TensorData(out, shape);

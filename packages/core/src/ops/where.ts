@@ -25,6 +25,7 @@ export const Where: Op<WhereParams> = {
     const c = cond.expand(shape).copyTo(new Float64Array(n));
     const av = a!.expand(shape).copyTo(allocate(dtype, n));
     const bv = b!.expand(shape).copyTo(allocate(dtype, n));
+    // Stryker disable next-line EqualityOperator: one step more writes past the end of a typed array, which does nothing
     for (let i = 0; i < n; i++) if (!c[i]) av[i] = bv[i]!;
     return new TensorData(av, shape);
   },
