@@ -227,19 +227,20 @@ describe('index ops', () => {
     expect(s3.grad!.toArray()).toEqual([1, 3, 1, 0]);
   });
 
-  it('a no-op flip or roll gives the tensor itself (no op is recorded)', () => {
-    // Values as torch.flip(x, []) and torch.roll(x, 0) / roll(x, 3, 0) / roll(x, 2, 0) on a dim of size 3 or 2
-    // (PyTorch returns a copy; Kindling, as for reshape, expand, contiguous and to, returns the tensor itself).
+  it('a no-op flip or roll gives a copy, as PyTorch does (writing into it leaves x alone; the gradient flows)', () => {
+    // torch.flip(x, []) and torch.roll(x, 0, 0) / roll(x, 3, 1) return new tensors with their own
+    // storage and a grad_fn (FlipBackward0, RollBackward0).
     const x = m23();
-    expect(flip(x, [])).toBe(x);
-    expect(roll(x, 0, 0)).toBe(x);
-    expect(roll(x, 3, 1)).toBe(x);
-    expect(roll(x, -6, 1)).toBe(x);
-    expect(roll(x, [2, 3], [0, 1])).toBe(x);
-    expect(roll(x, 6)).not.toBe(x); // the flattened roll reshapes back: a new tensor of x's values
-    expect(roll(x, 6).toArray()).toEqual(x.toArray());
+    for (const y of [flip(x, []), roll(x, 0, 0), roll(x, 3, 1), roll(x, -6, 1), roll(x, [2, 3], [0, 1]), roll(x, 6)]) {
+      expect(y).not.toBe(x);
+      expect(y.tensorData.storage).not.toBe(x.tensorData.storage);
+      expect(y.toArray()).toEqual(x.toArray());
+    }
     const e = zeros([0, 2]);
-    expect(roll(e, 3, 0)).toBe(e);
+    expect(roll(e, 3, 0).shape).toEqual([0, 2]);
+    const w = tensor([1, 2, 3], { requiresGrad: true });
+    flip(w, []).mul(tensor([4, 5, 6])).sum().backward();
+    expect(w.grad!.toArray()).toEqual([4, 5, 6]);
     // Only a dim that moves is re-indexed: torch.roll(x, [1, 3], [0, 1]) -> [[4, 5, 6], [1, 2, 3]]
     const params: unknown[] = [];
     const r = traceOps(

@@ -388,7 +388,8 @@ export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
   const ds = dimList('flip', dims, x.ndim);
   // (Only an array can name a dim twice.)
   if (new Set(ds).size !== ds.length) throw new Error(`flip: dims [${(dims as readonly number[]).join(', ')}] name a dim more than once`);
-  if (ds.length === 0) return x;
+  // No dim to flip: a copy all the same, as torch.flip gives (writing into the result must not change x).
+  if (ds.length === 0) return x.clone();
   const maps = new Array<Uint32Array | null>(x.ndim).fill(null);
   for (const d of ds) {
     const n = x.shape[d]!;
@@ -440,6 +441,7 @@ export function roll(input: Tensor, shifts: number | readonly number[], dims?: n
     for (let j = 0; j < n; j++) m[j] = (j - r + n) % n;
     return m;
   });
-  if (maps.every((m) => m === null)) return x;
+  // Nothing moves: a copy all the same, as torch.roll gives.
+  if (maps.every((m) => m === null)) return x.clone();
   return apply(RollOps.gather, [x], { maps, inShape: x.shape });
 }
