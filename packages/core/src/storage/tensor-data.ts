@@ -171,13 +171,14 @@ export class TensorData {
     const newStrides = new Array<number>(shape.length).fill(0);
     let oi = 0;
     let ni = 0;
-    while (ni < shape.length || oi < oldShape.length) {
+    // The sizes are equal (checked above) and oldShape has no 1s, so the old dims run out exactly
+    // when the new dims other than 1 do.
+    while (ni < shape.length) {
       if (shape[ni] === 1) {
         newStrides[ni] = 1;
         ni++;
         continue;
       }
-      if (oi >= oldShape.length || ni >= shape.length) return null;
       // Gather a chunk of old dims and a chunk of new dims with equal products.
       let oldProd = oldShape[oi]!;
       let newProd = shape[ni]!;
