@@ -388,8 +388,6 @@ export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
   const ds = dimList('flip', dims, x.ndim);
   // (Only an array can name a dim twice.)
   if (new Set(ds).size !== ds.length) throw new Error(`flip: dims [${(dims as readonly number[]).join(', ')}] name a dim more than once`);
-  // No dim to flip: a copy all the same, as torch.flip gives (writing into the result must not change x).
-  if (ds.length === 0) return x.clone();
   const maps = new Array<Uint32Array | null>(x.ndim).fill(null);
   for (const d of ds) {
     const n = x.shape[d]!;
@@ -398,6 +396,7 @@ export function flip(input: Tensor, dims: number | readonly number[]): Tensor {
     for (let j = 0; j < n; j++) m[j] = n - 1 - j;
     maps[d] = m;
   }
+  // With no dim to flip (every map null) the gather still makes a copy, as torch.flip does.
   return apply(FlipOps.gather, [x], { maps, inShape: x.shape });
 }
 
@@ -433,6 +432,7 @@ export function roll(input: Tensor, shifts: number | readonly number[], dims?: n
   ds.forEach((d, i) => (total[d]! += sl[i]!));
   const maps = total.map((s, d) => {
     const n = x.shape[d]!;
+    // Stryker disable next-line ConditionalExpression: the map built instead would be the identity (or empty), which gathers the same elements; null only skips building it
     if (n === 0 || s % n === 0) return null;
     const m = new Uint32Array(n);
     // r is in (-n, n), so j - r + n is never negative and % n wraps it into [0, n).
@@ -441,7 +441,6 @@ export function roll(input: Tensor, shifts: number | readonly number[], dims?: n
     for (let j = 0; j < n; j++) m[j] = (j - r + n) % n;
     return m;
   });
-  // Nothing moves: a copy all the same, as torch.roll gives.
-  if (maps.every((m) => m === null)) return x.clone();
+  // Even when nothing moves (every map null) the gather makes a copy, as torch.roll does.
   return apply(RollOps.gather, [x], { maps, inShape: x.shape });
 }

@@ -107,10 +107,11 @@ export const Clamp: Op<ClampParams> = {
   },
   // 1 inside [min, max], bounds included (torch's clamp_backward); the mask is a constant.
   backward: (g, { inputs: [x], params: { min, max } }) => {
+    // clamp refuses a call without a bound, so the mask is never null here.
     let mask: Tensor | null = null;
     if (min !== undefined) mask = ge(x!, min);
     if (max !== undefined) mask = mask === null ? le(x!, max) : mask.mul(le(x!, max));
-    return [mask === null ? g : g.mul(mask)];
+    return [g.mul(mask!)];
   },
 };
 
