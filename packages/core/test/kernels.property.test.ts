@@ -15,7 +15,7 @@ import { TensorData } from '../src/storage/tensor-data.js';
 import { prng } from './arbitraries.js';
 import { arbConvGeometry } from './wasm-helpers.js';
 import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
-import { erfRef, geluGradRef, geluRef, geluTanhGradRef, geluTanhRef, sigmoidRef, siluGradRef, siluRef } from './math-reference.js';
+import { binaryRef, erfRef, geluGradRef, geluRef, geluTanhGradRef, geluTanhRef, sigmoidRef, siluGradRef, siluRef } from './math-reference.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 150) });
 
@@ -184,24 +184,6 @@ const unaryRef: Record<UnaryOp, (x: number, k: number) => number> = {
   geluTanhGrad: (x) => geluTanhGradRef(x),
 };
 
-const binaryRef: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  eq: (a, b) => (a === b ? 1 : 0),
-  reluBackward: (a, b) => (b > 0 ? a : 0),
-  absBackward: (a, b) => (b > 0 ? a : b < 0 ? -a : b === 0 ? 0 * a : NaN),
-  sigmoidBackward: (a, b) => a * b * (1 - b),
-  tanhBackward: (a, b) => a * (1 - b * b),
-  ne: (a, b) => (a === b ? 0 : 1),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
-  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
-};
 
 const UNARY = Object.keys(unaryRef) as UnaryOp[];
 const BINARY = Object.keys(binaryRef) as BinaryOp[];

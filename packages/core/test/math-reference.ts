@@ -3,6 +3,7 @@
  * sharing no code with src/ (the kernels compute erf with W. J. Cody's rational
  * approximations; the reference here sums a power series instead).
  */
+import type { BinaryOp } from '../src/kernels/kernels.js';
 
 /**
  * erf(x) = 2/√π · e^(-x²) · Σ_{n≥0} 2ⁿ x^(2n+1) / (1·3·5···(2n+1)) (Abramowitz & Stegun 7.1.6).
@@ -50,3 +51,23 @@ export function siluGradRef(x: number): number {
   const s = sigmoidRef(x);
   return s + x * s * (1 - s);
 }
+
+/** The binary kernels elementwise, written plainly (a: the gradient or left operand, b: the right operand or saved output). */
+export const binaryRef: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  eq: (a, b) => (a === b ? 1 : 0),
+  reluBackward: (a, b) => (b > 0 ? a : 0),
+  absBackward: (a, b) => (b > 0 ? a : b < 0 ? -a : b === 0 ? 0 * a : NaN),
+  sigmoidBackward: (a, b) => a * b * (1 - b),
+  tanhBackward: (a, b) => a * (1 - b * b),
+  ne: (a, b) => (a === b ? 0 : 1),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
+};

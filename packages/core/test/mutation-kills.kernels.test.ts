@@ -8,6 +8,7 @@ import type { AdamHyper, BinaryOp, Conv1dGeometry, SgdHyper, UnaryOp } from '../
 import { type KernelFunction, TensorData, getBackend, getKernel, registerBackend, registerKernel, setBackend } from '../src/index.js';
 import { kernels, kernelsOf, selectDefaultBackend, setMinWorkOverride } from '../src/kernels/backend.js';
 import { thrownMessage as thrown } from './throws.js';
+import { binaryRef } from './math-reference.js';
 
 // The reference ('js') kernels (kernels/js/**) against their definitions, written out here.
 // Added for mutation testing. First the fused ones (fused.ts) against the update rules as
@@ -373,25 +374,6 @@ describe('unary: each op against its definition, at 0, at its parameter, and at 
   });
 });
 
-const binaryRef: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  eq: (a, b) => (a === b ? 1 : 0),
-  ne: (a, b) => (a !== b ? 1 : 0),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
-  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
-  // grad a where the saved input b > 0 (relu's rule), a·sign(b), a·y(1 - y), a·(1 - y²).
-  reluBackward: (a, b) => (b > 0 ? a : 0),
-  absBackward: (a, b) => a * Math.sign(b),
-  sigmoidBackward: (a, y) => a * y * (1 - y),
-  tanhBackward: (a, y) => a * (1 - y * y),
-};
 
 describe('binary: each op against its definition, element by element and broadcast', () => {
   // Every pair of a few values, equal ones included.
