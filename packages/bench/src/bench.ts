@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BLOG_STEPS, blogWorkload, flopsPerStep, isMlp, makeMlpWorkload, makeWorkload, SPEC_L, SPEC_M, SPEC_MLP } from './data.js';
 import type { Spec, TrainState, Workload } from './data.js';
-import { compareStates, referenceState } from './reference.js';
+import { compareStates, negligibleLoss, referenceState } from './reference.js';
 import type { Agreement } from './reference.js';
 import type { BenchPeer, Family, PeerFactory } from './peer.js';
 import { jaxjsFactory, kindlingFactory, naiveJsFactory, numpyFactory, tfjsFactory, torchFactory } from './peer.js';
@@ -67,6 +67,8 @@ interface WorkloadCase {
   verifySteps: number;
   /** Check the verify state against the float64 naive reference (else against a pivot tool). */
   useReference: boolean;
+  /** Untimed warm-up per tool (ms; default WARMUP_MS). */
+  warmupMs?: number;
   /** Steps per sample for every tool (S: whole 201-epoch runs); else sized from targetSampleMs. */
   fixedStepsPerSample?: number;
   samples: number;
@@ -86,8 +88,14 @@ const cases: WorkloadCase[] = [
     wl: blogWorkload('float64'),
     verifySteps: BLOG_STEPS,
     useReference: true,
-    fixedStepsPerSample: BLOG_STEPS,
-    samples: quick ? 15 : 31, // cheap (201 epochs of a 4-parameter model per sample), and V8 needs them to warm up
+    // Ten blog runs per sample: one run (201 epochs, under a millisecond) is too short to time
+    // steadily (in-process, 31 samples of one run: median 4.5 µs/epoch, 3.1-7.7; of ten runs:
+    // 3.4, 3.2-4.1).
+    fixedStepsPerSample: 10 * BLOG_STEPS,
+    // V8 needs ~0.5 s of the blog's tiny step before it runs at full speed (in-process: ~40 µs per
+    // epoch cold, 6-8 µs after 0.2 s, ~3 µs from 0.5 s on), and the step is cheap: warm up longer.
+    warmupMs: 2000,
+    samples: quick ? 9 : 21, // cheap: 2,010 epochs of a 4-parameter model per sample
     targetSampleMs: 0,
     slowMs: 20, // ms per epoch: a tool slower than this keeps its verify run of 201 epochs as its one sample
     topUpBudgetMs: quick ? 5_000 : 30_000,
@@ -309,10 +317,11 @@ async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
     // Warm-up before timing, the same wall-clock budget for every tool: JIT tiers (V8's for JS
     // and WebAssembly, including code running in worker threads) settle only after many calls.
     const warmupSteps = Math.min(2000, Math.floor(WARMUP_MS / Math.max(l.verifyMsPerStep, 1e-3)));
-    if (c.fixedStepsPerSample) plan = { warmupSteps: Math.max(warmupSteps, c.fixedStepsPerSample), samples: c.samples, stepsPerSample: c.fixedStepsPerSample };
+    const warmupMs = c.warmupMs ?? WARMUP_MS;
+    if (c.fixedStepsPerSample) plan = { warmupSteps: Math.max(warmupSteps, c.fixedStepsPerSample), warmupMs, samples: c.samples, stepsPerSample: c.fixedStepsPerSample };
     else {
       const sps = Math.max(1, Math.min(1000, Math.round(c.targetSampleMs / Math.max(l.verifyMsPerStep, 1e-3))));
-      plan = { warmupSteps, samples: c.samples, stepsPerSample: sps };
+      plan = { warmupSteps, warmupMs, samples: c.samples, stepsPerSample: sps };
     }
     return { tool: l.peer, plan };
   });
@@ -320,7 +329,7 @@ async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
   const stats = await runAlternating(entries);
   for (const e of entries) {
     const l = fast.find((f) => f.peer === e.tool)!;
-    l.steps += e.plan.warmupSteps + e.plan.samples * e.plan.stepsPerSample;
+    l.steps += stats.get(e.tool.name)!.totalSteps;
   }
 
   // 3. Agreement after the timed steps: top up to a common count, compare.
@@ -329,6 +338,15 @@ async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
     const common = Math.max(...fast.map((l) => l.steps));
     const checked: Array<{ l: Live; state: TrainState }> = [];
     for (const l of fast) {
+      const dtype = typeof l.peer.info?.dtype === 'string' ? l.peer.info.dtype : String(l.fac.dtype(wl));
+      if (wl.name === 'S' && dtype === 'float32') {
+        // The blog's float32 copy stops learning long before 10^5 epochs: once lr * gradient is
+        // under half an ulp of a weight, SGD leaves it where it is, so its weights and loss settle
+        // apart from float64's (W 8e-4, loss 1e-8 vs 3e-18 after 281,601 epochs): float32 SGD,
+        // not a fault of the tool, so the float64 reference can no longer judge it.
+        post.set(l.fac.name, { ok: true, text: 'float32: not re-checked after timing (float32 SGD stalls where float64 keeps fitting)' });
+        continue;
+      }
       const missing = common - l.steps;
       const cost = missing * stats.get(l.peer.name)!.median;
       if (missing > 0 && cost > c.topUpBudgetMs) {
@@ -360,7 +378,7 @@ async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
         post.set(l.fac.name, { ok: true, text: `@${common}: pivot` });
         continue;
       }
-      const a = compareStates(state, ref, 1e-3);
+      const a = compareStates(state, ref, 1e-3, negligibleLoss(wl.target));
       post.set(l.fac.name, { ok: a.ok, text: `@${common} vs ${refName}: ${verdict(state, ref, a)}` });
       log(`${l.fac.name} vs ${refName} after ${common} steps: ${a.detail}`);
     }
@@ -644,7 +662,7 @@ async function main(): Promise<void> {
 
   say('');
   printTable(rows);
-  say('\nmedian: ms per step (S: µs per epoch = per step, 201 epochs per sample); thr: threads the tool ran with');
+  say('\nmedian: ms per step (S: µs per epoch = per step, 2,010 epochs (ten blog runs) per sample); thr: threads the tool ran with');
   say('x torch = tool median / median of the fastest PyTorch row of the same dtype in that workload (> 1: slower than PyTorch)');
   say(`ratio = tool median / ${HEADLINE_F32} median (S: / ${DEFAULT_ROW})`);
   say('\nRan with:');

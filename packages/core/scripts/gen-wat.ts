@@ -192,6 +192,147 @@ export function gemmNt(p: Precision, tile: NtTile = NT_TILE): string {
   ].join('\n');
 }
 
+/**
+ * The elementwise kernels of a training step's loss and bias gradient (wasm/fused.ts): one pass
+ * each over buffers the caller copied in. Squares and gradients are computed exactly as the JS
+ * reference computes them (float32 inputs promoted to f64 where JS does its arithmetic in
+ * doubles, then rounded once), so those outputs are bit-identical to 'js'; the sums run in
+ * f64 on two v128 accumulators (a fixed order, not the reference's left-to-right one), so a sum
+ * differs from 'js' by rounding only.
+ */
+export function fused(p: Precision): string {
+  const t = p.t;
+  const v = vt(p);
+  const B = p.bytes;
+  const step = 2 * 16; // bytes per iteration: two v128 of each operand
+  const each = (2 * 16) / B; // elements per iteration
+  /** Loop over i (bytes) in steps of `step` while a whole step fits, then element by element. */
+  const loops = (vec: string[], scalar: string[]): string[] => [
+    `(local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
+    `(local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const ${each})) (i32.const ${step})))`,
+    `(local.set $i (i32.const 0))`,
+    `(block $vDone`,
+    `  (loop $vLoop`,
+    `    (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))`,
+    ...indent(vec, 4),
+    `    (local.set $i (i32.add (local.get $i) (i32.const ${step})))`,
+    `    (br $vLoop)))`,
+    `(block $sDone`,
+    `  (loop $sLoop`,
+    `    (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))`,
+    ...indent(scalar, 4),
+    `    (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
+    `    (br $sLoop)))`,
+  ];
+  const at = (base: string) => `(i32.add (local.get ${base}) (local.get $i))`;
+  const ld = (base: string, off: number) => `(v128.load offset=${off} ${at(base)})`;
+  const sld = (base: string) => `(${t}.load ${at(base)})`;
+  const hi = (x: string) => `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${x} ${x})`;
+  const lo64 = (x: string) => `(f64x2.promote_low_f32x4 ${x})`;
+  const hi64 = (x: string) => `(f64x2.promote_low_f32x4 ${hi(x)})`;
+  /** Two f64x2 (elements 0-1 and 2-3) rounded to float32 and joined into one f32x4. */
+  const join32 = (a: string, b: string) =>
+    `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${a}) (f32x4.demote_f64x2_zero ${b}))`;
+  const toF64 = (x: string) => (t === 'f32' ? `(f64.promote_f32 ${x})` : x);
+  const fromF64 = (x: string) => (t === 'f32' ? `(f32.demote_f64 ${x})` : x);
+  const sumLocals = '(local $i i32) (local $end i32) (local $vend i32) (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $d v128) (local $e v128)';
+  const total = [
+    `(local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))`,
+    `(f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))`,
+  ];
+
+  // (p - t)^2 elementwise: JS rounds the difference to the dtype, squares in doubles and stores
+  // (exact for float32: a float32 squared fits a double), i.e. the dtype's own sub and mul.
+  const sq = [
+    `(func (export "mse_sq_${t}") (param $p i32) (param $t i32) (param $out i32) (param $n i32)`,
+    `  (local $i i32) (local $end i32) (local $vend i32) (local $d v128)`,
+    ...indent(loops(
+      [0, 16].flatMap((o) => [
+        `(local.set $d (${v}.sub ${ld('$p', o)} ${ld('$t', o)}))`,
+        `(v128.store offset=${o} ${at('$out')} (${v}.mul (local.get $d) (local.get $d)))`,
+      ]),
+      [`(${t}.store ${at('$out')} (${t}.mul (${t}.sub ${sld('$p')} ${sld('$t')}) (${t}.sub ${sld('$p')} ${sld('$t')})))`],
+    ), 2),
+    `)`,
+  ];
+
+  // sum of (p - t)^2 in f64
+  const sqVec = t === 'f32'
+    ? [
+        `(local.set $d (f32x4.sub ${ld('$p', 0)} ${ld('$t', 0)}))`,
+        `(local.set $e (f32x4.sub ${ld('$p', 16)} ${ld('$t', 16)}))`,
+        `(local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.add (f64x2.mul ${lo64('(local.get $d)')} ${lo64('(local.get $d)')}) (f64x2.mul ${hi64('(local.get $d)')} ${hi64('(local.get $d)')}))))`,
+        `(local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.add (f64x2.mul ${lo64('(local.get $e)')} ${lo64('(local.get $e)')}) (f64x2.mul ${hi64('(local.get $e)')} ${hi64('(local.get $e)')}))))`,
+      ]
+    : [
+        `(local.set $d (f64x2.sub ${ld('$p', 0)} ${ld('$t', 0)}))`,
+        `(local.set $e (f64x2.sub ${ld('$p', 16)} ${ld('$t', 16)}))`,
+        `(local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $d) (local.get $d))))`,
+        `(local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $e) (local.get $e))))`,
+      ];
+  const sqSum = [
+    `(func (export "mse_sum_${t}") (param $p i32) (param $t i32) (param $n i32) (result f64)`,
+    `  ${sumLocals} (local $x f64)`,
+    ...indent(loops(sqVec, [
+      `(local.set $x ${toF64(`(${t}.sub ${sld('$p')} ${sld('$t')})`)})`,
+      `(local.set $s (f64.add (local.get $s) (f64.mul (local.get $x) (local.get $x))))`,
+    ]), 2),
+    ...indent(total, 2),
+    `)`,
+  ];
+
+  // the gradient: out = 2 (p - t) g, or (p - t) scale, in doubles as JS computes it, rounded once
+  const grad64 = (pv: string, tv: string, gv: string | null) =>
+    gv === null ? `(f64x2.mul (f64x2.sub ${pv} ${tv}) (local.get $k))` : `(f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub ${pv} ${tv})) ${gv})`;
+  const gradVec = (withG: boolean): string[] => [0, 16].map((o) => {
+    if (t === 'f64') return `(v128.store offset=${o} ${at('$out')} ${grad64(ld('$p', o), ld('$t', o), withG ? ld('$g', o) : null)})`;
+    const P = ld('$p', o);
+    const T = ld('$t', o);
+    const G = ld('$g', o);
+    return `(v128.store offset=${o} ${at('$out')} ${join32(grad64(lo64(P), lo64(T), withG ? lo64(G) : null), grad64(hi64(P), hi64(T), withG ? hi64(G) : null))})`;
+  });
+  const gradScalar = (withG: boolean): string[] => {
+    const d = `(f64.sub ${toF64(sld('$p'))} ${toF64(sld('$t'))})`;
+    const x = withG ? `(f64.mul (f64.mul (f64.const 2) ${d}) ${toF64(sld('$g'))})` : `(f64.mul ${d} (local.get $scale))`;
+    return [`(${t}.store ${at('$out')} ${fromF64(x)})`];
+  };
+  const grad = [
+    `(func (export "mse_grad_${t}") (param $p i32) (param $t i32) (param $g i32) (param $out i32) (param $n i32) (param $scale f64) (param $withG i32)`,
+    `  (local $i i32) (local $end i32) (local $vend i32) (local $k v128) (local $two v128)`,
+    `  (local.set $k (f64x2.splat (local.get $scale)))`,
+    `  (local.set $two (f64x2.splat (f64.const 2)))`,
+    `  (if (local.get $withG)`,
+    `    (then`,
+    ...indent(loops(gradVec(true), gradScalar(true)), 6),
+    `    )`,
+    `    (else`,
+    ...indent(loops(gradVec(false), gradScalar(false)), 6),
+    `    ))`,
+    `)`,
+  ];
+
+  // the sum of n elements in f64 (conv1d's bias gradient, one row at a time)
+  const sumVec = t === 'f32'
+    ? [
+        `(local.set $d ${ld('$x', 0)})`,
+        `(local.set $e ${ld('$x', 16)})`,
+        `(local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.add ${lo64('(local.get $d)')} ${hi64('(local.get $d)')})))`,
+        `(local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.add ${lo64('(local.get $e)')} ${hi64('(local.get $e)')})))`,
+      ]
+    : [
+        `(local.set $acc0 (f64x2.add (local.get $acc0) ${ld('$x', 0)}))`,
+        `(local.set $acc1 (f64x2.add (local.get $acc1) ${ld('$x', 16)}))`,
+      ];
+  const sum = [
+    `(func (export "sum_${t}") (param $x i32) (param $n i32) (result f64)`,
+    `  ${sumLocals}`,
+    ...indent(loops(sumVec, [`(local.set $s (f64.add (local.get $s) ${toF64(sld('$x'))}))`]), 2),
+    ...indent(total, 2),
+    `)`,
+  ];
+  return [sq, sqSum, grad, sum].map((f) => f.join('\n')).join('\n\n');
+}
+
 const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/core/scripts/gen-wat.ts (edit
 ;; that, then run \`pnpm --filter @kindling/core build:wasm\`); build-wasm.mjs assembles this
 ;; text into module.generated.ts.
@@ -231,6 +372,7 @@ export function generateWat(tiles: { nn: NnTile; nt: NtTile } = { nn: NN_TILE, n
     gemmNn(p, tiles.nn),
     horizontal(p),
     gemmNt(p, tiles.nt),
+    fused(p),
   ].join('\n\n'));
   const body = blocks.join('\n\n').split('\n').map((l) => (l ? '  ' + l : l)).join('\n');
   return `${HEADER}\n(module\n  (import "env" "memory" (memory 1 65536 shared))\n\n${body}\n)\n`;

@@ -4,6 +4,14 @@ export interface WasmExports {
   gemm_nt_f32(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
   gemm_nn_f64(M: number, N: number, R: number, a: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
   gemm_nt_f64(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
+  mse_sq_f32(p: number, t: number, out: number, n: number): void;
+  mse_sum_f32(p: number, t: number, n: number): number;
+  mse_grad_f32(p: number, t: number, g: number, out: number, n: number, scale: number, withG: number): void;
+  sum_f32(x: number, n: number): number;
+  mse_sq_f64(p: number, t: number, out: number, n: number): void;
+  mse_sum_f64(p: number, t: number, n: number): number;
+  mse_grad_f64(p: number, t: number, g: number, out: number, n: number, scale: number, withG: number): void;
+  sum_f64(x: number, n: number): number;
 }
 
 /**

@@ -195,6 +195,120 @@
         (br $mLoop)))
   )
 
+  (func (export "mse_sq_f32") (param $p i32) (param $t i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vend i32) (local $d v128)
+    (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
+    (local.set $i (i32.const 0))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $d (f32x4.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f32x4.mul (local.get $d) (local.get $d)))
+        (local.set $d (f32x4.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f32x4.mul (local.get $d) (local.get $d)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $i)) (f32.mul (f32.sub (f32.load (i32.add (local.get $p) (local.get $i))) (f32.load (i32.add (local.get $t) (local.get $i)))) (f32.sub (f32.load (i32.add (local.get $p) (local.get $i))) (f32.load (i32.add (local.get $t) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $sLoop)))
+  )
+
+  (func (export "mse_sum_f32") (param $p i32) (param $t i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $vend i32) (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $d v128) (local $e v128) (local $x f64)
+    (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
+    (local.set $i (i32.const 0))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $d (f32x4.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
+        (local.set $e (f32x4.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (f64x2.promote_low_f32x4 (local.get $d))) (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d)))))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $e)) (f64x2.promote_low_f32x4 (local.get $e))) (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (f64.promote_f32 (f32.sub (f32.load (i32.add (local.get $p) (local.get $i))) (f32.load (i32.add (local.get $t) (local.get $i))))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $x) (local.get $x))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $sLoop)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))
+  )
+
+  (func (export "mse_grad_f32") (param $p i32) (param $t i32) (param $g i32) (param $out i32) (param $n i32) (param $scale f64) (param $withG i32)
+    (local $i i32) (local $end i32) (local $vend i32) (local $k v128) (local $two v128)
+    (local.set $k (f64x2.splat (local.get $scale)))
+    (local.set $two (f64x2.splat (f64.const 2)))
+    (if (local.get $withG)
+      (then
+        (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+        (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))) (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $g) (local.get $i)))))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $t) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i))))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $g) (local.get $i))) (v128.load offset=0 (i32.add (local.get $g) (local.get $i)))))))))
+            (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))) (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $g) (local.get $i)))))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $t) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i))))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $g) (local.get $i))) (v128.load offset=16 (i32.add (local.get $g) (local.get $i)))))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 32)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.mul (f64.mul (f64.const 2) (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))) (f64.promote_f32 (f32.load (i32.add (local.get $t) (local.get $i)))))) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i)))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sLoop)))
+      )
+      (else
+        (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+        (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $t) (local.get $i))))) (local.get $k))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $t) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))) (local.get $k)))))
+            (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $t) (local.get $i))))) (local.get $k))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $t) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))) (local.get $k)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 32)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))) (f64.promote_f32 (f32.load (i32.add (local.get $t) (local.get $i))))) (local.get $scale))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sLoop)))
+      ))
+  )
+
+  (func (export "sum_f32") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $vend i32) (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $d v128) (local $e v128)
+    (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
+    (local.set $i (i32.const 0))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $d (v128.load offset=0 (i32.add (local.get $x) (local.get $i))))
+        (local.set $e (v128.load offset=16 (i32.add (local.get $x) (local.get $i))))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.add (f64x2.promote_low_f32x4 (local.get $d)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $sLoop)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))
+  )
+
   ;; ---- f64: f64x2; gemm_nn block 4 x 4, gemm_nt block 4 x 2, L padded to 2
 
   (func (export "gemm_nn_f64")
@@ -356,5 +470,117 @@
             (br $nLoop)))
         (local.set $m (i32.add (local.get $m) (i32.const 4)))
         (br $mLoop)))
+  )
+
+  (func (export "mse_sq_f64") (param $p i32) (param $t i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vend i32) (local $d v128)
+    (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
+    (local.set $i (i32.const 0))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $d (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
+        (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (local.get $d) (local.get $d)))
+        (local.set $d (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
+        (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (local.get $d) (local.get $d)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i)))) (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $sLoop)))
+  )
+
+  (func (export "mse_sum_f64") (param $p i32) (param $t i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $vend i32) (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $d v128) (local $e v128) (local $x f64)
+    (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
+    (local.set $i (i32.const 0))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $d (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
+        (local.set $e (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $e) (local.get $e))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i)))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $x) (local.get $x))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $sLoop)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))
+  )
+
+  (func (export "mse_grad_f64") (param $p i32) (param $t i32) (param $g i32) (param $out i32) (param $n i32) (param $scale f64) (param $withG i32)
+    (local $i i32) (local $end i32) (local $vend i32) (local $k v128) (local $two v128)
+    (local.set $k (f64x2.splat (local.get $scale)))
+    (local.set $two (f64x2.splat (f64.const 2)))
+    (if (local.get $withG)
+      (then
+        (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+        (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i))))) (v128.load offset=0 (i32.add (local.get $g) (local.get $i)))))
+            (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i))))) (v128.load offset=16 (i32.add (local.get $g) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 32)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.mul (f64.const 2) (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i))))) (f64.load (i32.add (local.get $g) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $sLoop)))
+      )
+      (else
+        (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+        (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))) (local.get $k)))
+            (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))) (local.get $k)))
+            (local.set $i (i32.add (local.get $i) (i32.const 32)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i)))) (local.get $scale)))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $sLoop)))
+      ))
+  )
+
+  (func (export "sum_f64") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $vend i32) (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $d v128) (local $e v128)
+    (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
+    (local.set $i (i32.const 0))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (v128.load offset=0 (i32.add (local.get $x) (local.get $i)))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (v128.load offset=16 (i32.add (local.get $x) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $s (f64.add (local.get $s) (f64.load (i32.add (local.get $x) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $sLoop)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))
   )
 )

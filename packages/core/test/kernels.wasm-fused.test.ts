@@ -1,0 +1,226 @@
+/**
+ * The 'wasm' backend's loss and bias-gradient kernels (kernels/wasm/fused.ts over kernels.wat's
+ * mse_sq / mse_sum / mse_grad / sum): the module's exports called directly on odd lengths (the
+ * vector loop's tail), and the registered kernels through the dispatcher, each against the
+ * formula computed here in double precision. Elementwise results must match to the bit (the
+ * kernels round once, as the JS reference does); sums within the rounding bound of their
+ * terms, since the module adds in another (fixed) order.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getBackend, getKernel, kernelsOf, setBackend } from '../src/kernels/backend.js';
+import { jsFusedKernels, jsKernels } from '../src/kernels/js/index.js';
+import type { Conv1dGeometry } from '../src/kernels/kernels.js';
+import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
+import { WASM_FUSED_MIN_WORK } from '../src/kernels/wasm/fused.js';
+import { initWasm } from '../src/kernels/wasm/index.js';
+import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
+import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
+import type { DType, Storage } from '../src/storage/dtype.js';
+import { prng } from './arbitraries.js';
+
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 60) });
+
+let ex: WasmExports;
+let arena: Arena;
+
+beforeAll(async () => {
+  expect(await initWasm()).toBe(true);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const bin = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } });
+  arena = new Arena(instance.exports as unknown as WasmExports, memory);
+  ex = arena.exports;
+});
+
+const alloc = (dtype: DType, n: number): Storage => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
+const store = (dtype: DType, v: number): number => (dtype === 'float32' ? Math.fround(v) : v);
+const DTYPES: DType[] = ['float32', 'float64'];
+
+/** Values a training step sees: mostly in [-3, 3), some exact quarters and zeros. */
+function values(dtype: DType, n: number, rnd: () => number): Storage {
+  const out = alloc(dtype, n);
+  for (let i = 0; i < n; i++) {
+    const r = rnd();
+    out[i] = r < 0.1 ? 0 : r < 0.3 ? Math.round((rnd() * 2 - 1) * 12) / 4 : (rnd() * 2 - 1) * 3;
+  }
+  return out;
+}
+
+/** Σ terms, exactly rounded once (Neumaier's compensated sum), and Σ |terms|. */
+function exactSum(terms: readonly number[]): { sum: number; abs: number } {
+  let s = 0;
+  let c = 0;
+  let abs = 0;
+  for (const x of terms) {
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    s = t;
+    abs += Math.abs(x);
+  }
+  return { sum: s + c, abs };
+}
+
+/** A float64 sum of n terms in any order is within n·2^-53·Σ|terms| of the exact sum; a float32 result adds half an ulp. */
+function expectSum(got: number, terms: readonly number[], dtype: DType, what: string): void {
+  const { sum, abs } = exactSum(terms);
+  const bound = (terms.length + 1) * 2 ** -53 * abs + (dtype === 'float32' ? 2 ** -24 * Math.abs(sum) : 0);
+  if (!(Math.abs(got - sum) <= bound)) throw new Error(`${what}: got ${got}, exact ${sum}, bound ${bound} (n ${terms.length})`);
+}
+
+/** Copies `data` into the arena at a fresh buffer followed by NaN (over-reads past n must not reach a result); returns its byte address. */
+function put(dtype: DType, data: Storage, at: number): number {
+  const view = dtype === 'float32' ? arena.f32 : arena.f64;
+  const i = at / (dtype === 'float32' ? 4 : 8);
+  view.set(data, i);
+  view.fill(NaN, i + data.length, i + data.length + 16);
+  return at;
+}
+
+function layout(dtype: DType, n: number, buffers: number): number[] {
+  const words = (n + 16) * (dtype === 'float32' ? 1 : 2);
+  arena.reset();
+  const at = Array.from({ length: buffers }, () => arena.alloc(words) * 4);
+  arena.commit();
+  return at;
+}
+
+describe('kernels.wat: mse_sq, mse_sum, mse_grad and sum on any length', () => {
+  it.each(DTYPES)('%s: against the formulas, the vector tail included; nothing written past n', (dtype) => {
+    const t32 = dtype === 'float32';
+    const sq = t32 ? ex.mse_sq_f32 : ex.mse_sq_f64;
+    const sum2 = t32 ? ex.mse_sum_f32 : ex.mse_sum_f64;
+    const grad = t32 ? ex.mse_grad_f32 : ex.mse_grad_f64;
+    const sum = t32 ? ex.sum_f32 : ex.sum_f64;
+    const B = t32 ? 4 : 8;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.double({ min: -4, max: 4, noNaN: true }), (n, seed, scale) => {
+        const rnd = prng(seed);
+        const p = values(dtype, n, rnd);
+        const tt = values(dtype, n, rnd);
+        const g = values(dtype, n, rnd);
+        const [pa, ta, ga, oa] = layout(dtype, n, 4);
+        put(dtype, p, pa!);
+        put(dtype, tt, ta!);
+        put(dtype, g, ga!);
+        const out = () => (t32 ? arena.f32 : arena.f64).subarray(oa! / B, oa! / B + n + 16);
+        const diffs = Array.from(p, (v, i) => store(dtype, v - tt[i]!));
+        const squares = diffs.map((d) => d * d);
+
+        out().fill(7);
+        sq(pa!, ta!, oa!, n);
+        expect(Array.from(out().subarray(0, n))).toEqual(squares.map((s) => store(dtype, s)));
+        expect(Array.from(out().subarray(n)).every((v) => v === 7)).toBe(true);
+
+        expectSum(sum2(pa!, ta!, n), squares, 'float64', `mse_sum_${dtype}`);
+        expectSum(sum(pa!, n), Array.from(p), 'float64', `sum_${dtype}`);
+
+        out().fill(7);
+        grad(pa!, ta!, ga!, oa!, n, 0, 1);
+        expect(Array.from(out().subarray(0, n))).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - tt[i]!) * g[i]!)));
+        expect(Array.from(out().subarray(n)).every((v) => v === 7)).toBe(true);
+        grad(pa!, ta!, 0, oa!, n, scale, 0);
+        expect(Array.from(out().subarray(0, n))).toEqual(Array.from(p, (v, i) => store(dtype, (v - tt[i]!) * scale)));
+        expect(Array.from(out().subarray(n)).every((v) => v === 7)).toBe(true);
+      }),
+    );
+  });
+
+  it.each(DTYPES)('%s: NaN and infinities propagate through the sums and the gradient as in the formulas', (dtype) => {
+    const t32 = dtype === 'float32';
+    const B = t32 ? 4 : 8;
+    const n = 11;
+    for (const [k, bad] of [[0, NaN], [5, Infinity], [10, -Infinity], [8, NaN]] as const) {
+      const p = alloc(dtype, n).fill(1);
+      const tt = alloc(dtype, n).fill(0.5);
+      p[k] = bad;
+      const [pa, ta, oa] = layout(dtype, n, 3);
+      put(dtype, p, pa!);
+      put(dtype, tt, ta!);
+      const s = (t32 ? ex.mse_sum_f32 : ex.mse_sum_f64)(pa!, ta!, n);
+      expect(s).toBe(Number.isNaN(bad) ? NaN : Infinity);
+      expect((t32 ? ex.sum_f32 : ex.sum_f64)(pa!, n)).toBe(bad + (n - 1));
+      (t32 ? ex.mse_grad_f32 : ex.mse_grad_f64)(pa!, ta!, 0, oa!, n, 0.5, 0);
+      const got = (t32 ? arena.f32 : arena.f64).subarray(oa! / B, oa! / B + n);
+      expect(got[k]).toBe((bad - 0.5) * 0.5);
+      expect(got[(k + 1) % n]).toBe(0.25);
+    }
+  });
+});
+
+describe('the registered wasm kernels (mseForward, mseBackward, conv1dBackwardBias)', () => {
+  const wasm = () => kernelsOf('wasm');
+  beforeAll(() => setWasmMinWork(0));
+  afterAll(() => setWasmMinWork());
+
+  it.each(DTYPES)('%s: mseForward and mseBackward equal the formulas', (dtype) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, seed) => {
+        const rnd = prng(seed);
+        const p = values(dtype, n, rnd);
+        const tt = values(dtype, n, rnd);
+        const g = values(dtype, n, rnd);
+        const squares = Array.from(p, (v, i) => store(dtype, v - tt[i]!) ** 2);
+        const none = alloc(dtype, n);
+        wasm().mseForward(p, tt, n, 'none', none);
+        expect(Array.from(none)).toEqual(squares.map((s) => store(dtype, s)));
+        const one = alloc(dtype, 1);
+        wasm().mseForward(p, tt, n, 'sum', one);
+        expectSum(one[0]!, squares, dtype, 'mseForward sum');
+        wasm().mseForward(p, tt, n, 'mean', one);
+        expectSum(one[0]! * n, squares, dtype, 'mseForward mean · n');
+        const gp = alloc(dtype, n);
+        wasm().mseBackward(p, tt, null, 2 / n, n, gp);
+        expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, (v - tt[i]!) * (2 / n))));
+        wasm().mseBackward(p, tt, g, 0, n, gp);
+        expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - tt[i]!) * g[i]!)));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each(DTYPES)('%s: conv1dBackwardBias sums each channel over batch and length', (dtype) => {
+    fc.assert(
+      fc.property(
+        fc.record({ batch: fc.integer({ min: 0, max: 4 }), outChannels: fc.integer({ min: 1, max: 6 }), outLength: fc.integer({ min: 1, max: 40 }), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }) }),
+        ({ batch, outChannels, outLength, seed }) => {
+          const g: Conv1dGeometry = { batch, inChannels: 1, outChannels, length: outLength, kernelSize: 1, outLength, stride: 1, padLeft: 0, dilation: 1, groups: 1 };
+          const gy = values(dtype, batch * outChannels * outLength, prng(seed));
+          const gb = alloc(dtype, outChannels).fill(NaN);
+          wasm().conv1dBackwardBias(gy, gb, g);
+          for (let co = 0; co < outChannels; co++) {
+            const terms: number[] = [];
+            for (let n = 0; n < batch; n++) for (let l = 0; l < outLength; l++) terms.push(gy[(n * outChannels + co) * outLength + l]!);
+            // float32 rounds the running total once per batch element (as the JS kernel does)
+            const { sum, abs } = exactSum(terms);
+            const bound = (terms.length + 1) * 2 ** -53 * abs + (dtype === 'float32' ? (batch + 1) * 2 ** -24 * abs : 0);
+            expect(Math.abs(gb[co]! - sum)).toBeLessThanOrEqual(bound);
+          }
+        },
+      ),
+    );
+  });
+
+  it('takes float32 MSE forwards but leaves float64 ones to js (memory-bound there); the rest in both dtypes, from WASM_FUSED_MIN_WORK elements', () => {
+    setWasmMinWork(); // the registered minimums
+    try {
+      const before = getBackend();
+      setBackend('wasm');
+      try {
+        expect(getKernel('mseForward', 'float64', 1e6)).toBe(jsFusedKernels.mseForward);
+        expect(getKernel('mseForward', 'float32', 1e6)).not.toBe(jsFusedKernels.mseForward);
+        expect(getKernel('mseForward', 'float32', WASM_FUSED_MIN_WORK - 1)).toBe(jsFusedKernels.mseForward);
+        expect(getKernel('mseForward', 'float32', WASM_FUSED_MIN_WORK)).not.toBe(jsFusedKernels.mseForward);
+        for (const dtype of DTYPES) {
+          expect(getKernel('mseBackward', dtype, 1e6)).not.toBe(jsFusedKernels.mseBackward);
+          expect(getKernel('conv1dBackwardBias', dtype, 1e6)).not.toBe(jsKernels.conv1dBackwardBias);
+          expect(getKernel('mseBackward', dtype, WASM_FUSED_MIN_WORK - 1)).toBe(jsFusedKernels.mseBackward);
+        }
+      } finally {
+        setBackend(before);
+      }
+    } finally {
+      setWasmMinWork(0);
+    }
+  });
+});
