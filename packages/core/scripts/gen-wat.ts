@@ -333,6 +333,158 @@ export function fused(p: Precision): string {
   return [sq, sqSum, grad, sum].map((f) => f.join('\n')).join('\n\n');
 }
 
+/**
+ * gather_<t>: dst[i*dRow + j*dCol] = src[i*sRow + j*sCol] for i < R, j < C (byte strides): the
+ * strided copies the gemm wrapper needs inside the module's memory (A into row panels, a
+ * transposed B into rows), four rows of i at a time so that each j touches four neighbours.
+ */
+export function gather(p: Precision): string {
+  const t = p.t;
+  const rows = range(4);
+  return [
+    `(func (export "gather_${t}") (param $src i32) (param $sRow i32) (param $sCol i32) (param $dst i32) (param $dRow i32) (param $dCol i32) (param $R i32) (param $C i32)`,
+    `  (local $i i32) (local $j i32) ${rows.map((r) => `(local $s${r} i32) (local $d${r} i32)`).join(' ')}`,
+    `  (block $done4`,
+    `    (loop $rows4`,
+    `      (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $R)))`,
+    `      (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))`,
+    `      (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))`,
+    ...range(3).flatMap((r) => [
+      `      (local.set $s${r + 1} (i32.add (local.get $s${r}) (local.get $sRow)))`,
+      `      (local.set $d${r + 1} (i32.add (local.get $d${r}) (local.get $dRow)))`,
+    ]),
+    `      (local.set $j (i32.const 0))`,
+    `      (block $cDone`,
+    `        (loop $cols`,
+    `          (br_if $cDone (i32.ge_u (local.get $j) (local.get $C)))`,
+    ...rows.map((r) => `          (${t}.store (local.get $d${r}) (${t}.load (local.get $s${r})))`),
+    ...rows.flatMap((r) => [
+      `          (local.set $s${r} (i32.add (local.get $s${r}) (local.get $sCol)))`,
+      `          (local.set $d${r} (i32.add (local.get $d${r}) (local.get $dCol)))`,
+    ]),
+    `          (local.set $j (i32.add (local.get $j) (i32.const 1)))`,
+    `          (br $cols)))`,
+    `      (local.set $i (i32.add (local.get $i) (i32.const 4)))`,
+    `      (br $rows4)))`,
+    `  ;; the last R mod 4 rows, one at a time`,
+    `  (block $done1`,
+    `    (loop $rows1`,
+    `      (br_if $done1 (i32.ge_u (local.get $i) (local.get $R)))`,
+    `      (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))`,
+    `      (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))`,
+    `      (local.set $j (i32.const 0))`,
+    `      (block $cDone1`,
+    `        (loop $cols1`,
+    `          (br_if $cDone1 (i32.ge_u (local.get $j) (local.get $C)))`,
+    `          (${t}.store (local.get $d0) (${t}.load (local.get $s0)))`,
+    `          (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))`,
+    `          (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))`,
+    `          (local.set $j (i32.add (local.get $j) (i32.const 1)))`,
+    `          (br $cols1)))`,
+    `      (local.set $i (i32.add (local.get $i) (i32.const 1)))`,
+    `      (br $rows1)))`,
+    `)`,
+  ].join('\n');
+}
+
+/** The binary ops the module computes, with their vector and scalar forms (reluBackward: a where b > 0, else 0). */
+const BINARY: Record<string, { vec: (v: string, a: string, b: string) => string; scalar: (t: string, a: string, b: string) => string }> = {
+  add: { vec: (v, a, b) => `(${v}.add ${a} ${b})`, scalar: (t, a, b) => `(${t}.add ${a} ${b})` },
+  sub: { vec: (v, a, b) => `(${v}.sub ${a} ${b})`, scalar: (t, a, b) => `(${t}.sub ${a} ${b})` },
+  mul: { vec: (v, a, b) => `(${v}.mul ${a} ${b})`, scalar: (t, a, b) => `(${t}.mul ${a} ${b})` },
+  reluBackward: {
+    vec: (v, a, b) => `(v128.and ${a} (${v}.gt ${b} (v128.const i64x2 0 0)))`,
+    scalar: (t, a, b) => `(select ${a} (${t}.const 0) (${t}.gt ${b} (${t}.const 0)))`,
+  },
+};
+
+/**
+ * Elementwise kernels for a training step's activations and updates (wasm/elementwise.ts):
+ * binary ops of a dense `a` with a `b` that repeats every `period` elements (a dense operand:
+ * period n; a broadcast bias row: its length), relu, and the plain SGD update. One rounding per
+ * result, as the JS reference's (float32 add, sub and mul in float32 equal the double result
+ * rounded once; the SGD step is computed in doubles, as JS does, then rounded).
+ */
+export function elementwise(p: Precision): string {
+  const t = p.t;
+  const v = vt(p);
+  const B = p.bytes;
+  const L = p.lanes;
+  const out: string[] = [];
+  for (const [name, op] of Object.entries(BINARY)) {
+    out.push([
+      `(func (export "${name}_${t}") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)`,
+      `  (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)`,
+      `  (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const ${B}))))`,
+      `  (local.set $pEnd (i32.mul (local.get $period) (i32.const ${B})))`,
+      `  (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const ${-L})) (i32.const ${B})))`,
+      `  ;; one row of \`period\` elements at a time: b starts over each row`,
+      `  (block $rowsDone`,
+      `    (loop $rows`,
+      `      (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))`,
+      `      (local.set $i (i32.const 0))`,
+      `      (block $vDone`,
+      `        (loop $vLoop`,
+      `          (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))`,
+      `          (v128.store (i32.add (local.get $out) (local.get $i)) ${op.vec(v, '(v128.load (i32.add (local.get $a) (local.get $i)))', '(v128.load (i32.add (local.get $b) (local.get $i)))')})`,
+      `          (local.set $i (i32.add (local.get $i) (i32.const 16)))`,
+      `          (br $vLoop)))`,
+      `      (block $sDone`,
+      `        (loop $sLoop`,
+      `          (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))`,
+      `          (${t}.store (i32.add (local.get $out) (local.get $i)) ${op.scalar(t, `(${t}.load (i32.add (local.get $a) (local.get $i)))`, `(${t}.load (i32.add (local.get $b) (local.get $i)))`)})`,
+      `          (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
+      `          (br $sLoop)))`,
+      `      (local.set $a (i32.add (local.get $a) (local.get $pEnd)))`,
+      `      (local.set $out (i32.add (local.get $out) (local.get $pEnd)))`,
+      `      (br $rows)))`,
+      `)`,
+    ].join('\n'));
+  }
+  // relu: x where x is not below 0 (NaN and -0 pass through), as the JS kernel's `v < 0 ? 0 : v`
+  out.push([
+    `(func (export "relu_${t}") (param $x i32) (param $out i32) (param $n i32)`,
+    `  (local $i i32) (local $end i32) (local $vend i32) (local $v v128) (local $s ${t})`,
+    `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
+    `  (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const ${-L})) (i32.const ${B})))`,
+    `  (block $vDone`,
+    `    (loop $vLoop`,
+    `      (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))`,
+    `      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))`,
+    `      (v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (${v}.lt (local.get $v) (v128.const i64x2 0 0))))`,
+    `      (local.set $i (i32.add (local.get $i) (i32.const 16)))`,
+    `      (br $vLoop)))`,
+    `  (block $sDone`,
+    `    (loop $sLoop`,
+    `      (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))`,
+    `      (local.set $s (${t}.load (i32.add (local.get $x) (local.get $i))))`,
+    `      (${t}.store (i32.add (local.get $out) (local.get $i)) (select (${t}.const 0) (local.get $s) (${t}.lt (local.get $s) (${t}.const 0))))`,
+    `      (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
+    `      (br $sLoop)))`,
+    `)`,
+  ].join('\n'));
+  // SGD without momentum: p -= lr (±g + wd p), in doubles, rounded once (as the JS reference)
+  const promote = (x: string) => (t === 'f32' ? `(f64.promote_f32 ${x})` : x);
+  const demote = (x: string) => (t === 'f32' ? `(f32.demote_f64 ${x})` : x);
+  out.push([
+    `(func (export "sgd_${t}") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)`,
+    `  (local $i i32) (local $end i32) (local $x f64) (local $d f64)`,
+    `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
+    `  (block $done`,
+    `    (loop $each`,
+    `      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))`,
+    `      (local.set $x ${promote(`(${t}.load (i32.add (local.get $p) (local.get $i)))`)})`,
+    `      (local.set $d (f64.mul (local.get $sign) ${promote(`(${t}.load (i32.add (local.get $g) (local.get $i)))`)}))`,
+    `      ;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)`,
+    `      (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d (f64.add (local.get $d) (f64.mul (local.get $wd) (local.get $x))))))`,
+    `      (${t}.store (i32.add (local.get $p) (local.get $i)) ${demote('(f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d)))')})`,
+    `      (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
+    `      (br $each)))`,
+    `)`,
+  ].join('\n'));
+  return out.join('\n\n');
+}
+
 const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/core/scripts/gen-wat.ts (edit
 ;; that, then run \`pnpm --filter @kindling/core build:wasm\`); build-wasm.mjs assembles this
 ;; text into module.generated.ts.
@@ -352,6 +504,12 @@ const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/co
 ;;   gemm_nt_<t>:  C[m, n] (+)= sum_l A[a + m*lda + l*size] * B[b + tab[n] + l*size]
 ;;     dot products along l (both operands dense along l), blocked rows x cols; this is
 ;;     conv1d's weight gradient: gy rows against shifted input rows.
+;;
+;; Besides them, one pass over memory each (their TypeScript wrappers: kernels/wasm/fused.ts
+;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
+;; conv1d's bias gradient), gather_<t> (strided copies inside the module: gemm's operand
+;; packing), add/sub/mul/reluBackward_<t> (a dense operand with one repeating every \`period\`
+;; elements), relu_<t> and sgd_<t> (SGD without momentum).
 ;;
 ;; Sizes must be padded by the caller to the blocks below (M to the rows; nn: N to the
 ;; columns, R >= 1; nt: N to cols, L to the lanes). Addresses and strides are in bytes; N and L
@@ -373,6 +531,8 @@ export function generateWat(tiles: { nn: NnTile; nt: NtTile } = { nn: NN_TILE, n
     horizontal(p),
     gemmNt(p, tiles.nt),
     fused(p),
+    gather(p),
+    elementwise(p),
   ].join('\n\n'));
   const body = blocks.join('\n\n').split('\n').map((l) => (l ? '  ' + l : l)).join('\n');
   return `${HEADER}\n(module\n  (import "env" "memory" (memory 1 65536 shared))\n\n${body}\n)\n`;

@@ -1,10 +1,11 @@
 /**
- * The 'wasm' backend's loss and bias-gradient kernels (kernels/wasm/fused.ts over kernels.wat's
- * mse_sq / mse_sum / mse_grad / sum): the module's exports called directly on odd lengths (the
- * vector loop's tail), and the registered kernels through the dispatcher, each against the
- * formula computed here in double precision. Elementwise results must match to the bit (the
- * kernels round once, as the JS reference does); sums within the rounding bound of their
- * terms, since the module adds in another (fixed) order.
+ * The 'wasm' backend's loss, bias-gradient and elementwise kernels (kernels/wasm/fused.ts and
+ * elementwise.ts over kernels.wat's mse_sq / mse_sum / mse_grad / sum, <op>_<t>, relu_<t>,
+ * sgd_<t>): the module's exports called directly on odd lengths (the vector loop's tail), and
+ * the registered kernels through the dispatcher, each against the formula computed here in
+ * double precision. Elementwise results must match to the bit (the kernels round once, as the
+ * JS reference does); sums within the rounding bound of their terms, since the module adds in
+ * another (fixed) order.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ import { initWasm } from '../src/kernels/wasm/index.js';
 import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import type { DType, Storage } from '../src/storage/dtype.js';
+import { TensorData } from '../src/storage/tensor-data.js';
+import { rowPeriod } from '../src/kernels/wasm/elementwise.js';
 import { prng } from './arbitraries.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 60) });
@@ -222,5 +225,135 @@ describe('the registered wasm kernels (mseForward, mseBackward, conv1dBackwardBi
     } finally {
       setWasmMinWork(0);
     }
+  });
+});
+
+describe('the wasm elementwise kernels (binary add/sub/mul/reluBackward, relu, SGD)', () => {
+  const wasm = () => kernelsOf('wasm');
+  beforeAll(() => setWasmMinWork(0));
+  afterAll(() => setWasmMinWork());
+
+  it('rowPeriod: the length of the row an operand repeats, or 0', () => {
+    const td = (shape: number[], strides: number[]) => new TensorData(new Float32Array(64), shape, strides);
+    expect(rowPeriod(td([3, 4], [4, 1]))).toBe(12);
+    expect(rowPeriod(td([3, 4], [0, 1]))).toBe(4);
+    expect(rowPeriod(td([2, 3, 4], [0, 4, 1]))).toBe(12);
+    expect(rowPeriod(td([2, 3, 4], [0, 0, 1]))).toBe(4);
+    expect(rowPeriod(td([3, 1, 4], [0, 99, 1]))).toBe(4); // size-1 dims have any stride
+    expect(rowPeriod(td([3, 4], [1, 3]))).toBe(0); // transposed
+    expect(rowPeriod(td([3, 4], [0, 2]))).toBe(0); // gaps
+    expect(rowPeriod(td([3, 4], [4, 0]))).toBe(0); // broadcast along the last dim
+    expect(rowPeriod(td([2, 3, 4], [4, 0, 1]))).toBe(0); // a broadcast dim inside the row
+    expect(rowPeriod(td([], []))).toBe(1);
+  });
+
+  const formulas: Record<'add' | 'sub' | 'mul' | 'reluBackward', (a: number, b: number) => number> = {
+    add: (a, b) => a + b,
+    sub: (a, b) => a - b,
+    mul: (a, b) => a * b,
+    reluBackward: (a, b) => (b > 0 ? a : 0),
+  };
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-40, 3.5e38];
+
+  for (const dtype of DTYPES) {
+    it(`${dtype}: binary ops of a dense operand with a dense or row-broadcast one (either side), to the bit`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }),
+          fc.constantFrom('dense', 'row', 'row3d'), fc.boolean(), fc.constantFrom('add', 'sub', 'mul', 'reluBackward'), fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          (rows, cols, aOff, bOff, bKind, swap, op, seed) => {
+            const rnd = prng(seed);
+            const n = rows * cols;
+            const aData = values(dtype, aOff + n, rnd);
+            const bData = values(dtype, bOff + n, rnd);
+            aData[aOff + Math.floor(rnd() * n)] = specials[Math.floor(rnd() * specials.length)]!;
+            bData[bOff + Math.floor(rnd() * cols)] = specials[Math.floor(rnd() * specials.length)]!;
+            const dense = bKind === 'row3d' ? new TensorData(aData, [rows, 1, cols], [cols, 5, 1], aOff) : new TensorData(aData, [rows, cols], [cols, 1], aOff);
+            const other = bKind === 'dense'
+              ? new TensorData(bData, [rows, cols], [cols, 1], bOff)
+              : bKind === 'row' ? new TensorData(bData, [rows, cols], [0, 1], bOff) : new TensorData(bData, [rows, 1, cols], [0, 7, 1], bOff);
+            const [a, b] = swap ? [other, dense] : [dense, other];
+            const at = (t: TensorData, i: number): number => t.storage[t.offset + Math.floor(i / cols) * t.strides[0]! + (i % cols) * t.strides[t.strides.length - 1]!]!;
+            const out = alloc(dtype, n + 2).fill(12345);
+            wasm().binary(op, a, b, out);
+            const want = Array.from({ length: n }, (_, i) => store(dtype, formulas[op](at(a, i), at(b, i))));
+            expect(Array.from(out.subarray(0, n))).toEqual(want);
+            expect([out[n], out[n + 1]]).toEqual([12345, 12345]);
+          },
+        ),
+      );
+    });
+
+    it(`${dtype}: relu lets NaN and -0 through; exactly x.size elements written`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, off, seed) => {
+          const rnd = prng(seed);
+          const data = values(dtype, off + n, rnd);
+          for (let k = 0; k < 3; k++) data[off + Math.floor(rnd() * n)] = specials[Math.floor(rnd() * specials.length)]!;
+          const out = alloc(dtype, n + 1).fill(12345);
+          wasm().unary('relu', new TensorData(data, [n], [1], off), out, 0);
+          for (let i = 0; i < n; i++) {
+            const v = data[off + i]!;
+            expect(Object.is(out[i], v < 0 ? 0 : v)).toBe(true);
+          }
+          expect(out[n]).toBe(12345);
+        }),
+      );
+    });
+
+    it(`${dtype}: sgdUpdate without momentum (in doubles, rounded once), weight decay off leaving infinite weights alone; with momentum as well`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom(0, 0.01), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          (n, off, weightDecay, maximize, momentum, seed) => {
+            const rnd = prng(seed);
+            const p0 = values(dtype, off + n, rnd);
+            const g = values(dtype, off + n, rnd);
+            p0[off + Math.floor(rnd() * n)] = Infinity;
+            const p = p0.slice();
+            const buf = momentum ? alloc(dtype, n) : null;
+            const h = { lr: 0.1, momentum: momentum ? 0.9 : 0, dampening: 0, weightDecay, nesterov: false, maximize };
+            wasm().sgdUpdate(p, off, g, off, n, buf, true, h);
+            for (let i = 0; i < off; i++) expect(p[i]).toBe(p0[i]);
+            for (let i = 0; i < n; i++) {
+              let d = maximize ? -g[off + i]! : g[off + i]!;
+              if (weightDecay !== 0) d = d + weightDecay * p0[off + i]!;
+              if (buf) d = store(dtype, d); // the first momentum step stores d in the buffer and reads it back
+              expect(p[off + i]).toBe(store(dtype, p0[off + i]! - 0.1 * d));
+            }
+          },
+        ),
+      );
+    });
+  }
+
+  it('are registered for both dtypes from WASM_FUSED_MIN_WORK elements; other ops and layouts reach the JS kernels', () => {
+    setWasmMinWork();
+    const before = getBackend();
+    setBackend('wasm');
+    try {
+      for (const dtype of DTYPES) {
+        for (const [name, js] of [['binary', jsKernels.binary], ['unary', jsKernels.unary], ['sgdUpdate', jsFusedKernels.sgdUpdate]] as const) {
+          expect(getKernel(name, dtype, WASM_FUSED_MIN_WORK)).not.toBe(js);
+          expect(getKernel(name, dtype, WASM_FUSED_MIN_WORK - 1)).toBe(js);
+        }
+      }
+    } finally {
+      setBackend(before);
+      setWasmMinWork(0);
+    }
+    // an op the module lacks, and a layout it does not take, give the JS kernel's numbers
+    const a = new TensorData(Float64Array.from({ length: 12 }, (_, i) => i - 5.5), [3, 4]);
+    const t = new TensorData(a.storage, [4, 3], [1, 4]);
+    for (const [op, x, y] of [['div', a, a], ['maximum', a, a], ['add', t, t], ['sub', a, new TensorData(a.storage, [3, 4], [4, 0])]] as const) {
+      const got = new Float64Array(12);
+      const want = new Float64Array(12);
+      wasm().binary(op, x, y, got);
+      jsKernels.binary(op, x, y, want);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+    const got = new Float64Array(12);
+    wasm().unary('exp', a, got, 0);
+    expect(Array.from(got)).toEqual(Array.from(a.storage, Math.exp));
   });
 });

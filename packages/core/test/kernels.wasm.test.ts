@@ -169,16 +169,23 @@ describe('wasm conv1d kernels match the JS reference (float32)', () => {
 
 describe('wasm gemm matches the JS reference', () => {
   // An operand of `rows` x `cols` in one of several layouts: row-major, column-major (a
-  // transposed view), or with gaps between rows/columns; at an offset into its storage.
+  // transposed view), with gaps between rows/columns, broadcast (a stride of 0: an expanded
+  // view), or reversed (negative strides, which a custom op's TensorData may have); at an
+  // offset into its storage. The wrapper copies each operand's whole extent into the module.
   const layout = (rows: number, cols: number) =>
     fc.record({
-      kind: fc.constantFrom('row', 'col', 'gappy'),
+      kind: fc.constantFrom('row', 'col', 'gappy', 'rowsAlike', 'colsAlike', 'reversed'),
       gap: fc.integer({ min: 1, max: 3 }),
       offset: fc.integer({ min: 0, max: 5 }),
     }).map(({ kind, gap, offset }) => {
-      const [row, col] = kind === 'row' ? [cols, 1] : kind === 'col' ? [1, rows] : [cols * (gap + 1) + 1, gap + 1];
-      const size = offset + Math.max(0, (rows - 1) * row + (cols - 1) * col + 1);
-      return { row, col, offset, size };
+      const strides: Record<typeof kind, [number, number]> = {
+        row: [cols, 1], col: [1, rows], gappy: [cols * (gap + 1) + 1, gap + 1],
+        rowsAlike: [0, 1], colsAlike: [gap, 0], reversed: [-cols, -gap],
+      };
+      const [row, col] = strides[kind];
+      const lo = Math.min(0, (rows - 1) * row) + Math.min(0, (cols - 1) * col);
+      const hi = Math.max(0, (rows - 1) * row) + Math.max(0, (cols - 1) * col);
+      return { row, col, offset: offset - lo, size: rows && cols ? offset - lo + hi + 1 : offset };
     });
 
   const problem = fc
@@ -204,7 +211,7 @@ describe('wasm gemm matches the JS reference', () => {
           jsKernels.gemm(M, N, K, A, a.offset, a.row, a.col, B, b.offset, b.row, b.col, want, cOff);
           jsKernels.gemm(M, N, K, abs(A), a.offset, a.row, a.col, abs(B), b.offset, b.row, b.col, bound, cOff);
           wasm.gemm(M, N, K, A, a.offset, a.row, a.col, B, b.offset, b.row, b.col, got, cOff);
-          if (dtype === 'float64') expect(Array.from(got)).toEqual(Array.from(want)); // delegated to JS
+          if (dtype === 'float64') expect(Array.from(got)).toEqual(Array.from(want)); // f64x2 sums in the JS kernel's order
           else expectClose(got, want, bound, 1e-5, 'C');
         }),
       );

@@ -3,6 +3,14 @@ import { kernels } from '../kernels/backend.js';
 import { allocate } from '../storage/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
+import type { Tensor } from '../tensor.js';
+
+/** Whether x's last two dims are stored column-major (the transpose of a dense matrix), and not also row-major. */
+function columnMajor(x: Tensor): boolean {
+  const { strides, shape } = x.tensorData;
+  const n = shape.length;
+  return strides[n - 2] === 1 && strides[n - 1] === shape[n - 2] && shape[n - 1]! > 1 && shape[n - 2]! > 1;
+}
 
 /**
  * Batched matrix product of a [..., M, K] and b [..., K, N] (both at least 2-d; the Tensor
@@ -47,9 +55,16 @@ export const Matmul: Op = {
     }
     return new TensorData(out, [...batch, M, N]);
   },
-  // dA = G Bᵀ and dB = Aᵀ G; broadcast batch dims are summed away by the engine.
+  // dA = G Bᵀ and dB = Aᵀ G; broadcast batch dims are summed away by the engine. As PyTorch's
+  // mm backward, an operand stored column-major (a transposed view, as nn.Linear's weightᵀ)
+  // gets its gradient computed transposed, (Bᵀ... )ᵀ, so it comes out in the operand's own
+  // layout: the gradient of the weight under the view is then dense and is accumulated
+  // without a gather. Same products, summed in the same order.
   backward: (g, ctx) => {
     const [a, b] = ctx.inputs;
-    return [ctx.needsGrad(0) ? g.matmul(b!.transpose(-1, -2)) : null, ctx.needsGrad(1) ? a!.transpose(-1, -2).matmul(g) : null];
+    const t = (x: Tensor): Tensor => x.transpose(-1, -2);
+    const dA = ctx.needsGrad(0) ? (columnMajor(a!) ? t(b!.matmul(t(g))) : g.matmul(t(b!))) : null;
+    const dB = ctx.needsGrad(1) ? (columnMajor(b!) ? t(t(g).matmul(a!)) : t(a!).matmul(g)) : null;
+    return [dA, dB];
   },
 };

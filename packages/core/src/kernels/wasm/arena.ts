@@ -12,6 +12,20 @@ export interface WasmExports {
   mse_sum_f64(p: number, t: number, n: number): number;
   mse_grad_f64(p: number, t: number, g: number, out: number, n: number, scale: number, withG: number): void;
   sum_f64(x: number, n: number): number;
+  gather_f32(src: number, sRow: number, sCol: number, dst: number, dRow: number, dCol: number, R: number, C: number): void;
+  gather_f64(src: number, sRow: number, sCol: number, dst: number, dRow: number, dCol: number, R: number, C: number): void;
+  add_f32(a: number, b: number, out: number, n: number, period: number): void;
+  sub_f32(a: number, b: number, out: number, n: number, period: number): void;
+  mul_f32(a: number, b: number, out: number, n: number, period: number): void;
+  reluBackward_f32(a: number, b: number, out: number, n: number, period: number): void;
+  relu_f32(x: number, out: number, n: number): void;
+  sgd_f32(p: number, g: number, n: number, lr: number, wd: number, sign: number): void;
+  add_f64(a: number, b: number, out: number, n: number, period: number): void;
+  sub_f64(a: number, b: number, out: number, n: number, period: number): void;
+  mul_f64(a: number, b: number, out: number, n: number, period: number): void;
+  reluBackward_f64(a: number, b: number, out: number, n: number, period: number): void;
+  relu_f64(x: number, out: number, n: number): void;
+  sgd_f64(p: number, g: number, n: number, lr: number, wd: number, sign: number): void;
 }
 
 /**

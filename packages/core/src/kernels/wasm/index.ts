@@ -1,5 +1,6 @@
 import { registerBackend, registerKernel, selectDefaultBackend } from '../backend.js';
 import { Arena, type WasmExports } from './arena.js';
+import { makeWasmElementwiseKernels, type WasmElementwiseKernels } from './elementwise.js';
 import { makeWasmFusedKernels, WASM_FUSED_MIN_WORK, type WasmFusedKernels } from './fused.js';
 import { WASM_MIN_WORK, type WasmKernels } from './kernels.js';
 import { WASM_BASE64 } from './module.generated.js';
@@ -54,6 +55,10 @@ function install(instance: WebAssembly.Instance, memory: WebAssembly.Memory): vo
   const fused: WasmFusedKernels = makeWasmFusedKernels(arena);
   for (const name of Object.keys(fused) as (keyof WasmFusedKernels)[]) {
     registerKernel(name, 'wasm', fused[name], { dtypes: FUSED_DTYPES[name], minWork: WASM_FUSED_MIN_WORK });
+  }
+  const elementwise: WasmElementwiseKernels = makeWasmElementwiseKernels(arena);
+  for (const name of Object.keys(elementwise) as (keyof WasmElementwiseKernels)[]) {
+    registerKernel(name, 'wasm', elementwise[name], { minWork: WASM_FUSED_MIN_WORK });
   }
   registerBackend('wasm');
   loaded = true;

@@ -18,6 +18,12 @@
 ;;     dot products along l (both operands dense along l), blocked rows x cols; this is
 ;;     conv1d's weight gradient: gy rows against shifted input rows.
 ;;
+;; Besides them, one pass over memory each (their TypeScript wrappers: kernels/wasm/fused.ts
+;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
+;; conv1d's bias gradient), gather_<t> (strided copies inside the module: gemm's operand
+;; packing), add/sub/mul/reluBackward_<t> (a dense operand with one repeating every `period`
+;; elements), relu_<t> and sgd_<t> (SGD without momentum).
+;;
 ;; Sizes must be padded by the caller to the blocks below (M to the rows; nn: N to the
 ;; columns, R >= 1; nt: N to cols, L to the lanes). Addresses and strides are in bytes; N and L
 ;; count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
@@ -309,6 +315,201 @@
     (f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))
   )
 
+  (func (export "gather_f32") (param $src i32) (param $sRow i32) (param $sCol i32) (param $dst i32) (param $dRow i32) (param $dCol i32) (param $R i32) (param $C i32)
+    (local $i i32) (local $j i32) (local $s0 i32) (local $d0 i32) (local $s1 i32) (local $d1 i32) (local $s2 i32) (local $d2 i32) (local $s3 i32) (local $d3 i32)
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $R)))
+        (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))
+        (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))
+        (local.set $s1 (i32.add (local.get $s0) (local.get $sRow)))
+        (local.set $d1 (i32.add (local.get $d0) (local.get $dRow)))
+        (local.set $s2 (i32.add (local.get $s1) (local.get $sRow)))
+        (local.set $d2 (i32.add (local.get $d1) (local.get $dRow)))
+        (local.set $s3 (i32.add (local.get $s2) (local.get $sRow)))
+        (local.set $d3 (i32.add (local.get $d2) (local.get $dRow)))
+        (local.set $j (i32.const 0))
+        (block $cDone
+          (loop $cols
+            (br_if $cDone (i32.ge_u (local.get $j) (local.get $C)))
+            (f32.store (local.get $d0) (f32.load (local.get $s0)))
+            (f32.store (local.get $d1) (f32.load (local.get $s1)))
+            (f32.store (local.get $d2) (f32.load (local.get $s2)))
+            (f32.store (local.get $d3) (f32.load (local.get $s3)))
+            (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))
+            (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))
+            (local.set $s1 (i32.add (local.get $s1) (local.get $sCol)))
+            (local.set $d1 (i32.add (local.get $d1) (local.get $dCol)))
+            (local.set $s2 (i32.add (local.get $s2) (local.get $sCol)))
+            (local.set $d2 (i32.add (local.get $d2) (local.get $dCol)))
+            (local.set $s3 (i32.add (local.get $s3) (local.get $sCol)))
+            (local.set $d3 (i32.add (local.get $d3) (local.get $dCol)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
+    ;; the last R mod 4 rows, one at a time
+    (block $done1
+      (loop $rows1
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $R)))
+        (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))
+        (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))
+        (local.set $j (i32.const 0))
+        (block $cDone1
+          (loop $cols1
+            (br_if $cDone1 (i32.ge_u (local.get $j) (local.get $C)))
+            (f32.store (local.get $d0) (f32.load (local.get $s0)))
+            (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))
+            (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows1)))
+  )
+
+  (func (export "add_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 4))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -4)) (i32.const 4)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.add (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f32.store (i32.add (local.get $out) (local.get $i)) (f32.add (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "sub_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 4))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -4)) (i32.const 4)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f32.store (i32.add (local.get $out) (local.get $i)) (f32.sub (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "mul_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 4))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -4)) (i32.const 4)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f32.store (i32.add (local.get $out) (local.get $i)) (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "reluBackward_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 4))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -4)) (i32.const 4)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (v128.and (v128.load (i32.add (local.get $a) (local.get $i))) (f32x4.gt (v128.load (i32.add (local.get $b) (local.get $i))) (v128.const i64x2 0 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f32.store (i32.add (local.get $out) (local.get $i)) (select (f32.load (i32.add (local.get $a) (local.get $i))) (f32.const 0) (f32.gt (f32.load (i32.add (local.get $b) (local.get $i))) (f32.const 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "relu_f32") (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vend i32) (local $v v128) (local $s f32)
+    (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -4)) (i32.const 4)))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i64x2 0 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
+        (f32.store (i32.add (local.get $out) (local.get $i)) (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $sLoop)))
+  )
+
+  (func (export "sgd_f32") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)
+    (local $i i32) (local $end i32) (local $x f64) (local $d f64)
+    (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))))
+        (local.set $d (f64.mul (local.get $sign) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i))))))
+        ;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)
+        (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d (f64.add (local.get $d) (f64.mul (local.get $wd) (local.get $x))))))
+        (f32.store (i32.add (local.get $p) (local.get $i)) (f32.demote_f64 (f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $each)))
+  )
+
   ;; ---- f64: f64x2; gemm_nn block 4 x 4, gemm_nt block 4 x 2, L padded to 2
 
   (func (export "gemm_nn_f64")
@@ -582,5 +783,200 @@
         (br $sLoop)))
     (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
     (f64.add (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))) (local.get $s))
+  )
+
+  (func (export "gather_f64") (param $src i32) (param $sRow i32) (param $sCol i32) (param $dst i32) (param $dRow i32) (param $dCol i32) (param $R i32) (param $C i32)
+    (local $i i32) (local $j i32) (local $s0 i32) (local $d0 i32) (local $s1 i32) (local $d1 i32) (local $s2 i32) (local $d2 i32) (local $s3 i32) (local $d3 i32)
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $R)))
+        (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))
+        (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))
+        (local.set $s1 (i32.add (local.get $s0) (local.get $sRow)))
+        (local.set $d1 (i32.add (local.get $d0) (local.get $dRow)))
+        (local.set $s2 (i32.add (local.get $s1) (local.get $sRow)))
+        (local.set $d2 (i32.add (local.get $d1) (local.get $dRow)))
+        (local.set $s3 (i32.add (local.get $s2) (local.get $sRow)))
+        (local.set $d3 (i32.add (local.get $d2) (local.get $dRow)))
+        (local.set $j (i32.const 0))
+        (block $cDone
+          (loop $cols
+            (br_if $cDone (i32.ge_u (local.get $j) (local.get $C)))
+            (f64.store (local.get $d0) (f64.load (local.get $s0)))
+            (f64.store (local.get $d1) (f64.load (local.get $s1)))
+            (f64.store (local.get $d2) (f64.load (local.get $s2)))
+            (f64.store (local.get $d3) (f64.load (local.get $s3)))
+            (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))
+            (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))
+            (local.set $s1 (i32.add (local.get $s1) (local.get $sCol)))
+            (local.set $d1 (i32.add (local.get $d1) (local.get $dCol)))
+            (local.set $s2 (i32.add (local.get $s2) (local.get $sCol)))
+            (local.set $d2 (i32.add (local.get $d2) (local.get $dCol)))
+            (local.set $s3 (i32.add (local.get $s3) (local.get $sCol)))
+            (local.set $d3 (i32.add (local.get $d3) (local.get $dCol)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
+    ;; the last R mod 4 rows, one at a time
+    (block $done1
+      (loop $rows1
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $R)))
+        (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))
+        (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))
+        (local.set $j (i32.const 0))
+        (block $cDone1
+          (loop $cols1
+            (br_if $cDone1 (i32.ge_u (local.get $j) (local.get $C)))
+            (f64.store (local.get $d0) (f64.load (local.get $s0)))
+            (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))
+            (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows1)))
+  )
+
+  (func (export "add_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 8))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -2)) (i32.const 8)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (f64x2.add (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f64.store (i32.add (local.get $out) (local.get $i)) (f64.add (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "sub_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 8))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -2)) (i32.const 8)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (f64x2.sub (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f64.store (i32.add (local.get $out) (local.get $i)) (f64.sub (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "mul_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 8))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -2)) (i32.const 8)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (f64x2.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "reluBackward_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32) (param $period i32)
+    (local $row i32) (local $end i32) (local $i i32) (local $vend i32) (local $pb i32) (local $pEnd i32)
+    (local.set $end (i32.add (local.get $out) (i32.mul (local.get $n) (i32.const 8))))
+    (local.set $pEnd (i32.mul (local.get $period) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.and (local.get $period) (i32.const -2)) (i32.const 8)))
+    ;; one row of `period` elements at a time: b starts over each row
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $i (i32.const 0))
+        (block $vDone
+          (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (v128.store (i32.add (local.get $out) (local.get $i)) (v128.and (v128.load (i32.add (local.get $a) (local.get $i))) (f64x2.gt (v128.load (i32.add (local.get $b) (local.get $i))) (v128.const i64x2 0 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $vLoop)))
+        (block $sDone
+          (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (f64.store (i32.add (local.get $out) (local.get $i)) (select (f64.load (i32.add (local.get $a) (local.get $i))) (f64.const 0) (f64.gt (f64.load (i32.add (local.get $b) (local.get $i))) (f64.const 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br $sLoop)))
+        (local.set $a (i32.add (local.get $a) (local.get $pEnd)))
+        (local.set $out (i32.add (local.get $out) (local.get $pEnd)))
+        (br $rows)))
+  )
+
+  (func (export "relu_f64") (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vend i32) (local $v v128) (local $s f64)
+    (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -2)) (i32.const 8)))
+    (block $vDone
+      (loop $vLoop
+        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (f64x2.lt (local.get $v) (v128.const i64x2 0 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vLoop)))
+    (block $sDone
+      (loop $sLoop
+        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $s (f64.load (i32.add (local.get $x) (local.get $i))))
+        (f64.store (i32.add (local.get $out) (local.get $i)) (select (f64.const 0) (local.get $s) (f64.lt (local.get $s) (f64.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $sLoop)))
+  )
+
+  (func (export "sgd_f64") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)
+    (local $i i32) (local $end i32) (local $x f64) (local $d f64)
+    (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x (f64.load (i32.add (local.get $p) (local.get $i))))
+        (local.set $d (f64.mul (local.get $sign) (f64.load (i32.add (local.get $g) (local.get $i)))))
+        ;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)
+        (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d (f64.add (local.get $d) (f64.mul (local.get $wd) (local.get $x))))))
+        (f64.store (i32.add (local.get $p) (local.get $i)) (f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $each)))
   )
 )
