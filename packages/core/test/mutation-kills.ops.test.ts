@@ -341,3 +341,27 @@ describe('max backward', () => {
     expect(names).toContain('neg');
   });
 });
+
+describe('matmul backward keeps each gradient in its operand layout (as PyTorch mm backward)', () => {
+  // x @ W.T (nn.Linear): W.T is column-major, and its gradient comes out column-major too, so
+  // the gradient of W under the view is dense. The values are the same either way; each is
+  // checked against the product written out here.
+  const mm = (a: number[][], b: number[][]): number[][] => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
+  const T = (a: number[][]): number[][] => a[0]!.map((_, j) => a.map((r) => r[j]!));
+  const A = [[1, 2, 3], [4, 5, 6]]; // 2 x 3
+  const W = [[1, -1, 2], [0, 3, -2], [2, 1, 1], [-1, 0, 4]]; // 4 x 3, used as W.T (3 x 4)
+  const G = [[1, 0, -1, 2], [3, 1, 0, -2]]; // 2 x 4
+
+  for (const [name, aT, bT] of [['row-major a and b', false, false], ['column-major b', false, true], ['column-major a', true, false], ['both column-major', true, true]] as const) {
+    it(name, () => {
+      const a = aT ? tensor(T(A), { requiresGrad: true }).transpose(0, 1) : tensor(A, { requiresGrad: true });
+      const b = bT ? tensor(W, { requiresGrad: true }).transpose(0, 1) : tensor(T(W), { requiresGrad: true });
+      const ctx = { inputs: [a, b], needsGrad: () => true } as unknown as Parameters<typeof Matmul.backward>[1];
+      const [dA, dB] = Matmul.backward(tensor(G), ctx) as Tensor[];
+      expect(dA!.toArray()).toEqual(mm(G, W));
+      expect(dB!.toArray()).toEqual(mm(T(A), G));
+      expect(dA!.tensorData.strides).toEqual(aT ? [1, 2] : [3, 1]);
+      expect(dB!.tensorData.strides).toEqual(bT ? [1, 3] : [4, 1]);
+    });
+  }
+});

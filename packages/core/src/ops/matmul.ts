@@ -5,11 +5,11 @@ import { broadcastShapes, fmt, sizeOf } from '../storage/shape.js';
 import { TensorData } from '../storage/tensor-data.js';
 import type { Tensor } from '../tensor.js';
 
-/** Whether x's last two dims are stored column-major (the transpose of a dense matrix), and not also row-major. */
+/** Whether x's last two dims are stored column-major (the transpose of a dense matrix). For a row or column vector either answer computes the same gradient. */
 function columnMajor(x: Tensor): boolean {
   const { strides, shape } = x.tensorData;
   const n = shape.length;
-  return strides[n - 2] === 1 && strides[n - 1] === shape[n - 2] && shape[n - 1]! > 1 && shape[n - 2]! > 1;
+  return strides[n - 2] === 1 && strides[n - 1] === shape[n - 2];
 }
 
 /**
