@@ -67,8 +67,9 @@ interface WorkloadCase {
   verifySteps: number;
   /** Check the verify state against the float64 naive reference (else against a pivot tool). */
   useReference: boolean;
-  /** Untimed warm-up per tool (ms; default WARMUP_MS). */
+  /** Untimed warm-up per tool (ms; default WARMUP_MS), and the most steps it may take. */
   warmupMs?: number;
+  warmupMaxSteps?: number;
   /** Steps per sample for every tool (S: whole 201-epoch runs); else sized from targetSampleMs. */
   fixedStepsPerSample?: number;
   samples: number;
@@ -95,6 +96,10 @@ const cases: WorkloadCase[] = [
     // V8 needs ~0.5 s of the blog's tiny step before it runs at full speed (in-process: ~40 µs per
     // epoch cold, 6-8 µs after 0.2 s, ~3 µs from 0.5 s on), and the step is cheap: warm up longer.
     warmupMs: 2000,
+    // ...up to 200,000 epochs (~0.7 s of Kindling's step once optimised). Uncapped, the fastest
+    // tool (js-naive, 0.4 µs) ran 5M epochs, and every other tool would have had to be topped
+    // up to that count before the agreement check after timing.
+    warmupMaxSteps: 200_000,
     samples: quick ? 9 : 21, // cheap: 2,010 epochs of a 4-parameter model per sample
     targetSampleMs: 0,
     slowMs: 20, // ms per epoch: a tool slower than this keeps its verify run of 201 epochs as its one sample
@@ -317,11 +322,11 @@ async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
     // Warm-up before timing, the same wall-clock budget for every tool: JIT tiers (V8's for JS
     // and WebAssembly, including code running in worker threads) settle only after many calls.
     const warmupSteps = Math.min(2000, Math.floor(WARMUP_MS / Math.max(l.verifyMsPerStep, 1e-3)));
-    const warmupMs = c.warmupMs ?? WARMUP_MS;
-    if (c.fixedStepsPerSample) plan = { warmupSteps: Math.max(warmupSteps, c.fixedStepsPerSample), warmupMs, samples: c.samples, stepsPerSample: c.fixedStepsPerSample };
+    const warm = { warmupMs: c.warmupMs ?? WARMUP_MS, ...(c.warmupMaxSteps ? { warmupMaxSteps: c.warmupMaxSteps } : {}) };
+    if (c.fixedStepsPerSample) plan = { warmupSteps: Math.max(warmupSteps, c.fixedStepsPerSample), ...warm, samples: c.samples, stepsPerSample: c.fixedStepsPerSample };
     else {
       const sps = Math.max(1, Math.min(1000, Math.round(c.targetSampleMs / Math.max(l.verifyMsPerStep, 1e-3))));
-      plan = { warmupSteps, warmupMs, samples: c.samples, stepsPerSample: sps };
+      plan = { warmupSteps, ...warm, samples: c.samples, stepsPerSample: sps };
     }
     return { tool: l.peer, plan };
   });

@@ -22,6 +22,8 @@ export interface SamplePlan {
    * V8 optimises them (the blog's 4-parameter step: ~40 µs cold, ~3 µs after ~0.5 s).
    */
   warmupMs?: number;
+  /** ...but stop that timed warm-up once this many steps have run in all (a 0.4 µs step would run millions). */
+  warmupMaxSteps?: number;
   samples: number;
   stepsPerSample: number;
 }
@@ -96,7 +98,7 @@ export async function runAlternating(
       await tool.before?.();
       warmMs += await tool.sample(plan.warmupSteps);
     }
-    while (warmMs < (plan.warmupMs ?? 0)) {
+    while (warmMs < (plan.warmupMs ?? 0) && total.get(tool.name)! < (plan.warmupMaxSteps ?? Infinity)) {
       await tool.before?.();
       warmMs += await tool.sample(plan.stepsPerSample);
       total.set(tool.name, total.get(tool.name)! + plan.stepsPerSample);
