@@ -14,7 +14,8 @@ import { jsFusedKernels, jsKernels } from '../src/kernels/js/index.js';
 import type { Conv1dGeometry } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { WASM_FUSED_MIN_WORK } from '../src/kernels/wasm/fused.js';
-import { initWasm } from '../src/kernels/wasm/index.js';
+import { initWasm, wasmMemoryBytes } from '../src/kernels/wasm/index.js';
+import { PIECE } from '../src/kernels/wasm/stream.js';
 import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import type { DType, Storage } from '../src/storage/dtype.js';
@@ -356,4 +357,59 @@ describe('the wasm elementwise kernels (binary add/sub/mul/reluBackward, relu, S
     wasm().unary('exp', a, got, 0);
     expect(Array.from(got)).toEqual(Array.from(a.storage, Math.exp));
   });
+});
+
+describe('wasm kernels over calls longer than one piece (PIECE elements at a time through the module)', () => {
+  const wasm = () => kernelsOf('wasm');
+  const n = 2 * PIECE + 37;
+  for (const dtype of DTYPES) {
+    it(`${dtype}: every kernel across piece boundaries, the module's memory no bigger than for one piece`, () => {
+      const before = wasmMemoryBytes();
+      const rnd = prng(7);
+      const p = values(dtype, n, rnd);
+      const t = values(dtype, n, rnd);
+      const g = values(dtype, n, rnd);
+      const squares = Array.from(p, (v, i) => store(dtype, v - t[i]!) ** 2);
+      const none = alloc(dtype, n);
+      wasm().mseForward(p, t, n, 'none', none);
+      expect(Array.from(none)).toEqual(squares.map((s) => store(dtype, s)));
+      const one = alloc(dtype, 1);
+      wasm().mseForward(p, t, n, 'sum', one);
+      expectSum(one[0]!, squares, dtype, 'mseForward sum');
+      const gp = alloc(dtype, n);
+      wasm().mseBackward(p, t, g, 0, n, gp);
+      expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - t[i]!) * g[i]!)));
+      wasm().mseBackward(p, t, null, 0.25, n, gp);
+      expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, (v - t[i]!) * 0.25)));
+
+      // bias: rows of 1000 (PIECE is not a multiple), 3 channels
+      const geom: Conv1dGeometry = { batch: 10, inChannels: 1, outChannels: 3, length: 1000, kernelSize: 1, outLength: 1000, stride: 1, padLeft: 0, dilation: 1, groups: 1 };
+      const gb = alloc(dtype, 3);
+      wasm().conv1dBackwardBias(p.subarray(0, 30000), gb, geom);
+      for (let co = 0; co < 3; co++) {
+        const terms: number[] = [];
+        for (let b = 0; b < 10; b++) for (let l = 0; l < 1000; l++) terms.push(p[(b * 3 + co) * 1000 + l]!);
+        const { sum, abs } = exactSum(terms);
+        expect(Math.abs(gb[co]! - sum)).toBeLessThanOrEqual((terms.length + 1) * 2 ** -53 * abs + (dtype === 'float32' ? 12 * 2 ** -24 * abs : 0));
+      }
+
+      // add with a broadcast row of 700 (PIECE is not a multiple); relu; SGD
+      const rows = 40; // 28,000 elements: across a piece boundary
+      const a = new TensorData(p.subarray(0, rows * 700), [rows, 700]);
+      const row = new TensorData(t.subarray(0, 700), [rows, 700], [0, 1]);
+      const sum = alloc(dtype, rows * 700);
+      wasm().binary('add', a, row, sum);
+      expect(Array.from(sum)).toEqual(Array.from({ length: rows * 700 }, (_, i) => store(dtype, p[i]! + t[i % 700]!)));
+      const r = alloc(dtype, n);
+      wasm().unary('relu', new TensorData(p, [n]), r, 0);
+      expect(Array.from(r)).toEqual(Array.from(p, (v) => (v < 0 ? 0 : v)));
+      const w = p.slice();
+      wasm().sgdUpdate(w, 0, g, 0, n, null, false, { lr: 0.5, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false });
+      expect(Array.from(w)).toEqual(Array.from(p, (v, i) => store(dtype, v - 0.5 * g[i]!)));
+
+      const B = dtype === 'float32' ? 4 : 8;
+      // four buffers of a piece at most (mseBackward), plus alignment, in 64 KiB pages
+      expect(wasmMemoryBytes()).toBeLessThanOrEqual(Math.max(before, Math.ceil((4 * PIECE * B + 4 * 128) / 65536) * 65536));
+    });
+  }
 });

@@ -3,7 +3,7 @@ import type { TensorData } from '../../storage/tensor-data.js';
 import { kernelsOf } from '../backend.js';
 import type { BinaryOp, FusedKernels, Kernels, SgdHyper, UnaryOp } from '../kernels.js';
 import type { Arena } from './arena.js';
-import { allocIn, precisionOf } from './kernels.js';
+import { inPieces, PIECE } from './stream.js';
 
 /*
  * The elementwise work of a typical training step on the 'wasm' backend: add, sub, mul and
@@ -42,25 +42,21 @@ export type WasmElementwiseKernels = Pick<Kernels, 'unary' | 'binary'> & Pick<Fu
 export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels {
   const js = kernelsOf('js');
   const ex = arena.exports as unknown as Record<string, (...args: number[]) => void>;
-  /** Lays out buffers of the given lengths in the arena and copies each source (null: an output) into its own. */
-  function load(out: Storage, parts: [Storage | null, number, number][]): number[] {
-    const p = precisionOf(out);
-    arena.reset();
-    const at = parts.map(([, , n]) => allocIn(arena, p, n));
-    arena.commit();
-    const f = p.view(arena);
-    parts.forEach(([src, off, n], i) => src && f.set(src.subarray(off, off + n), at[i]!));
-    return at;
-  }
   const suffix = (s: Storage): string => (s instanceof Float64Array ? 'f64' : 'f32');
+  const bytes = (s: Storage): number => (s instanceof Float64Array ? 8 : 4);
   return {
     unary(op: UnaryOp, x: TensorData, out: Storage, param: number): void {
       if (op !== 'relu' || !x.isContiguous()) return js.unary(op, x, out, param);
-      const n = x.size; // out may be longer: exactly x.size elements are written
-      const B = precisionOf(out).bytes;
-      const [xa, oa] = load(out, [[x.storage, x.offset, n], [null, 0, n]]);
-      ex[`relu_${suffix(out)}`]!(xa! * B, oa! * B, n);
-      out.set(precisionOf(out).view(arena).subarray(oa!, oa! + n));
+      const relu = ex[`relu_${suffix(out)}`]!;
+      const B = bytes(out);
+      const xs = x.storage;
+      const x0 = x.offset;
+      // exactly x.size elements are written: out may be longer
+      inPieces(arena, out, x.size, PIECE, 2, (f, [xa, oa], i, m) => {
+        f.set(xs.subarray(x0 + i, x0 + i + m), xa!);
+        relu(xa! * B, oa! * B, m);
+        out.set(f.subarray(oa!, oa! + m), i);
+      });
     },
     binary(op: BinaryOp, a: TensorData, b: TensorData, out: Storage): void {
       const n = a.size; // a and b have the result's shape; out may be longer
@@ -68,17 +64,27 @@ export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels
       if (COMMUTES.has(op) && !x.isContiguous() && y.isContiguous()) [x, y] = [y, x];
       const period = OPS.has(op) && n > 0 && x.isContiguous() ? rowPeriod(y) : 0;
       if (period === 0) return js.binary(op, a, b, out);
-      const B = precisionOf(out).bytes;
-      const [xa, ya, oa] = load(out, [[x.storage, x.offset, n], [y.storage, y.offset, period], [null, 0, n]]);
-      ex[`${op}_${suffix(out)}`]!(xa! * B, ya! * B, oa! * B, n, period);
-      out.set(precisionOf(out).view(arena).subarray(oa!, oa! + n));
+      const kernel = ex[`${op}_${suffix(out)}`]!;
+      const B = bytes(out);
+      // whole rows of `period` elements per piece; y's row is copied once (its buffer is a piece long)
+      const piece = Math.max(1, Math.floor(PIECE / period)) * period;
+      inPieces(arena, out, n, piece, 3, (f, [xa, ya, oa], i, m) => {
+        if (i === 0) f.set(y.storage.subarray(y.offset, y.offset + period), ya!);
+        f.set(x.storage.subarray(x.offset + i, x.offset + i + m), xa!);
+        kernel(xa! * B, ya! * B, oa! * B, m, period);
+        out.set(f.subarray(oa!, oa! + m), i);
+      });
     },
     sgdUpdate(p: Storage, po: number, g: Storage, go: number, n: number, buf: Storage | null, first: boolean, h: SgdHyper): void {
       if (buf !== null) return js.sgdUpdate(p, po, g, go, n, buf, first, h);
-      const B = precisionOf(p).bytes;
-      const [pa, ga] = load(p, [[p, po, n], [g, go, n]]);
-      ex[`sgd_${suffix(p)}`]!(pa! * B, ga! * B, n, h.lr, h.weightDecay, h.maximize ? -1 : 1);
-      p.set(precisionOf(p).view(arena).subarray(pa!, pa! + n), po);
+      const sgd = ex[`sgd_${suffix(p)}`]!;
+      const B = bytes(p);
+      inPieces(arena, p, n, PIECE, 2, (f, [pa, ga], i, m) => {
+        f.set(p.subarray(po + i, po + i + m), pa!);
+        f.set(g.subarray(go + i, go + i + m), ga!);
+        sgd(pa! * B, ga! * B, m, h.lr, h.weightDecay, h.maximize ? -1 : 1);
+        p.set(f.subarray(pa!, pa! + m), po + i);
+      });
     },
   };
 }

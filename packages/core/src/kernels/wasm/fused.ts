@@ -1,7 +1,7 @@
 import type { Storage } from '../../storage/dtype.js';
 import type { Conv1dGeometry, MseReduction } from '../kernels.js';
 import type { Arena } from './arena.js';
-import { allocIn, precisionOf } from './kernels.js';
+import { inPieces, PIECE } from './stream.js';
 
 /*
  * The loss and bias-gradient kernels of a training step on the 'wasm' backend: kernels.wat's
@@ -24,51 +24,54 @@ export interface WasmFusedKernels {
 
 export function makeWasmFusedKernels(arena: Arena): WasmFusedKernels {
   const ex = arena.exports;
-  /** Copies the first n elements of each source into fresh arena buffers, then reserves `outputs` more of n; returns their element indexes in that order. */
-  function load(out: Storage, n: number, outputs: number, ...srcs: Storage[]): number[] {
-    const p = precisionOf(out);
-    arena.reset();
-    const at = [...srcs, ...Array<null>(outputs).fill(null)].map(() => allocIn(arena, p, n));
-    arena.commit();
-    const f = p.view(arena);
-    srcs.forEach((s, i) => f.set(s.subarray(0, n), at[i]!));
-    return at;
-  }
   return {
     mseForward(p, t, n, reduction, out) {
       const f64 = out instanceof Float64Array;
       const B = f64 ? 8 : 4;
       if (reduction === 'none') {
-        const [pa, ta, oa] = load(out, n, 1, p, t);
-        (f64 ? ex.mse_sq_f64 : ex.mse_sq_f32)(pa! * B, ta! * B, oa! * B, n);
-        out.set(precisionOf(out).view(arena).subarray(oa!, oa! + n));
+        const sq = f64 ? ex.mse_sq_f64 : ex.mse_sq_f32;
+        inPieces(arena, out, n, PIECE, 3, (f, [pa, ta, oa], i, m) => {
+          f.set(p.subarray(i, i + m), pa!);
+          f.set(t.subarray(i, i + m), ta!);
+          sq(pa! * B, ta! * B, oa! * B, m);
+          out.set(f.subarray(oa!, oa! + m), i);
+        });
         return;
       }
-      const [pa, ta] = load(out, n, 0, p, t);
-      const s = (f64 ? ex.mse_sum_f64 : ex.mse_sum_f32)(pa! * B, ta! * B, n);
+      const sum = f64 ? ex.mse_sum_f64 : ex.mse_sum_f32;
+      let s = 0;
+      inPieces(arena, out, n, PIECE, 2, (f, [pa, ta], i, m) => {
+        f.set(p.subarray(i, i + m), pa!);
+        f.set(t.subarray(i, i + m), ta!);
+        s += sum(pa! * B, ta! * B, m);
+      });
       out[0] = reduction === 'mean' ? s / n : s;
     },
     mseBackward(p, t, g, scale, n, out) {
       const f64 = out instanceof Float64Array;
       const B = f64 ? 8 : 4;
-      const at = g === null ? load(out, n, 1, p, t) : load(out, n, 1, p, t, g);
-      const [pa, ta] = at;
-      const oa = at[at.length - 1]!;
-      const ga = g === null ? 0 : at[2]! * B;
-      (f64 ? ex.mse_grad_f64 : ex.mse_grad_f32)(pa! * B, ta! * B, ga, oa * B, n, scale, g === null ? 0 : 1);
-      out.set(precisionOf(out).view(arena).subarray(oa, oa + n));
+      const grad = f64 ? ex.mse_grad_f64 : ex.mse_grad_f32;
+      inPieces(arena, out, n, PIECE, 4, (f, [pa, ta, ga, oa], i, m) => {
+        f.set(p.subarray(i, i + m), pa!);
+        f.set(t.subarray(i, i + m), ta!);
+        if (g !== null) f.set(g.subarray(i, i + m), ga!);
+        grad(pa! * B, ta! * B, ga! * B, oa! * B, m, scale, g === null ? 0 : 1);
+        out.set(f.subarray(oa!, oa! + m), i);
+      });
     },
     conv1dBackwardBias(gy, gb, g) {
       const { batch, outChannels, outLength } = g;
-      const f64 = gb instanceof Float64Array;
-      const B = f64 ? 8 : 4;
-      const sum = f64 ? ex.sum_f64 : ex.sum_f32;
-      const [ya] = load(gb, batch * outChannels * outLength, 0, gy);
+      const B = gb instanceof Float64Array ? 8 : 4;
+      const sum = B === 8 ? ex.sum_f64 : ex.sum_f32;
       gb.fill(0);
-      // Row sums in f64, added to gb batch element by batch element, as the JS reference does.
-      for (let n = 0, row = ya! * B; n < batch; n++) {
-        for (let co = 0; co < outChannels; co++, row += outLength * B) gb[co] += sum(row, outLength);
-      }
+      // Whole rows per piece. Row r is channel r mod Cout of batch element r / Cout: rows come in
+      // order, so each gb[co] gets its row sums (in f64) batch element by batch element, as in
+      // the JS reference.
+      const rowsPerPiece = Math.max(1, Math.floor(PIECE / outLength));
+      inPieces(arena, gb, batch * outChannels * outLength, rowsPerPiece * outLength, 1, (f, [ya], i, m) => {
+        f.set(gy.subarray(i, i + m), ya!);
+        for (let at = 0, r = i / outLength; at < m; at += outLength, r++) gb[r % outChannels] += sum((ya! + at) * B, outLength);
+      });
     },
   };
 }

@@ -221,8 +221,17 @@ export function jobOf(fields: Partial<Job>): Job {
 /** Elements of one per-item slot, rounded up to 64 bytes so that threads' slots never share a cache line. */
 const slot = (n: number, p: Precision): number => up(n, 64 / p.bytes);
 
+/**
+ * Per-item buffers of a plan: one slot per batch element where threads compute items side by
+ * side, else one slot that every item reuses in turn (runSerial copies item i in, computes it
+ * and copies it out before item i + 1), so the module's memory holds one item, not the batch.
+ */
+function itemSlots(items: number, serial: boolean): { count: number; stride: 0 | 1 } {
+  return serial ? { count: Math.min(1, items), stride: 0 } : { count: items, stride: 1 };
+}
+
 /** conv1d forward: one gemm_nn per (item, group) on shifted input rows, C started at the bias. */
-export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry): Plan {
+export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry, serial = false): Plan {
   const p = precisionOf(y);
   const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
   const cinG = Cin / groups;
@@ -237,8 +246,9 @@ export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Stor
   const aAt = allocIn(arena, p, groups * Mr * R);
   const tAt = arena.alloc(R);
   const biasAt = allocIn(arena, p, Cout);
-  const bAt = allocIn(arena, p, T * slotB);
-  const cAt = allocIn(arena, p, T * slotC);
+  const item = itemSlots(T, serial);
+  const bAt = allocIn(arena, p, item.count * slotB);
+  const cAt = allocIn(arena, p, item.count * slotC);
   const fAt = arena.alloc(T);
   arena.commit();
   const f = p.view(arena);
@@ -250,18 +260,18 @@ export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Stor
   return {
     job: jobOf({
       kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Nr, R,
-      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: slotB * B, bGroup: src.groupStride * B, tab: tAt * 4,
-      c: cAt * B, cItem: slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: bias ? biasAt * B : -1, biasRows: coutG, flags: fAt * 4,
+      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: item.stride * slotB * B, bGroup: src.groupStride * B, tab: tAt * 4,
+      c: cAt * B, cItem: item.stride * slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: bias ? biasAt * B : -1, biasRows: coutG, flags: fAt * 4,
     }),
     flops: 2 * T * Cout * Lo * R,
     prepare: (i) => {
-      src.clear(f, bAt + i * slotB);
-      src.fill(f, bAt + i * slotB, i);
+      src.clear(f, bAt + item.stride * i * slotB);
+      src.fill(f, bAt + item.stride * i * slotB, i);
     },
     finish: (i) => {
       for (let gi = 0; gi < groups; gi++) {
         for (let m = 0; m < coutG; m++) {
-          const at = cAt + i * slotC + (gi * Mr + m) * Nr;
+          const at = cAt + item.stride * i * slotC + (gi * Mr + m) * Nr;
           y.set(f.subarray(at, at + Lo), (i * Cout + gi * coutG + m) * Lo);
         }
       }
@@ -274,7 +284,7 @@ export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Stor
  * gyP[co, j] = gy[co, (j-Q)/s] when j-Q is a multiple of s in range, else 0, and
  * Q = span - padLeft: gemm_nn of the flipped, transposed weights on shifted rows of gyP.
  */
-export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry): Plan {
+export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry, serial = false): Plan {
   const p = precisionOf(gx);
   const { batch: T, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
   const cinG = Cin / groups;
@@ -290,8 +300,9 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
   arena.reset();
   const aAt = allocIn(arena, p, groups * Mr * R);
   const tAt = arena.alloc(R);
-  const bAt = allocIn(arena, p, T * slotB);
-  const cAt = allocIn(arena, p, T * slotC);
+  const item = itemSlots(T, serial);
+  const bAt = allocIn(arena, p, item.count * slotB);
+  const cAt = allocIn(arena, p, item.count * slotC);
   const fAt = arena.alloc(T);
   arena.commit();
   const f = p.view(arena);
@@ -306,14 +317,14 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
   return {
     job: jobOf({
       kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Nr, R,
-      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: slotB * B, bGroup: coutG * P * B, tab: tAt * 4,
-      c: cAt * B, cItem: slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: -1, flags: fAt * 4,
+      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: item.stride * slotB * B, bGroup: coutG * P * B, tab: tAt * 4,
+      c: cAt * B, cItem: item.stride * slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: -1, flags: fAt * 4,
     }),
     flops: 2 * T * Cout * Lo * cinG * K,
     prepare: (i) => {
       for (let co = 0; co < Cout; co++) {
         const src = (i * Cout + co) * Lo;
-        const row = bAt + i * slotB + co * P;
+        const row = bAt + item.stride * i * slotB + co * P;
         if (s === 1 && hi > lo) {
           f.fill(0, row, row + lo + Q);
           f.set(gy.subarray(src + lo, src + hi), row + lo + Q);
@@ -327,7 +338,7 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
     finish: (i) => {
       for (let gi = 0; gi < groups; gi++) {
         for (let c = 0; c < cinG; c++) {
-          const at = cAt + i * slotC + (gi * Mr + c) * Nr;
+          const at = cAt + item.stride * i * slotC + (gi * Mr + c) * Nr;
           gx.set(f.subarray(at, at + L), (i * Cin + gi * cinG + c) * L);
         }
       }
@@ -336,7 +347,7 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
 }
 
 /** conv1d backward weight: gw[co, (c, k)] = sum over items of dot(gy row co, input row (c, k)), gemm_nt. */
-export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry): Plan {
+export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry, serial = false): Plan {
   const p = precisionOf(gw);
   const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
   const cinG = Cin / groups;
@@ -351,8 +362,9 @@ export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw
   const slotB = slot(src.rows * src.P, p);
   arena.reset();
   const tAt = arena.alloc(Rr);
-  const aAt = allocIn(arena, p, T * slotA);
-  const bAt = allocIn(arena, p, T * slotB);
+  const item = itemSlots(T, serial);
+  const aAt = allocIn(arena, p, item.count * slotA);
+  const bAt = allocIn(arena, p, item.count * slotB);
   const cAt = allocIn(arena, p, groups * Mr * ldc);
   arena.commit();
   const f = p.view(arena);
@@ -362,15 +374,15 @@ export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw
   return {
     job: jobOf({
       kind: KINDS.PANELS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Rr, R: Lr,
-      a: aAt * B, aItem: slotA * B, aGroup: Mr * Lr * B, lda: Lr * B, b: bAt * B, bItem: slotB * B, bGroup: src.groupStride * B,
+      a: aAt * B, aItem: item.stride * slotA * B, aGroup: Mr * Lr * B, lda: Lr * B, b: bAt * B, bItem: item.stride * slotB * B, bGroup: src.groupStride * B,
       tab: tAt * 4, c: cAt * B, cGroup: Mr * ldc * B, ldc: ldc * B, panelsPerGroup: Mr / MR,
     }),
     flops: 2 * T * Cout * Lo * R,
     prepare: (i) => {
-      src.clear(f, bAt + i * slotB);
-      src.fill(f, bAt + i * slotB, i);
+      src.clear(f, bAt + item.stride * i * slotB);
+      src.fill(f, bAt + item.stride * i * slotB, i);
       for (let gi = 0; gi < groups; gi++) {
-        const a = aAt + i * slotA + gi * Mr * Lr;
+        const a = aAt + item.stride * i * slotA + gi * Mr * Lr;
         for (let m = 0; m < coutG; m++) {
           const row = (i * Cout + gi * coutG + m) * Lo;
           f.set(gy.subarray(row, row + Lo), a + m * Lr);
@@ -501,9 +513,9 @@ export function runSerial(arena: Arena, plan: Plan): void {
 /** The single-threaded kernels on `arena` (the threaded ones, threads.ts, run the same plans); every buffer of a call has one dtype (the registry's check). */
 export function makeWasmKernels(arena: Arena): WasmKernels {
   return {
-    conv1dForward: (x, w, bias, y, g) => runSerial(arena, planConvForward(arena, x, w, bias, y, g)),
-    conv1dBackwardInput: (gy, w, gx, g) => runSerial(arena, planConvBackwardInput(arena, gy, w, gx, g)),
-    conv1dBackwardWeight: (gy, x, gw, g) => runSerial(arena, planConvBackwardWeight(arena, gy, x, gw, g)),
+    conv1dForward: (x, w, bias, y, g) => runSerial(arena, planConvForward(arena, x, w, bias, y, g, true)),
+    conv1dBackwardInput: (gy, w, gx, g) => runSerial(arena, planConvBackwardInput(arena, gy, w, gx, g, true)),
+    conv1dBackwardWeight: (gy, x, gw, g) => runSerial(arena, planConvBackwardWeight(arena, gy, x, gw, g, true)),
     gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) => {
       if (M === 0 || N === 0) return;
       if (K === 0) return void c.fill(0, cOff, cOff + M * N);

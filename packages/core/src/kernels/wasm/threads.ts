@@ -548,12 +548,13 @@ export function workerItems(): number {
  * it is big enough and the pool has started, else on the calling thread in `plain` memory.
  */
 export function makeKernels(plain: Arena): WasmKernels {
-  function exec(flops: number, build: (arena: Arena) => Plan): void {
+  /** `build(arena, serial)`: serial plans reuse one item slot (only runSerial may run them). */
+  function exec(flops: number, build: (arena: Arena, serial: boolean) => Plan): void {
     const t = threadsFor(flops);
     if (t) {
       let plan: Plan | null = null;
       try {
-        plan = build(t.arena);
+        plan = build(t.arena, false);
       } catch {
         // the shared memory cannot grow that far: run on the calling thread's memory
       }
@@ -563,14 +564,14 @@ export function makeKernels(plain: Arena): WasmKernels {
         return;
       }
     }
-    runSerial(plain, build(plain));
+    runSerial(plain, build(plain, true));
   }
   const convFlops = (g: { batch: number; outChannels: number; outLength: number; inChannels: number; groups: number; kernelSize: number }) =>
     2 * g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
   return {
-    conv1dForward: (x, w, bias, y, g) => exec(convFlops(g), (a) => planConvForward(a, x, w, bias, y, g)),
-    conv1dBackwardInput: (gy, w, gx, g) => exec(convFlops(g), (a) => planConvBackwardInput(a, gy, w, gx, g)),
-    conv1dBackwardWeight: (gy, x, gw, g) => exec(convFlops(g), (a) => planConvBackwardWeight(a, gy, x, gw, g)),
+    conv1dForward: (x, w, bias, y, g) => exec(convFlops(g), (a, serial) => planConvForward(a, x, w, bias, y, g, serial)),
+    conv1dBackwardInput: (gy, w, gx, g) => exec(convFlops(g), (a, serial) => planConvBackwardInput(a, gy, w, gx, g, serial)),
+    conv1dBackwardWeight: (gy, x, gw, g) => exec(convFlops(g), (a, serial) => planConvBackwardWeight(a, gy, x, gw, g, serial)),
     gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) => {
       if (M === 0 || N === 0) return;
       if (K === 0) return void c.fill(0, cOff, cOff + M * N);
