@@ -2,7 +2,7 @@
  * Memory of Kindling's M training step (kindling-f32, wasm backend when available), run as its
  * own process so nothing else lives in the heap:
  *
- *   node --expose-gc --import tsx packages/bench/src/memory.ts [--json] [--steps=1000] [--backend=js]
+ *   node --expose-gc --import tsx packages/bench/src/memory.ts [--json] [--steps=1000] [--backend=js] [--threads=N]
  *   tsx packages/bench/src/memory.ts           (works too: gc is then enabled through v8 flags)
  *
  * Counted as "the step's tensors" (float32, bytes): x [N,Cin,L], y (target) [N,Cout,Lout],
@@ -27,7 +27,7 @@ import { runInNewContext } from 'node:vm';
 import { makeWorkload, SPEC_M } from './data.js';
 import { createKindlingPeer } from './peers/kindling.js';
 import type { KindlingBackendChoice } from './peers/kindling.js';
-import { wasmMemoryBytes } from './kindling.js';
+import { core, wasmMemoryBytes } from './kindling.js';
 
 export interface MemorySnapshot {
   steps: number;
@@ -89,7 +89,12 @@ function resetPeak(): boolean {
 const MiB = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const loadavg = (): number[] => (process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : []);
 
-export async function measureMemory(opts: { steps?: number; backend?: KindlingBackendChoice } = {}): Promise<MemoryReport> {
+/**
+ * `threads`: the wasm backend's thread count (default: core's, the logical cores). Worker
+ * threads count in the process's RSS: each is a V8 isolate of its own, and the threaded kernels
+ * keep the batch's operands in a shared memory.
+ */
+export async function measureMemory(opts: { steps?: number; backend?: KindlingBackendChoice; threads?: number } = {}): Promise<MemoryReport> {
   const total = opts.steps ?? 1000;
   const load0 = loadavg();
   const gc = getGc();
@@ -114,7 +119,7 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   const baselineRss = process.memoryUsage().rss;
   const peakNow = (): number => (canReset ? procStatus('VmHWM')! : process.memoryUsage().rss);
 
-  const peer = await createKindlingPeer(wl, { dtype: 'float32', backend: opts.backend ?? 'auto' });
+  const peer = await createKindlingPeer(wl, { dtype: 'float32', backend: opts.backend ?? 'auto', ...(opts.threads ? { threads: opts.threads } : {}) });
   peer.before?.();
   peer.step();
   const firstPeakOverBaseline = peakNow() - baselineRss;
@@ -182,7 +187,7 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
 
   const peakRatio = steadyPeakOverBaseline / tensorBytes;
   const lines: string[] = [];
-  lines.push(`memory of the M step: kindling-f32 on ${peer.backend}, ${total} steps, ${msPerStep.toFixed(1)} ms/step`);
+  lines.push(`memory of the M step: kindling-f32 on ${peer.backend}, ${opts.threads ? `${opts.threads} thread(s)` : `default threads (${core.getNumThreads()})`}, ${total} steps, ${msPerStep.toFixed(1)} ms/step`);
   lines.push(`  tensors counted (float32): ${Object.entries(tensorParts).map(([k, v]) => `${k} ${MiB(v)}`).join(', ')}; sum ${MiB(tensorBytes)}`);
   lines.push(`  peak method: ${canReset ? 'VmHWM, reset via /proc/self/clear_refs before the measured step' : 'rss sampled between steps (no VmHWM reset available)'}`);
   lines.push(`  baseline RSS (gc'd, modules + raw workload arrays, no tensors): ${MiB(baselineRss)}`);
@@ -220,7 +225,8 @@ if (isMain) {
   const args = process.argv.slice(2);
   const steps = Number(args.find((a) => a.startsWith('--steps='))?.slice(8) ?? 1000);
   const backend = (args.find((a) => a.startsWith('--backend='))?.slice(10) ?? 'auto') as KindlingBackendChoice;
-  const rep = await measureMemory({ steps, backend });
+  const threadsArg = args.find((a) => a.startsWith('--threads='))?.slice(10);
+  const rep = await measureMemory({ steps, backend, ...(threadsArg ? { threads: Number(threadsArg) } : {}) });
   if (args.includes('--json')) process.stdout.write(JSON.stringify(rep) + '\n');
   else for (const l of rep.lines) console.log(l);
 }
