@@ -193,6 +193,21 @@ export function gemmNt(p: Precision, tile: NtTile = NT_TILE): string {
 }
 
 /**
+ * A counted loop: runs `body` while local `counter` < `limit` (unsigned), adding `step` to the
+ * counter after each pass. Labels: $<name> and $<name>Done.
+ */
+function whileBelow(name: string, counter: string, limit: string, step: string, body: string[]): string[] {
+  return [
+    `(block $${name}Done`,
+    `  (loop $${name}`,
+    `    (br_if $${name}Done (i32.ge_u (local.get ${counter}) ${limit}))`,
+    ...indent(body, 4),
+    `    (local.set ${counter} (i32.add (local.get ${counter}) ${step}))`,
+    `    (br $${name})))`,
+  ];
+}
+
+/**
  * The elementwise kernels of a training step's loss and bias gradient (wasm/fused.ts): one pass
  * each over buffers the caller copied in. Squares and gradients are computed exactly as the JS
  * reference computes them (float32 inputs promoted to f64 where JS does its arithmetic in
@@ -211,18 +226,8 @@ export function fused(p: Precision): string {
     `(local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
     `(local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const ${each})) (i32.const ${step})))`,
     `(local.set $i (i32.const 0))`,
-    `(block $vDone`,
-    `  (loop $vLoop`,
-    `    (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))`,
-    ...indent(vec, 4),
-    `    (local.set $i (i32.add (local.get $i) (i32.const ${step})))`,
-    `    (br $vLoop)))`,
-    `(block $sDone`,
-    `  (loop $sLoop`,
-    `    (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))`,
-    ...indent(scalar, 4),
-    `    (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
-    `    (br $sLoop)))`,
+    ...whileBelow('vLoop', '$i', '(local.get $vend)', `(i32.const ${step})`, vec),
+    ...whileBelow('sLoop', '$i', '(local.get $end)', `(i32.const ${B})`, scalar),
   ];
   const at = (base: string) => `(i32.add (local.get ${base}) (local.get $i))`;
   const ld = (base: string, off: number) => `(v128.load offset=${off} ${at(base)})`;
@@ -354,35 +359,26 @@ export function gather(p: Precision): string {
       `      (local.set $d${r + 1} (i32.add (local.get $d${r}) (local.get $dRow)))`,
     ]),
     `      (local.set $j (i32.const 0))`,
-    `      (block $cDone`,
-    `        (loop $cols`,
-    `          (br_if $cDone (i32.ge_u (local.get $j) (local.get $C)))`,
-    ...rows.map((r) => `          (${t}.store (local.get $d${r}) (${t}.load (local.get $s${r})))`),
-    ...rows.flatMap((r) => [
-      `          (local.set $s${r} (i32.add (local.get $s${r}) (local.get $sCol)))`,
-      `          (local.set $d${r} (i32.add (local.get $d${r}) (local.get $dCol)))`,
-    ]),
-    `          (local.set $j (i32.add (local.get $j) (i32.const 1)))`,
-    `          (br $cols)))`,
+    ...indent(whileBelow('cols', '$j', '(local.get $C)', '(i32.const 1)', [
+      ...rows.map((r) => `(${t}.store (local.get $d${r}) (${t}.load (local.get $s${r})))`),
+      ...rows.flatMap((r) => [
+        `(local.set $s${r} (i32.add (local.get $s${r}) (local.get $sCol)))`,
+        `(local.set $d${r} (i32.add (local.get $d${r}) (local.get $dCol)))`,
+      ]),
+    ]), 6),
     `      (local.set $i (i32.add (local.get $i) (i32.const 4)))`,
     `      (br $rows4)))`,
     `  ;; the last R mod 4 rows, one at a time`,
-    `  (block $done1`,
-    `    (loop $rows1`,
-    `      (br_if $done1 (i32.ge_u (local.get $i) (local.get $R)))`,
-    `      (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))`,
-    `      (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))`,
-    `      (local.set $j (i32.const 0))`,
-    `      (block $cDone1`,
-    `        (loop $cols1`,
-    `          (br_if $cDone1 (i32.ge_u (local.get $j) (local.get $C)))`,
-    `          (${t}.store (local.get $d0) (${t}.load (local.get $s0)))`,
-    `          (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))`,
-    `          (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))`,
-    `          (local.set $j (i32.add (local.get $j) (i32.const 1)))`,
-    `          (br $cols1)))`,
-    `      (local.set $i (i32.add (local.get $i) (i32.const 1)))`,
-    `      (br $rows1)))`,
+    ...indent(whileBelow('rows1', '$i', '(local.get $R)', '(i32.const 1)', [
+      `(local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))`,
+      `(local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))`,
+      `(local.set $j (i32.const 0))`,
+      ...whileBelow('cols1', '$j', '(local.get $C)', '(i32.const 1)', [
+        `(${t}.store (local.get $d0) (${t}.load (local.get $s0)))`,
+        `(local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))`,
+        `(local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))`,
+      ]),
+    ]), 2),
     `)`,
   ].join('\n');
 }
@@ -423,18 +419,12 @@ export function elementwise(p: Precision): string {
       `    (loop $rows`,
       `      (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))`,
       `      (local.set $i (i32.const 0))`,
-      `      (block $vDone`,
-      `        (loop $vLoop`,
-      `          (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))`,
-      `          (v128.store (i32.add (local.get $out) (local.get $i)) ${op.vec(v, '(v128.load (i32.add (local.get $a) (local.get $i)))', '(v128.load (i32.add (local.get $b) (local.get $i)))')})`,
-      `          (local.set $i (i32.add (local.get $i) (i32.const 16)))`,
-      `          (br $vLoop)))`,
-      `      (block $sDone`,
-      `        (loop $sLoop`,
-      `          (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))`,
-      `          (${t}.store (i32.add (local.get $out) (local.get $i)) ${op.scalar(t, `(${t}.load (i32.add (local.get $a) (local.get $i)))`, `(${t}.load (i32.add (local.get $b) (local.get $i)))`)})`,
-      `          (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
-      `          (br $sLoop)))`,
+      ...indent(whileBelow('vLoop', '$i', '(local.get $vend)', '(i32.const 16)', [
+        `(v128.store (i32.add (local.get $out) (local.get $i)) ${op.vec(v, '(v128.load (i32.add (local.get $a) (local.get $i)))', '(v128.load (i32.add (local.get $b) (local.get $i)))')})`,
+      ]), 6),
+      ...indent(whileBelow('sLoop', '$i', '(local.get $pEnd)', `(i32.const ${B})`, [
+        `(${t}.store (i32.add (local.get $out) (local.get $i)) ${op.scalar(t, `(${t}.load (i32.add (local.get $a) (local.get $i)))`, `(${t}.load (i32.add (local.get $b) (local.get $i)))`)})`,
+      ]), 6),
       `      (local.set $a (i32.add (local.get $a) (local.get $pEnd)))`,
       `      (local.set $out (i32.add (local.get $out) (local.get $pEnd)))`,
       `      (br $rows)))`,
@@ -447,20 +437,14 @@ export function elementwise(p: Precision): string {
     `  (local $i i32) (local $end i32) (local $vend i32) (local $v v128) (local $s ${t})`,
     `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
     `  (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const ${-L})) (i32.const ${B})))`,
-    `  (block $vDone`,
-    `    (loop $vLoop`,
-    `      (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))`,
-    `      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))`,
-    `      (v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (${v}.lt (local.get $v) (v128.const i64x2 0 0))))`,
-    `      (local.set $i (i32.add (local.get $i) (i32.const 16)))`,
-    `      (br $vLoop)))`,
-    `  (block $sDone`,
-    `    (loop $sLoop`,
-    `      (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))`,
-    `      (local.set $s (${t}.load (i32.add (local.get $x) (local.get $i))))`,
-    `      (${t}.store (i32.add (local.get $out) (local.get $i)) (select (${t}.const 0) (local.get $s) (${t}.lt (local.get $s) (${t}.const 0))))`,
-    `      (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
-    `      (br $sLoop)))`,
+    ...indent(whileBelow('vLoop', '$i', '(local.get $vend)', '(i32.const 16)', [
+      `(local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))`,
+      `(v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (${v}.lt (local.get $v) (v128.const i64x2 0 0))))`,
+    ]), 2),
+    ...indent(whileBelow('sLoop', '$i', '(local.get $end)', `(i32.const ${B})`, [
+      `(local.set $s (${t}.load (i32.add (local.get $x) (local.get $i))))`,
+      `(${t}.store (i32.add (local.get $out) (local.get $i)) (select (${t}.const 0) (local.get $s) (${t}.lt (local.get $s) (${t}.const 0))))`,
+    ]), 2),
     `)`,
   ].join('\n'));
   // SGD without momentum: p -= lr (±g + wd p), in doubles, rounded once (as the JS reference)
@@ -470,16 +454,13 @@ export function elementwise(p: Precision): string {
     `(func (export "sgd_${t}") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)`,
     `  (local $i i32) (local $end i32) (local $x f64) (local $d f64)`,
     `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
-    `  (block $done`,
-    `    (loop $each`,
-    `      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))`,
-    `      (local.set $x ${promote(`(${t}.load (i32.add (local.get $p) (local.get $i)))`)})`,
-    `      (local.set $d (f64.mul (local.get $sign) ${promote(`(${t}.load (i32.add (local.get $g) (local.get $i)))`)}))`,
-    `      ;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)`,
-    `      (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d (f64.add (local.get $d) (f64.mul (local.get $wd) (local.get $x))))))`,
-    `      (${t}.store (i32.add (local.get $p) (local.get $i)) ${demote('(f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d)))')})`,
-    `      (local.set $i (i32.add (local.get $i) (i32.const ${B})))`,
-    `      (br $each)))`,
+    ...indent(whileBelow('each', '$i', '(local.get $end)', `(i32.const ${B})`, [
+      `(local.set $x ${promote(`(${t}.load (i32.add (local.get $p) (local.get $i)))`)})`,
+      `(local.set $d (f64.mul (local.get $sign) ${promote(`(${t}.load (i32.add (local.get $g) (local.get $i)))`)}))`,
+      `;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)`,
+      `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d (f64.add (local.get $d) (f64.mul (local.get $wd) (local.get $x))))))`,
+      `(${t}.store (i32.add (local.get $p) (local.get $i)) ${demote('(f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d)))')})`,
+    ]), 2),
     `)`,
   ].join('\n'));
   return out.join('\n\n');

@@ -152,6 +152,29 @@ describe('kernels.wat: mse_sq, mse_sum, mse_grad and sum on any length', () => {
   });
 });
 
+/** The registered mseForward (none, sum, mean) and mseBackward (both forms) on n random elements, against the formulas; returns the data. */
+function expectMseKernels(dtype: DType, n: number, rnd: () => number): { p: Storage; t: Storage; g: Storage } {
+  const wasm = kernelsOf('wasm');
+  const p = values(dtype, n, rnd);
+  const t = values(dtype, n, rnd);
+  const g = values(dtype, n, rnd);
+  const squares = Array.from(p, (v, i) => store(dtype, v - t[i]!) ** 2);
+  const none = alloc(dtype, n);
+  wasm.mseForward(p, t, n, 'none', none);
+  expect(Array.from(none)).toEqual(squares.map((s) => store(dtype, s)));
+  const one = alloc(dtype, 1);
+  wasm.mseForward(p, t, n, 'sum', one);
+  expectSum(one[0]!, squares, dtype, 'mseForward sum');
+  wasm.mseForward(p, t, n, 'mean', one);
+  expectSum(one[0]! * n, squares, dtype, 'mseForward mean · n');
+  const gp = alloc(dtype, n);
+  wasm.mseBackward(p, t, null, 2 / n, n, gp);
+  expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, (v - t[i]!) * (2 / n))));
+  wasm.mseBackward(p, t, g, 0, n, gp);
+  expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - t[i]!) * g[i]!)));
+  return { p, t, g };
+}
+
 describe('the registered wasm kernels (mseForward, mseBackward, conv1dBackwardBias)', () => {
   const wasm = () => kernelsOf('wasm');
   beforeAll(() => setWasmMinWork(0));
@@ -159,26 +182,7 @@ describe('the registered wasm kernels (mseForward, mseBackward, conv1dBackwardBi
 
   it.each(DTYPES)('%s: mseForward and mseBackward equal the formulas', (dtype) => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, seed) => {
-        const rnd = prng(seed);
-        const p = values(dtype, n, rnd);
-        const tt = values(dtype, n, rnd);
-        const g = values(dtype, n, rnd);
-        const squares = Array.from(p, (v, i) => store(dtype, v - tt[i]!) ** 2);
-        const none = alloc(dtype, n);
-        wasm().mseForward(p, tt, n, 'none', none);
-        expect(Array.from(none)).toEqual(squares.map((s) => store(dtype, s)));
-        const one = alloc(dtype, 1);
-        wasm().mseForward(p, tt, n, 'sum', one);
-        expectSum(one[0]!, squares, dtype, 'mseForward sum');
-        wasm().mseForward(p, tt, n, 'mean', one);
-        expectSum(one[0]! * n, squares, dtype, 'mseForward mean · n');
-        const gp = alloc(dtype, n);
-        wasm().mseBackward(p, tt, null, 2 / n, n, gp);
-        expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, (v - tt[i]!) * (2 / n))));
-        wasm().mseBackward(p, tt, g, 0, n, gp);
-        expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - tt[i]!) * g[i]!)));
-      }),
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, seed) => void expectMseKernels(dtype, n, prng(seed))),
       { numRuns: 40 },
     );
   });
@@ -365,22 +369,7 @@ describe('wasm kernels over calls longer than one piece (PIECE elements at a tim
   for (const dtype of DTYPES) {
     it(`${dtype}: every kernel across piece boundaries, the module's memory no bigger than for one piece`, () => {
       const before = wasmMemoryBytes();
-      const rnd = prng(7);
-      const p = values(dtype, n, rnd);
-      const t = values(dtype, n, rnd);
-      const g = values(dtype, n, rnd);
-      const squares = Array.from(p, (v, i) => store(dtype, v - t[i]!) ** 2);
-      const none = alloc(dtype, n);
-      wasm().mseForward(p, t, n, 'none', none);
-      expect(Array.from(none)).toEqual(squares.map((s) => store(dtype, s)));
-      const one = alloc(dtype, 1);
-      wasm().mseForward(p, t, n, 'sum', one);
-      expectSum(one[0]!, squares, dtype, 'mseForward sum');
-      const gp = alloc(dtype, n);
-      wasm().mseBackward(p, t, g, 0, n, gp);
-      expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - t[i]!) * g[i]!)));
-      wasm().mseBackward(p, t, null, 0.25, n, gp);
-      expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, (v - t[i]!) * 0.25)));
+      const { p, t, g } = expectMseKernels(dtype, n, prng(7));
 
       // bias: rows of 1000 (PIECE is not a multiple), 3 channels
       const geom: Conv1dGeometry = { batch: 10, inChannels: 1, outChannels: 3, length: 1000, kernelSize: 1, outLength: 1000, stride: 1, padLeft: 0, dilation: 1, groups: 1 };

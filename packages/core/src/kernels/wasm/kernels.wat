@@ -206,18 +206,18 @@
     (local.set $end (i32.mul (local.get $n) (i32.const 4)))
     (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
     (local.set $i (i32.const 0))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $d (f32x4.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
         (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f32x4.mul (local.get $d) (local.get $d)))
         (local.set $d (f32x4.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f32x4.mul (local.get $d) (local.get $d)))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (f32.store (i32.add (local.get $out) (local.get $i)) (f32.mul (f32.sub (f32.load (i32.add (local.get $p) (local.get $i))) (f32.load (i32.add (local.get $t) (local.get $i)))) (f32.sub (f32.load (i32.add (local.get $p) (local.get $i))) (f32.load (i32.add (local.get $t) (local.get $i))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $sLoop)))
@@ -228,18 +228,18 @@
     (local.set $end (i32.mul (local.get $n) (i32.const 4)))
     (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
     (local.set $i (i32.const 0))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $d (f32x4.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
         (local.set $e (f32x4.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
         (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $d)) (f64x2.promote_low_f32x4 (local.get $d))) (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d)))))))
         (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $e)) (f64x2.promote_low_f32x4 (local.get $e))) (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $x (f64.promote_f32 (f32.sub (f32.load (i32.add (local.get $p) (local.get $i))) (f32.load (i32.add (local.get $t) (local.get $i))))))
         (local.set $s (f64.add (local.get $s) (f64.mul (local.get $x) (local.get $x))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
@@ -257,16 +257,16 @@
         (local.set $end (i32.mul (local.get $n) (i32.const 4)))
         (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))) (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $g) (local.get $i)))))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $t) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i))))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $g) (local.get $i))) (v128.load offset=0 (i32.add (local.get $g) (local.get $i)))))))))
             (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))) (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $g) (local.get $i)))))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $t) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i))))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $g) (local.get $i))) (v128.load offset=16 (i32.add (local.get $g) (local.get $i)))))))))
             (local.set $i (i32.add (local.get $i) (i32.const 32)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
             (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.mul (f64.mul (f64.const 2) (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))) (f64.promote_f32 (f32.load (i32.add (local.get $t) (local.get $i)))))) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i)))))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $sLoop)))
@@ -275,16 +275,16 @@
         (local.set $end (i32.mul (local.get $n) (i32.const 4)))
         (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=0 (i32.add (local.get $t) (local.get $i))))) (local.get $k))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=0 (i32.add (local.get $t) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))) (local.get $k)))))
             (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $p) (local.get $i)))) (f64x2.promote_low_f32x4 (v128.load offset=16 (i32.add (local.get $t) (local.get $i))))) (local.get $k))) (f32x4.demote_f64x2_zero (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $p) (local.get $i))))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (v128.load offset=16 (i32.add (local.get $t) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))) (local.get $k)))))
             (local.set $i (i32.add (local.get $i) (i32.const 32)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
             (f32.store (i32.add (local.get $out) (local.get $i)) (f32.demote_f64 (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))) (f64.promote_f32 (f32.load (i32.add (local.get $t) (local.get $i))))) (local.get $scale))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $sLoop)))
@@ -296,18 +296,18 @@
     (local.set $end (i32.mul (local.get $n) (i32.const 4)))
     (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 8)) (i32.const 32)))
     (local.set $i (i32.const 0))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $d (v128.load offset=0 (i32.add (local.get $x) (local.get $i))))
         (local.set $e (v128.load offset=16 (i32.add (local.get $x) (local.get $i))))
         (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.add (f64x2.promote_low_f32x4 (local.get $d)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))))))
         (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $i))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $sLoop)))
@@ -329,9 +329,9 @@
         (local.set $s3 (i32.add (local.get $s2) (local.get $sRow)))
         (local.set $d3 (i32.add (local.get $d2) (local.get $dRow)))
         (local.set $j (i32.const 0))
-        (block $cDone
+        (block $colsDone
           (loop $cols
-            (br_if $cDone (i32.ge_u (local.get $j) (local.get $C)))
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $C)))
             (f32.store (local.get $d0) (f32.load (local.get $s0)))
             (f32.store (local.get $d1) (f32.load (local.get $s1)))
             (f32.store (local.get $d2) (f32.load (local.get $s2)))
@@ -349,15 +349,15 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $rows4)))
     ;; the last R mod 4 rows, one at a time
-    (block $done1
+    (block $rows1Done
       (loop $rows1
-        (br_if $done1 (i32.ge_u (local.get $i) (local.get $R)))
+        (br_if $rows1Done (i32.ge_u (local.get $i) (local.get $R)))
         (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))
         (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))
         (local.set $j (i32.const 0))
-        (block $cDone1
+        (block $cols1Done
           (loop $cols1
-            (br_if $cDone1 (i32.ge_u (local.get $j) (local.get $C)))
+            (br_if $cols1Done (i32.ge_u (local.get $j) (local.get $C)))
             (f32.store (local.get $d0) (f32.load (local.get $s0)))
             (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))
             (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))
@@ -377,15 +377,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.add (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f32.store (i32.add (local.get $out) (local.get $i)) (f32.add (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $sLoop)))
@@ -404,15 +404,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f32.store (i32.add (local.get $out) (local.get $i)) (f32.sub (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $sLoop)))
@@ -431,15 +431,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f32.store (i32.add (local.get $out) (local.get $i)) (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $sLoop)))
@@ -458,15 +458,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (v128.and (v128.load (i32.add (local.get $a) (local.get $i))) (f32x4.gt (v128.load (i32.add (local.get $b) (local.get $i))) (v128.const i64x2 0 0))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f32.store (i32.add (local.get $out) (local.get $i)) (select (f32.load (i32.add (local.get $a) (local.get $i))) (f32.const 0) (f32.gt (f32.load (i32.add (local.get $b) (local.get $i))) (f32.const 0))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $sLoop)))
@@ -479,16 +479,16 @@
     (local $i i32) (local $end i32) (local $vend i32) (local $v v128) (local $s f32)
     (local.set $end (i32.mul (local.get $n) (i32.const 4)))
     (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -4)) (i32.const 4)))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
         (v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const i64x2 0 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
         (f32.store (i32.add (local.get $out) (local.get $i)) (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
@@ -498,9 +498,9 @@
   (func (export "sgd_f32") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)
     (local $i i32) (local $end i32) (local $x f64) (local $d f64)
     (local.set $end (i32.mul (local.get $n) (i32.const 4)))
-    (block $done
+    (block $eachDone
       (loop $each
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $eachDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))))
         (local.set $d (f64.mul (local.get $sign) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i))))))
         ;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)
@@ -678,18 +678,18 @@
     (local.set $end (i32.mul (local.get $n) (i32.const 8)))
     (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
     (local.set $i (i32.const 0))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $d (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
         (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (local.get $d) (local.get $d)))
         (local.set $d (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
         (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (local.get $d) (local.get $d)))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i)))) (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i))))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $sLoop)))
@@ -700,18 +700,18 @@
     (local.set $end (i32.mul (local.get $n) (i32.const 8)))
     (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
     (local.set $i (i32.const 0))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $d (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))))
         (local.set $e (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))))
         (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $d) (local.get $d))))
         (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $e) (local.get $e))))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $x (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i)))))
         (local.set $s (f64.add (local.get $s) (f64.mul (local.get $x) (local.get $x))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
@@ -729,16 +729,16 @@
         (local.set $end (i32.mul (local.get $n) (i32.const 8)))
         (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i))))) (v128.load offset=0 (i32.add (local.get $g) (local.get $i)))))
             (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.mul (local.get $two) (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i))))) (v128.load offset=16 (i32.add (local.get $g) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 32)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
             (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.mul (f64.const 2) (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i))))) (f64.load (i32.add (local.get $g) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $sLoop)))
@@ -747,16 +747,16 @@
         (local.set $end (i32.mul (local.get $n) (i32.const 8)))
         (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store offset=0 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.sub (v128.load offset=0 (i32.add (local.get $p) (local.get $i))) (v128.load offset=0 (i32.add (local.get $t) (local.get $i)))) (local.get $k)))
             (v128.store offset=16 (i32.add (local.get $out) (local.get $i)) (f64x2.mul (f64x2.sub (v128.load offset=16 (i32.add (local.get $p) (local.get $i))) (v128.load offset=16 (i32.add (local.get $t) (local.get $i)))) (local.get $k)))
             (local.set $i (i32.add (local.get $i) (i32.const 32)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
             (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.sub (f64.load (i32.add (local.get $p) (local.get $i))) (f64.load (i32.add (local.get $t) (local.get $i)))) (local.get $scale)))
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $sLoop)))
@@ -768,16 +768,16 @@
     (local.set $end (i32.mul (local.get $n) (i32.const 8)))
     (local.set $vend (i32.mul (i32.div_u (local.get $n) (i32.const 4)) (i32.const 32)))
     (local.set $i (i32.const 0))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $acc0 (f64x2.add (local.get $acc0) (v128.load offset=0 (i32.add (local.get $x) (local.get $i)))))
         (local.set $acc1 (f64x2.add (local.get $acc1) (v128.load offset=16 (i32.add (local.get $x) (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 32)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $s (f64.add (local.get $s) (f64.load (i32.add (local.get $x) (local.get $i)))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $sLoop)))
@@ -799,9 +799,9 @@
         (local.set $s3 (i32.add (local.get $s2) (local.get $sRow)))
         (local.set $d3 (i32.add (local.get $d2) (local.get $dRow)))
         (local.set $j (i32.const 0))
-        (block $cDone
+        (block $colsDone
           (loop $cols
-            (br_if $cDone (i32.ge_u (local.get $j) (local.get $C)))
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $C)))
             (f64.store (local.get $d0) (f64.load (local.get $s0)))
             (f64.store (local.get $d1) (f64.load (local.get $s1)))
             (f64.store (local.get $d2) (f64.load (local.get $s2)))
@@ -819,15 +819,15 @@
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $rows4)))
     ;; the last R mod 4 rows, one at a time
-    (block $done1
+    (block $rows1Done
       (loop $rows1
-        (br_if $done1 (i32.ge_u (local.get $i) (local.get $R)))
+        (br_if $rows1Done (i32.ge_u (local.get $i) (local.get $R)))
         (local.set $s0 (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $sRow))))
         (local.set $d0 (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $dRow))))
         (local.set $j (i32.const 0))
-        (block $cDone1
+        (block $cols1Done
           (loop $cols1
-            (br_if $cDone1 (i32.ge_u (local.get $j) (local.get $C)))
+            (br_if $cols1Done (i32.ge_u (local.get $j) (local.get $C)))
             (f64.store (local.get $d0) (f64.load (local.get $s0)))
             (local.set $s0 (i32.add (local.get $s0) (local.get $sCol)))
             (local.set $d0 (i32.add (local.get $d0) (local.get $dCol)))
@@ -847,15 +847,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (f64x2.add (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f64.store (i32.add (local.get $out) (local.get $i)) (f64.add (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $sLoop)))
@@ -874,15 +874,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (f64x2.sub (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f64.store (i32.add (local.get $out) (local.get $i)) (f64.sub (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $sLoop)))
@@ -901,15 +901,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (f64x2.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f64.store (i32.add (local.get $out) (local.get $i)) (f64.mul (f64.load (i32.add (local.get $a) (local.get $i))) (f64.load (i32.add (local.get $b) (local.get $i)))))
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $sLoop)))
@@ -928,15 +928,15 @@
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $out) (local.get $end)))
         (local.set $i (i32.const 0))
-        (block $vDone
+        (block $vLoopDone
           (loop $vLoop
-            (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+            (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
             (v128.store (i32.add (local.get $out) (local.get $i)) (v128.and (v128.load (i32.add (local.get $a) (local.get $i))) (f64x2.gt (v128.load (i32.add (local.get $b) (local.get $i))) (v128.const i64x2 0 0))))
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $vLoop)))
-        (block $sDone
+        (block $sLoopDone
           (loop $sLoop
-            (br_if $sDone (i32.ge_u (local.get $i) (local.get $pEnd)))
+            (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $pEnd)))
             (f64.store (i32.add (local.get $out) (local.get $i)) (select (f64.load (i32.add (local.get $a) (local.get $i))) (f64.const 0) (f64.gt (f64.load (i32.add (local.get $b) (local.get $i))) (f64.const 0))))
             (local.set $i (i32.add (local.get $i) (i32.const 8)))
             (br $sLoop)))
@@ -949,16 +949,16 @@
     (local $i i32) (local $end i32) (local $vend i32) (local $v v128) (local $s f64)
     (local.set $end (i32.mul (local.get $n) (i32.const 8)))
     (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -2)) (i32.const 8)))
-    (block $vDone
+    (block $vLoopDone
       (loop $vLoop
-        (br_if $vDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (br_if $vLoopDone (i32.ge_u (local.get $i) (local.get $vend)))
         (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
         (v128.store (i32.add (local.get $out) (local.get $i)) (v128.andnot (local.get $v) (f64x2.lt (local.get $v) (v128.const i64x2 0 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $vLoop)))
-    (block $sDone
+    (block $sLoopDone
       (loop $sLoop
-        (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $sLoopDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $s (f64.load (i32.add (local.get $x) (local.get $i))))
         (f64.store (i32.add (local.get $out) (local.get $i)) (select (f64.const 0) (local.get $s) (f64.lt (local.get $s) (f64.const 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
@@ -968,9 +968,9 @@
   (func (export "sgd_f64") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)
     (local $i i32) (local $end i32) (local $x f64) (local $d f64)
     (local.set $end (i32.mul (local.get $n) (i32.const 8)))
-    (block $done
+    (block $eachDone
       (loop $each
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (br_if $eachDone (i32.ge_u (local.get $i) (local.get $end)))
         (local.set $x (f64.load (i32.add (local.get $p) (local.get $i))))
         (local.set $d (f64.mul (local.get $sign) (f64.load (i32.add (local.get $g) (local.get $i)))))
         ;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)
