@@ -16,11 +16,12 @@ import { endThreads, makeKernels, setThreadCount, startThreads, threadCount, thr
  * `await initWasm()` waits for it. Without WebAssembly SIMD compilation fails, nothing is
  * registered, and 'js' stays the only backend.
  *
- * The registered kernels (threads.ts's makeKernels) run each call on the calling thread in
- * this module's ordinary memory, or, when it is big enough and the worker threads are up, on
- * the threads in a shared memory. They are registered for float32 and float64 from
- * WASM_MIN_WORK multiply-adds up; the registry's dispatcher sends every other call (and every
- * other kernel) to 'js'. Importing Kindling starts no thread and touches no Node built-in: the
+ * The gemm and conv1d kernels (threads.ts's makeKernels) run each call on the calling thread
+ * in this module's ordinary memory, or, when it is big enough and the worker threads are up, on
+ * the threads in a shared memory; they are registered for float32 and float64 from
+ * WASM_MIN_WORK multiply-adds up. The fused and elementwise kernels (fused.ts, elementwise.ts)
+ * run on the calling thread from WASM_FUSED_MIN_WORK elements up. The registry's dispatcher
+ * sends every other call (and every other kernel) to 'js'. Importing Kindling starts no thread and touches no Node built-in: the
  * workers start on the first call big enough to use them.
  */
 
