@@ -57,8 +57,8 @@ export const Matmul: Op = {
   },
   // dA = G Bᵀ and dB = Aᵀ G; broadcast batch dims are summed away by the engine. As PyTorch's
   // mm backward, an operand stored column-major (a transposed view, as nn.Linear's weightᵀ)
-  // gets its gradient computed transposed, (Bᵀ... )ᵀ, so it comes out in the operand's own
-  // layout: the gradient of the weight under the view is then dense and is accumulated
+  // gets its gradient computed transposed, dB = (Gᵀ A)ᵀ and dA = (B Gᵀ)ᵀ, so it comes out in
+  // the operand's own layout: the gradient of the weight under the view is then dense and is accumulated
   // without a gather. Same products, summed in the same order.
   backward: (g, ctx) => {
     const [a, b] = ctx.inputs;

@@ -21,8 +21,8 @@ import { endThreads, makeKernels, setThreadCount, startThreads, threadCount, thr
  * the threads in a shared memory; they are registered for float32 and float64 from
  * WASM_MIN_WORK multiply-adds up. The fused and elementwise kernels (fused.ts, elementwise.ts)
  * run on the calling thread from WASM_FUSED_MIN_WORK elements up. The registry's dispatcher
- * sends every other call (and every other kernel) to 'js'. Importing Kindling starts no thread and touches no Node built-in: the
- * workers start on the first call big enough to use them.
+ * sends every other call (and every other kernel) to 'js'. Importing Kindling starts no thread
+ * and touches no Node built-in: the workers start on the first call big enough to use them.
  */
 
 /**
