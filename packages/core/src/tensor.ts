@@ -620,6 +620,8 @@ export class Tensor {
    * until it is garbage collected, so a graph can always be walked again.
    */
   backward(gradOrOpts?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
+    // `loss.backward()`, once per training step: nothing to parse.
+    if (gradOrOpts === undefined && opts === undefined) return startPass(this, undefined, false);
     let grad: Tensor | null | undefined;
     if (gradOrOpts instanceof Tensor || gradOrOpts === null || gradOrOpts === undefined) grad = gradOrOpts;
     else if (typeof gradOrOpts === 'object' && !Array.isArray(gradOrOpts) && opts === undefined) {
@@ -633,10 +635,7 @@ export class Tensor {
     } = checkOptions('backward', opts, BACKWARD_KEYS);
     if (typeof createGraph !== 'boolean') throw new Error(`backward: createGraph must be a boolean, got ${String(createGraph)}`);
     if (typeof retainGraph !== 'boolean') throw new Error(`backward: retainGraph must be a boolean, got ${String(retainGraph)}`);
-    if (!this.requiresGrad) {
-      throw new Error(`backward: tensor of shape ${fmt(this.shape)} does not require grad and has no graph`);
-    }
-    runBackward([this], [seedFor('backward', this, grad, createGraph)], { createGraph });
+    startPass(this, grad, createGraph);
   }
 
   /**
@@ -652,7 +651,6 @@ export class Tensor {
     }
     const td = g.tensorData;
     if (this._grad === null || !this._gradOwned) {
-      let own: Storage;
       // A dense buffer that only this backward pass has seen can become .grad as it is.
       if (
         this._grad === null &&
@@ -665,17 +663,20 @@ export class Tensor {
         td.isContiguous()
       ) {
         g._fresh = false;
-        own = td.storage;
-      } else {
-        own = allocate(this.dtype, this.size);
-        kernels.copy(td, own);
-        // An assigned gradient is read by logical index and never written: it may be a view of
-        // storage this tensor does not own (a transpose, a narrow of a bigger buffer).
-        if (this._grad !== null) {
-          const prev = allocate(this.dtype, this.size);
-          kernels.copy(this._grad.tensorData, prev);
-          kernels.accumulate(own, prev, 0, own.length);
-        }
+        // The engine hands a leaf a gradient of its own shape (backward.ts sums broadcast ones
+        // back), so the dense TensorData itself can be kept, without a second one over it.
+        this._grad = new Tensor(td);
+        this._gradOwned = true;
+        return;
+      }
+      const own = allocate(this.dtype, this.size);
+      kernels.copy(td, own);
+      // An assigned gradient is read by logical index and never written: it may be a view of
+      // storage this tensor does not own (a transpose, a narrow of a bigger buffer).
+      if (this._grad !== null) {
+        const prev = allocate(this.dtype, this.size);
+        kernels.copy(this._grad.tensorData, prev);
+        kernels.accumulate(own, prev, 0, own.length);
       }
       this._grad = new Tensor(new TensorData(own, this.shape));
       this._gradOwned = true;
@@ -689,6 +690,13 @@ export class Tensor {
 }
 
 const BACKWARD_KEYS = ['createGraph', 'retainGraph'] as const;
+const PLAIN_PASS = { createGraph: false };
+const GRAPH_PASS = { createGraph: true };
+
+function startPass(t: Tensor, grad: Tensor | null | undefined, createGraph: boolean): void {
+  if (!t.requiresGrad) throw new Error(`backward: tensor of shape ${fmt(t.shape)} does not require grad and has no graph`);
+  runBackward([t], [seedFor('backward', t, grad, createGraph)], createGraph ? GRAPH_PASS : PLAIN_PASS);
+}
 
 /**
  * Options of {@link Tensor.backward}, as torch.Tensor.backward's keyword arguments.
@@ -708,7 +716,9 @@ export function seedFor(op: string, t: Tensor, grad: Tensor | null | undefined, 
     if (t.size !== 1) {
       throw new Error(`${op}: grad can be implicitly created only for a tensor with one element, got shape ${fmt(t.shape)}; pass a gradient of that shape`);
     }
-    return new Tensor(new TensorData(allocate(t.dtype, 1).fill(1), t.shape));
+    const one = allocate(t.dtype, 1);
+    one[0] = 1;
+    return new Tensor(new TensorData(one, t.shape));
   }
   if (!(grad instanceof Tensor)) throw new Error(`${op}: gradient must be a Tensor, got ${Array.isArray(grad) ? 'an array' : typeof grad}`);
   if (!shapesEqual(grad.shape, t.shape)) {

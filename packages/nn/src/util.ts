@@ -2,6 +2,13 @@ import { Tensor, describeValue } from '@kindling/core';
 
 export const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
+/** Whether two shapes are equal (a loop, not `some` with a closure: optimizers check every parameter each step). */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Like core's describeValue, but a tensor's shape is what a layer's error message needs. */
 export function describeInput(v: unknown): string {
   return v instanceof Tensor ? `a ${v.constructor.name} of shape ${fmtShape(v.shape)}` : describeValue(v);

@@ -71,12 +71,14 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
   }
   // Stryker disable next-line ArrayDeclaration: without capture (Tensor.backward) the caller ignores the returned list
   const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
-  const leafUpdates: [Tensor, Tensor][] = [];
+  // Leaves and their gradients side by side (no pair arrays: this runs every training step).
+  const leaves: Tensor[] = [];
+  const leafGrads: Tensor[] = [];
   sweeping = true;
   try {
     const prev = setGradEnabled(opts.createGraph);
     try {
-      sweep(order, captureIndex, captured, leafUpdates);
+      sweep(order, captureIndex, captured, leaves, leafGrads);
     } finally {
       setGradEnabled(prev);
     }
@@ -88,11 +90,11 @@ export function runBackward(roots: readonly Tensor[], seeds: readonly Tensor[], 
     for (const t of reachable) t._pending = null;
   }
   // Every rule succeeded: now, and only now, gradients reach the leaves.
-  for (const [leaf, g] of leafUpdates) leaf._accumulateGrad(g, opts.createGraph);
+  for (let i = 0; i < leaves.length; i++) leaves[i]!._accumulateGrad(leafGrads[i]!, opts.createGraph);
   return captured;
 }
 
-function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, captured: (Tensor | null)[], leafUpdates: [Tensor, Tensor][]): void {
+function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, captured: (Tensor | null)[], leaves: Tensor[], leafGrads: Tensor[]): void {
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
     const g = t._pending;
@@ -104,7 +106,10 @@ function sweep(order: Tensor[], captureIndex: Map<Tensor, number[]> | null, capt
     }
     const node = t._node;
     if (!node) {
-      if (!captureIndex) leafUpdates.push([t, g]);
+      if (!captureIndex) {
+        leaves.push(t);
+        leafGrads.push(g);
+      }
       continue;
     }
     checkSaved(node);

@@ -1,3 +1,4 @@
+import type { Storage } from '../storage/dtype.js';
 import { TensorData } from '../storage/tensor-data.js';
 import { fmt } from '../storage/shape.js';
 import { writeEpoch } from '../storage/version.js';
@@ -83,7 +84,9 @@ export interface Node {
  */
 export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tensor {
   const ctx = new Context(inputs, params);
-  const datas = inputs.map((t) => t.tensorData);
+  // Plain loops on this path: it runs for every op, and on small models it is most of the cost.
+  const datas: TensorData[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) datas[i] = inputs[i]!.tensorData;
   let output: TensorData;
   try {
     output = op.forward(datas, params, ctx);
@@ -104,10 +107,15 @@ export function apply<P>(op: Op<P>, inputs: readonly Tensor[], params: P): Tenso
   }
   // During a backward pass an op that allocated its result (not a view of an input) made a
   // buffer nobody else holds: a leaf may take it as .grad without copying.
-  else if (inBackwardPass() && !datas.some((d) => d.storage === output.storage)) result._fresh = true;
+  else if (inBackwardPass() && !sharesStorage(datas, output.storage)) result._fresh = true;
   const tracer = currentTracer();
   if (tracer) tracer({ op, inputs, params, output: result });
   return result;
+}
+
+function sharesStorage(datas: readonly TensorData[], storage: Storage): boolean {
+  for (const d of datas) if (d.storage === storage) return true;
+  return false;
 }
 
 /**

@@ -26,28 +26,49 @@ export const Conv1d: Op<Conv1dGeometry> = {
   saved: [0, 1],
   forward: (inputs, g) => {
     const dtype = dtypeOfAll(inputs);
-    const [x, w, b] = inputs.map((t) => dense(t, dtype));
+    const b = inputs[2];
     const y = allocate(dtype, g.batch * g.outChannels * g.outLength);
-    kernels.conv1dForward(x!, w!, b ?? null, y, g);
+    kernels.conv1dForward(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), b ? dense(b, dtype) : null, y, g);
     return new TensorData(y, [g.batch, g.outChannels, g.outLength]);
   },
   backward: (gy, ctx) => {
     const g = ctx.params;
     const [x, w, b] = ctx.inputs;
-    const gx = x!.requiresGrad ? adjoint(Conv1dBackwardInput, gy, w!, g) : null;
-    const gw = w!.requiresGrad ? adjoint(Conv1dBackwardWeight, gy, x!, g) : null;
+    if (isGradEnabled()) {
+      // createGraph: the adjoints are recorded like any op, so the gradients can be differentiated again.
+      const gx = x!.requiresGrad ? apply(Conv1dBackwardInput, [gy, w!], g) : null;
+      const gw = w!.requiresGrad ? apply(Conv1dBackwardWeight, [gy, x!], g) : null;
+      const gb = b?.requiresGrad ? gy.sum([0, 2]) : null;
+      return b ? [gx, gw, gb] : [gx, gw];
+    }
+    // An ordinary pass runs the kernels straight into fresh buffers, with no Context or graph
+    // node (on the blog's tiny model that bookkeeping costs more than the convolution), reading
+    // gy's dense storage once for all three.
+    const dtype = ctx.output.dtype;
+    const gyS = dense(gy.tensorData, dtype);
+    const gx = x!.requiresGrad ? freshGrad(backwardInput(gyS, dense(w!.tensorData, dtype), g, dtype)) : null;
+    const gw = w!.requiresGrad ? freshGrad(backwardWeight(gyS, dense(x!.tensorData, dtype), g, dtype)) : null;
     let gb: Tensor | null = null;
     if (b?.requiresGrad) {
-      if (isGradEnabled()) gb = gy.sum([0, 2]);
-      else {
-        const out = allocate(ctx.output.dtype, g.outChannels);
-        kernels.conv1dBackwardBias(dense(gy.tensorData, ctx.output.dtype), out, g);
-        gb = freshGrad(new TensorData(out, b.shape));
-      }
+      const out = allocate(dtype, g.outChannels);
+      kernels.conv1dBackwardBias(gyS, out, g);
+      gb = freshGrad(new TensorData(out, b.shape));
     }
     return b ? [gx, gw, gb] : [gx, gw];
   },
 };
+
+function backwardInput(gy: Storage, w: Storage, g: Conv1dGeometry, dtype: DType): TensorData {
+  const out = allocate(dtype, g.batch * g.inChannels * g.length);
+  kernels.conv1dBackwardInput(gy, w, out, g);
+  return new TensorData(out, [g.batch, g.inChannels, g.length]);
+}
+
+function backwardWeight(gy: Storage, x: Storage, g: Conv1dGeometry, dtype: DType): TensorData {
+  const out = allocate(dtype, g.outChannels * (g.inChannels / g.groups) * g.kernelSize);
+  kernels.conv1dBackwardWeight(gy, x, out, g);
+  return new TensorData(out, [g.outChannels, g.inChannels / g.groups, g.kernelSize]);
+}
 
 /** BI(gy, w) [N, Cin, L]: conv1d's adjoint in x, i.e. a transposed convolution of gy by w. */
 export const Conv1dBackwardInput: Op<Conv1dGeometry> = {
@@ -55,9 +76,7 @@ export const Conv1dBackwardInput: Op<Conv1dGeometry> = {
   saved: [0, 1],
   forward: (inputs, g) => {
     const dtype = dtypeOfAll(inputs);
-    const out = allocate(dtype, g.batch * g.inChannels * g.length);
-    kernels.conv1dBackwardInput(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), out, g);
-    return new TensorData(out, [g.batch, g.inChannels, g.length]);
+    return backwardInput(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), g, dtype);
   },
   backward: (gx, ctx) => {
     const [gy, w] = ctx.inputs;
@@ -74,9 +93,7 @@ export const Conv1dBackwardWeight: Op<Conv1dGeometry> = {
   saved: [0, 1],
   forward: (inputs, g) => {
     const dtype = dtypeOfAll(inputs);
-    const out = allocate(dtype, g.outChannels * (g.inChannels / g.groups) * g.kernelSize);
-    kernels.conv1dBackwardWeight(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), out, g);
-    return new TensorData(out, [g.outChannels, g.inChannels / g.groups, g.kernelSize]);
+    return backwardWeight(dense(inputs[0]!, dtype), dense(inputs[1]!, dtype), g, dtype);
   },
   backward: (gw, ctx) => {
     const [gy, x] = ctx.inputs;
@@ -87,18 +104,10 @@ export const Conv1dBackwardWeight: Op<Conv1dGeometry> = {
   },
 };
 
-/**
- * One adjoint of conv1d on a gradient. Under createGraph it is recorded like any op; in an
- * ordinary pass the kernel runs straight into a fresh buffer (no Context or graph node: on the
- * blog's tiny model that bookkeeping costs more than the convolution).
- */
-function adjoint(op: Op<Conv1dGeometry>, a: Tensor, b: Tensor, g: Conv1dGeometry): Tensor {
-  if (isGradEnabled()) return apply(op, [a, b], g);
-  return freshGrad(op.forward([a.tensorData, b.tensorData], g, undefined as never));
-}
-
 function dtypeOfAll(inputs: readonly TensorData[]): DType {
-  return inputs.reduce<DType>((d, t) => promote(d, t.dtype), inputs[0]!.dtype);
+  let d = inputs[0]!.dtype;
+  for (let i = 1; i < inputs.length; i++) d = promote(d, inputs[i]!.dtype);
+  return d;
 }
 
 /** Dense storage in the op's dtype: the kernels index rows directly and want one type. */
@@ -122,6 +131,8 @@ export interface Conv1dOptions {
   dilation?: number;
   groups?: number;
 }
+
+const CONV1D_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
 
 function positiveInt(name: string, v: unknown): number {
   // Number.isInteger is false for anything but a number, so no typeof check is needed.
@@ -154,7 +165,7 @@ const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   if (!(input instanceof Tensor) || !(weight instanceof Tensor)) throw new Error('conv1d: input and weight must be Tensors');
   if (bias !== undefined && bias !== null && !(bias instanceof Tensor)) throw new Error('conv1d: bias must be a Tensor, null or undefined');
-  opts = checkOptions('conv1d', opts, ['stride', 'padding', 'dilation', 'groups']);
+  opts = checkOptions('conv1d', opts, CONV1D_OPTIONS);
   const stride = positiveInt('stride', opts.stride ?? 1);
   const dilation = positiveInt('dilation', opts.dilation ?? 1);
   const groups = positiveInt('groups', opts.groups ?? 1);

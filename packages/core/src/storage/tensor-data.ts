@@ -15,6 +15,8 @@ export class TensorData {
   readonly dtype: DType;
   /** Elements to step in the storage per index of each dim; row-major when not given. */
   readonly strides: readonly number[];
+  /** Whether the layout is row-major and dense, found on first asking (null until then); known at once without strides. */
+  private dense: boolean | null;
 
   constructor(
     readonly storage: Storage,
@@ -50,6 +52,8 @@ export class TensorData {
     this.size = size;
     // After the shape check: a null or BigInt shape gets its message, not a TypeError from here.
     this.strides = strides ?? contiguousStrides(shape);
+    // Ops ask several times per call (each kernel wrapper, each gradient): the walk runs once.
+    this.dense = strides === undefined ? true : null;
   }
 
   /** A dense tensor of zeros. */
@@ -65,6 +69,10 @@ export class TensorData {
 
   /** Row-major and dense: element i lives at storage[offset + i]. */
   isContiguous(): boolean {
+    return this.dense ?? (this.dense = this.walkStrides());
+  }
+
+  private walkStrides(): boolean {
     let expected = 1;
     for (let i = this.shape.length - 1; i >= 0; i--) {
       const d = this.shape[i]!;

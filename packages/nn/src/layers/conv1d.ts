@@ -1,4 +1,4 @@
-import { type Tensor, checkOptions, conv1d, describeValue } from '@kindling/core';
+import { Tensor, checkOptions, conv1d, describeValue } from '@kindling/core';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { bool, checkTensor, fmtShape, positiveInt } from '../util.js';
@@ -90,12 +90,17 @@ export class Conv1d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const expected = `a Tensor of shape [N, ${this.inChannels}, L] or [${this.inChannels}, L]`;
-    checkTensor('Conv1d', x, expected);
+    // The message is built only when it is needed: a template with numbers in it costs more than
+    // the blog's whole convolution.
+    if (!(x instanceof Tensor)) checkTensor('Conv1d', x, this.expectedInput());
     const ch = x.ndim === 3 ? x.shape[1] : x.ndim === 2 ? x.shape[0] : undefined;
-    if (ch === undefined) throw new Error(`Conv1d: expected ${expected}, got shape ${fmtShape(x.shape)}`);
+    if (ch === undefined) throw new Error(`Conv1d: expected ${this.expectedInput()}, got shape ${fmtShape(x.shape)}`);
     if (ch !== this.inChannels) throw new Error(`Conv1d: expected input with ${this.inChannels} channels, got shape ${fmtShape(x.shape)}`);
     return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  private expectedInput(): string {
+    return `a Tensor of shape [N, ${this.inChannels}, L] or [${this.inChannels}, L]`;
   }
 
   /** PyTorch's wording, 1-tuples included: `1, 4, kernel_size=(3,), stride=(1,)`, then the non-default settings (`padding=same` unquoted, as PyTorch prints it). */

@@ -1,5 +1,5 @@
 import { type NestedArray, Tensor, TensorData, type Op, type Reduction, describeValue, tensor } from '@kindling/core';
-import { describeInput, fmtShape, isSafeInteger } from '../util.js';
+import { describeInput, fmtShape, isSafeInteger, sameShape } from '../util.js';
 
 /*
  * What NLLLoss and CrossEntropyLoss share: reading class-index targets (and their ignoreIndex),
@@ -51,7 +51,7 @@ export function indexTargetShape(input: Tensor): number[] {
 export function classTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number, alsoProbabilities: boolean): ClassTargets {
   const expected = indexTargetShape(input);
   const ts = target.shape;
-  if (ts.length !== expected.length || ts.some((d, i) => d !== expected[i])) {
+  if (!sameShape(ts, expected)) {
     const probs = alsoProbabilities ? `, or class probabilities of the input's shape ${fmtShape(input.shape)}` : '';
     throw new Error(`${op}: for an input of shape ${fmtShape(input.shape)} the target must hold class indices of shape ${fmtShape(expected)}${probs}; got a target of shape ${fmtShape(ts)}`);
   }

@@ -1,5 +1,5 @@
 import { type Tensor, checkOptions, describeValue } from '@kindling/core';
-import { checkTensor, fmtShape } from '../util.js';
+import { checkTensor, fmtShape, sameShape } from '../util.js';
 
 /**
  * How a loss combines its elementwise terms: `'mean'` (default) and `'sum'` give a 0-d tensor, `'none'` the per-element tensor.
@@ -33,7 +33,7 @@ export function checkPair(op: string, prediction: Tensor, target: Tensor): void 
   checkTensor(op, target, 'the target to be a Tensor');
   const a = prediction.shape;
   const b = target.shape;
-  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+  if (!sameShape(a, b)) {
     throw new Error(`${op}: prediction shape ${fmtShape(a)} and target shape ${fmtShape(b)} must match`);
   }
 }

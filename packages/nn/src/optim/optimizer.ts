@@ -1,5 +1,5 @@
 import { type Storage, Tensor, TensorData, bumpVersion, checkOptions, describeValue } from '@kindling/core';
-import { describeInput, fmtShape } from '../util.js';
+import { describeInput, fmtShape, sameShape } from '../util.js';
 
 /**
  * One group of parameters and the hyper-parameters that apply to them (mutable, as in PyTorch).
@@ -224,7 +224,7 @@ function denseGrad(op: string, p: Tensor, index: number): Storage | null {
   if (!(g instanceof Tensor)) throw new Error(`${op}.step: grad of parameter ${index} is not a Tensor`);
   const a = g.shape;
   const b = p.shape;
-  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+  if (!sameShape(a, b)) {
     throw new Error(`${op}.step: grad of parameter ${index} has shape ${fmtShape(a)}, the parameter ${fmtShape(b)}`);
   }
   if (g.dtype !== p.dtype) throw new Error(`${op}.step: grad of parameter ${index} is ${g.dtype}, the parameter ${p.dtype}`);
@@ -256,7 +256,7 @@ export function importBuffer(v: unknown, p: Tensor, where: string, key: string):
   if (!(v instanceof Tensor)) throw new Error(`${where}: '${key}' must be a Tensor, got ${v === undefined ? 'nothing' : typeof v}`);
   const a = v.shape;
   const b = p.shape;
-  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+  if (!sameShape(a, b)) {
     throw new Error(`${where}: '${key}' has shape ${fmtShape(a)}, the parameter ${fmtShape(b)}`);
   }
   return v.tensorData.copyTo(allocateLike(p.tensorData.storage, p.size));
