@@ -18,6 +18,7 @@
  *  - RSS / heapUsed / arrayBuffers / external (+ wasm memory) after 10, 100 and 1,000 steps
  *    (gc before each reading), and the peak over the whole run.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { makeWorkload, SPEC_M } from './data.js';
-import { createKindlingPeer } from './peers/kindling.js';
+import { createKindlingPeer, resolveBackend } from './peers/kindling.js';
 import type { KindlingBackendChoice } from './peers/kindling.js';
 import { core, wasmMemoryBytes } from './kindling.js';
 
@@ -46,6 +47,12 @@ export interface MemoryReport {
   tensorBytes: number;
   tensorParts: Record<string, number>;
   baselineRss: number;
+  /** RSS the started runtime (wasm module, worker threads) added before the baseline was read. */
+  runtimeRss: number;
+  /** Threads the wasm backend ran with (1 on js). */
+  threads: number;
+  /** How glibc's malloc was set up for this process (see MMAP_THRESHOLD). */
+  malloc: string;
   firstPeakOverBaseline: number;
   steadyPeakOverBaseline: number;
   /** steadyPeakOverBaseline / tensorBytes (target <= 2). */
@@ -86,6 +93,25 @@ function resetPeak(): boolean {
   }
 }
 
+/**
+ * glibc's malloc serves a large buffer with mmap and unmaps it on free, but only below a
+ * threshold that rises to the size of each mmapped buffer freed (up to 32 MiB): after a step's
+ * first 4 MiB temporaries are freed, the next ones come from the heap, and freed heap memory
+ * stays resident. RSS then reads glibc's cache of freed buffers as well as what is allocated,
+ * and the steady step's reading varied between runs of one configuration (1.7x to 3.6x the
+ * tensors on one thread, 3.2x to 5.7x on two).
+ * Pinning the threshold (it is read from the environment at process start) keeps every buffer
+ * of 128 KiB or more on mmap, so RSS follows what is allocated. `--malloc=default` keeps
+ * glibc's defaults.
+ */
+export const MMAP_THRESHOLD_ENV = { MALLOC_MMAP_THRESHOLD_: String(128 * 1024) };
+
+function mallocNote(): string {
+  return process.env.MALLOC_MMAP_THRESHOLD_
+    ? `glibc mmap threshold pinned at ${Number(process.env.MALLOC_MMAP_THRESHOLD_) / 1024} KiB (MALLOC_MMAP_THRESHOLD_): freed buffers leave RSS at once, so it counts what is allocated`
+    : "glibc defaults: freed buffers may stay resident (glibc's cache), so RSS can exceed what is allocated";
+}
+
 const MiB = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const loadavg = (): number[] => (process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number) : []);
 
@@ -113,10 +139,21 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   };
   const tensorBytes = Object.values(tensorParts).reduce((a, b) => a + b, 0);
 
+  // The runtime the step runs on starts before the baseline, as a program's first lines would
+  // start it: the wasm module and, with threads, its worker pool (started at once here rather
+  // than by the first big call inside the measured steps). Each worker is a V8 isolate of its
+  // own: a fixed cost of the process, reported on its own line, not part of a step.
+  gc();
+  gc();
+  const bareRss = process.memoryUsage().rss;
+  const backend = await resolveBackend(opts.backend ?? 'auto');
+  core.setBackend(backend);
+  const threads = backend === 'wasm' ? await core.enableThreads(opts.threads ?? core.getNumThreads()) : 1;
   gc();
   gc();
   const canReset = resetPeak();
   const baselineRss = process.memoryUsage().rss;
+  const runtimeRss = baselineRss - bareRss;
   const peakNow = (): number => (canReset ? procStatus('VmHWM')! : process.memoryUsage().rss);
 
   const peer = await createKindlingPeer(wl, { dtype: 'float32', backend: opts.backend ?? 'auto', ...(opts.threads ? { threads: opts.threads } : {}) });
@@ -190,7 +227,8 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   lines.push(`memory of the M step: kindling-f32 on ${peer.backend}, ${opts.threads ? `${opts.threads} thread(s)` : `default threads (${core.getNumThreads()})`}, ${total} steps, ${msPerStep.toFixed(1)} ms/step`);
   lines.push(`  tensors counted (float32): ${Object.entries(tensorParts).map(([k, v]) => `${k} ${MiB(v)}`).join(', ')}; sum ${MiB(tensorBytes)}`);
   lines.push(`  peak method: ${canReset ? 'VmHWM, reset via /proc/self/clear_refs before the measured step' : 'rss sampled between steps (no VmHWM reset available)'}`);
-  lines.push(`  baseline RSS (gc'd, modules + raw workload arrays, no tensors): ${MiB(baselineRss)}`);
+  lines.push(`  allocator: ${mallocNote()}`);
+  lines.push(`  baseline RSS (gc'd, modules + raw workload arrays + the started runtime, no tensors): ${MiB(baselineRss)}; the runtime (${backend}${backend === 'wasm' ? `, ${threads} thread(s) started` : ''}) took ${MiB(runtimeRss)} of it`);
   lines.push(`  peak over baseline: first step (incl. setup) ${MiB(firstPeakOverBaseline)}; steady step ${MiB(steadyPeakOverBaseline)} = ${peakRatio.toFixed(2)}x tensors -> ${peakRatio <= 2 ? 'PASS' : 'FAIL'} (target <= 2x); whole ${total}-step run ${MiB(runPeakOverBaseline)}`);
   lines.push('  after steps (gc first):  rss        heapUsed   arrayBuffers  external   wasm memory');
   for (const s of snapshots.filter((x) => x.steps === 10 || x.steps === 100 || x.steps === total)) {
@@ -207,6 +245,9 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
     tensorBytes,
     tensorParts,
     baselineRss,
+    runtimeRss,
+    threads,
+    malloc: mallocNote(),
     firstPeakOverBaseline,
     steadyPeakOverBaseline,
     peakRatio,
@@ -221,7 +262,13 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
-if (isMain) {
+const pinMalloc = isMain && process.platform === 'linux' && !process.env.MALLOC_MMAP_THRESHOLD_ && !process.argv.includes('--malloc=default');
+if (pinMalloc) {
+  // Run again with the threshold in the environment (glibc reads it only at start-up).
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...MMAP_THRESHOLD_ENV } });
+  process.exit(r.status ?? 1);
+}
+if (isMain && !pinMalloc) {
   const args = process.argv.slice(2);
   const steps = Number(args.find((a) => a.startsWith('--steps='))?.slice(8) ?? 1000);
   const backend = (args.find((a) => a.startsWith('--backend='))?.slice(10) ?? 'auto') as KindlingBackendChoice;

@@ -9,7 +9,7 @@ import { conv1d, disableThreads, enableThreads, getNumThreads, getThreads, initW
 import { kernelsOf } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
-import { workerItems } from '../src/kernels/wasm/threads.js';
+import { sharedMemoryBytes, workerItems } from '../src/kernels/wasm/threads.js';
 import { jobOf, KINDS, makeWasmKernels, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import { MAX_THREADS, Pool, setThreadThreshold, workerSource } from '../src/kernels/wasm/threads.js';
@@ -187,6 +187,23 @@ describe('threaded wasm conv1d kernels (float32)', () => {
     const before = workerItems();
     cases.forEach((g, i) => checkConv(g, convBuffers(g, 100 + i)));
     expect(workerItems()).toBeGreaterThan(before);
+  });
+
+  it('a batch many times the ring of item buffers: items take them in turn, and the shared memory holds a few items, not the batch', () => {
+    setThreadThreshold(0);
+    // 2 threads: 4 item buffers; 48 items, each 128 KiB of input (float32), so the batch's input
+    // alone (6 MiB) is more than the shared memory may hold after the calls.
+    const g: Conv1dGeometry = { batch: 48, inChannels: 8, outChannels: 8, length: 4000, kernelSize: 3, outLength: 4000, stride: 1, padLeft: 1, dilation: 1, groups: 2 };
+    const f = convBuffers(g, 12);
+    const inputBytes = f.x.length * 4;
+    expect(sharedMemoryBytes()).toBeLessThan(inputBytes);
+    const before = workerItems();
+    const got = convAll(threaded, g, f);
+    expect(workerItems()).toBeGreaterThan(before);
+    const same = convAll(single, g, f);
+    ['y', 'gx', 'gw'].forEach((what, i) => expectSame(got[i]!, same[i]!, what));
+    expect(sharedMemoryBytes()).toBeGreaterThan(0);
+    expect(sharedMemoryBytes()).toBeLessThan(inputBytes);
   });
 
   it('writes only its output inside larger buffers, and repeated calls agree', () => {

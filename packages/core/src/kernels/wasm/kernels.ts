@@ -222,16 +222,17 @@ export function jobOf(fields: Partial<Job>): Job {
 const slot = (n: number, p: Precision): number => up(n, 64 / p.bytes);
 
 /**
- * Per-item buffers of a plan: one slot per batch element where threads compute items side by
- * side, else one slot that every item reuses in turn (runSerial copies item i in, computes it
- * and copies it out before item i + 1), so the module's memory holds one item, not the batch.
+ * Per-item buffers of a plan: `ring` slots that the items take in turn (item i uses slot
+ * i % ring). One slot on the calling thread alone (runSerial copies item i in, computes it and
+ * copies it out before item i + 1); a few per thread when threads share the batch. Either way
+ * the module's memory holds a few items, never the whole batch.
  */
-function itemSlots(items: number, serial: boolean): { count: number; stride: 0 | 1 } {
-  return serial ? { count: Math.min(1, items), stride: 0 } : { count: items, stride: 1 };
+function ringOf(items: number, ring: number): number {
+  return Math.max(1, Math.min(items, ring));
 }
 
 /** conv1d forward: one gemm_nn per (item, group) on shifted input rows, C started at the bias. */
-export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry, serial = false): Plan {
+export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Storage | null, y: Storage, g: Conv1dGeometry, ringSize = 1): Plan {
   const p = precisionOf(y);
   const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
   const cinG = Cin / groups;
@@ -246,9 +247,9 @@ export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Stor
   const aAt = allocIn(arena, p, groups * Mr * R);
   const tAt = arena.alloc(R);
   const biasAt = allocIn(arena, p, Cout);
-  const item = itemSlots(T, serial);
-  const bAt = allocIn(arena, p, item.count * slotB);
-  const cAt = allocIn(arena, p, item.count * slotC);
+  const ring = ringOf(T, ringSize);
+  const bAt = allocIn(arena, p, ring * slotB);
+  const cAt = allocIn(arena, p, ring * slotC);
   const fAt = arena.alloc(T);
   arena.commit();
   const f = p.view(arena);
@@ -259,19 +260,19 @@ export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Stor
   arena.i32.fill(0, fAt, fAt + T);
   return {
     job: jobOf({
-      kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Nr, R,
-      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: item.stride * slotB * B, bGroup: src.groupStride * B, tab: tAt * 4,
-      c: cAt * B, cItem: item.stride * slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: bias ? biasAt * B : -1, biasRows: coutG, flags: fAt * 4,
+      kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, ring, groups, M: Mr, N: Nr, R,
+      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: slotB * B, bGroup: src.groupStride * B, tab: tAt * 4,
+      c: cAt * B, cItem: slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: bias ? biasAt * B : -1, biasRows: coutG, flags: fAt * 4,
     }),
     flops: 2 * T * Cout * Lo * R,
     prepare: (i) => {
-      src.clear(f, bAt + item.stride * i * slotB);
-      src.fill(f, bAt + item.stride * i * slotB, i);
+      src.clear(f, bAt + (i % ring) * slotB);
+      src.fill(f, bAt + (i % ring) * slotB, i);
     },
     finish: (i) => {
       for (let gi = 0; gi < groups; gi++) {
         for (let m = 0; m < coutG; m++) {
-          const at = cAt + item.stride * i * slotC + (gi * Mr + m) * Nr;
+          const at = cAt + (i % ring) * slotC + (gi * Mr + m) * Nr;
           y.set(f.subarray(at, at + Lo), (i * Cout + gi * coutG + m) * Lo);
         }
       }
@@ -284,7 +285,7 @@ export function planConvForward(arena: Arena, x: Storage, w: Storage, bias: Stor
  * gyP[co, j] = gy[co, (j-Q)/s] when j-Q is a multiple of s in range, else 0, and
  * Q = span - padLeft: gemm_nn of the flipped, transposed weights on shifted rows of gyP.
  */
-export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry, serial = false): Plan {
+export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx: Storage, g: Conv1dGeometry, ringSize = 1): Plan {
   const p = precisionOf(gx);
   const { batch: T, inChannels: Cin, outChannels: Cout, length: L, kernelSize: K, outLength: Lo, stride: s, padLeft, dilation: d, groups } = g;
   const cinG = Cin / groups;
@@ -300,9 +301,9 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
   arena.reset();
   const aAt = allocIn(arena, p, groups * Mr * R);
   const tAt = arena.alloc(R);
-  const item = itemSlots(T, serial);
-  const bAt = allocIn(arena, p, item.count * slotB);
-  const cAt = allocIn(arena, p, item.count * slotC);
+  const ring = ringOf(T, ringSize);
+  const bAt = allocIn(arena, p, ring * slotB);
+  const cAt = allocIn(arena, p, ring * slotC);
   const fAt = arena.alloc(T);
   arena.commit();
   const f = p.view(arena);
@@ -316,15 +317,15 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
   const hi = Math.max(lo, Math.min(Lo, Math.floor((L + span - 1 - Q) / s) + 1));
   return {
     job: jobOf({
-      kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Nr, R,
-      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: item.stride * slotB * B, bGroup: coutG * P * B, tab: tAt * 4,
-      c: cAt * B, cItem: item.stride * slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: -1, flags: fAt * 4,
+      kind: KINDS.ITEMS, f64: B === 8 ? 1 : 0, items: T, ring, groups, M: Mr, N: Nr, R,
+      a: aAt * B, aGroup: Mr * R * B, b: bAt * B, bItem: slotB * B, bGroup: coutG * P * B, tab: tAt * 4,
+      c: cAt * B, cItem: slotC * B, cGroup: Mr * Nr * B, ldc: Nr * B, bias: -1, flags: fAt * 4,
     }),
     flops: 2 * T * Cout * Lo * cinG * K,
     prepare: (i) => {
       for (let co = 0; co < Cout; co++) {
         const src = (i * Cout + co) * Lo;
-        const row = bAt + item.stride * i * slotB + co * P;
+        const row = bAt + (i % ring) * slotB + co * P;
         if (s === 1 && hi > lo) {
           f.fill(0, row, row + lo + Q);
           f.set(gy.subarray(src + lo, src + hi), row + lo + Q);
@@ -338,7 +339,7 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
     finish: (i) => {
       for (let gi = 0; gi < groups; gi++) {
         for (let c = 0; c < cinG; c++) {
-          const at = cAt + item.stride * i * slotC + (gi * Mr + c) * Nr;
+          const at = cAt + (i % ring) * slotC + (gi * Mr + c) * Nr;
           gx.set(f.subarray(at, at + L), (i * Cin + gi * cinG + c) * L);
         }
       }
@@ -347,7 +348,7 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
 }
 
 /** conv1d backward weight: gw[co, (c, k)] = sum over items of dot(gy row co, input row (c, k)), gemm_nt. */
-export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry, serial = false): Plan {
+export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw: Storage, g: Conv1dGeometry, ringSize = 1): Plan {
   const p = precisionOf(gw);
   const { batch: T, inChannels: Cin, outChannels: Cout, kernelSize: K, outLength: Lo, groups } = g;
   const cinG = Cin / groups;
@@ -362,27 +363,29 @@ export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw
   const slotB = slot(src.rows * src.P, p);
   arena.reset();
   const tAt = arena.alloc(Rr);
-  const item = itemSlots(T, serial);
-  const aAt = allocIn(arena, p, item.count * slotA);
-  const bAt = allocIn(arena, p, item.count * slotB);
+  const ring = ringOf(T, ringSize);
+  const aAt = allocIn(arena, p, ring * slotA);
+  const bAt = allocIn(arena, p, ring * slotB);
   const cAt = allocIn(arena, p, groups * Mr * ldc);
+  const fAt = arena.alloc(T);
   arena.commit();
   const f = p.view(arena);
   const B = p.bytes;
   src.table(arena.i32, tAt);
   for (let r = R; r < Rr; r++) arena.i32[tAt + r] = 0; // a dummy column, dropped
+  arena.i32.fill(0, fAt, fAt + T);
   return {
     job: jobOf({
-      kind: KINDS.PANELS, f64: B === 8 ? 1 : 0, items: T, groups, M: Mr, N: Rr, R: Lr,
-      a: aAt * B, aItem: item.stride * slotA * B, aGroup: Mr * Lr * B, lda: Lr * B, b: bAt * B, bItem: item.stride * slotB * B, bGroup: src.groupStride * B,
-      tab: tAt * 4, c: cAt * B, cGroup: Mr * ldc * B, ldc: ldc * B, panelsPerGroup: Mr / MR,
+      kind: KINDS.PANELS, f64: B === 8 ? 1 : 0, items: T, ring, groups, M: Mr, N: Rr, R: Lr,
+      a: aAt * B, aItem: slotA * B, aGroup: Mr * Lr * B, lda: Lr * B, b: bAt * B, bItem: slotB * B, bGroup: src.groupStride * B,
+      tab: tAt * 4, c: cAt * B, cGroup: Mr * ldc * B, ldc: ldc * B, flags: fAt * 4, panelsPerGroup: Mr / MR,
     }),
     flops: 2 * T * Cout * Lo * R,
     prepare: (i) => {
-      src.clear(f, bAt + item.stride * i * slotB);
-      src.fill(f, bAt + item.stride * i * slotB, i);
+      src.clear(f, bAt + (i % ring) * slotB);
+      src.fill(f, bAt + (i % ring) * slotB, i);
       for (let gi = 0; gi < groups; gi++) {
-        const a = aAt + item.stride * i * slotA + gi * Mr * Lr;
+        const a = aAt + (i % ring) * slotA + gi * Mr * Lr;
         for (let m = 0; m < coutG; m++) {
           const row = (i * Cout + gi * coutG + m) * Lo;
           f.set(gy.subarray(row, row + Lo), a + m * Lr);
@@ -451,7 +454,7 @@ export function planGemm(
   const f = p.view(arena);
   const B = p.bytes;
   return {
-    job: jobOf({ kind: KINDS.COLUMNS, f64: B === 8 ? 1 : 0, items: 1, groups: 1, M: Mr, N: Nr, R: K, a: aAt * B, b: bAt * B, tab: tAt * 4, c: cAt * B, ldc: Nr * B }),
+    job: jobOf({ kind: KINDS.COLUMNS, f64: B === 8 ? 1 : 0, items: 1, ring: 1, groups: 1, M: Mr, N: Nr, R: K, a: aAt * B, b: bAt * B, tab: tAt * 4, c: cAt * B, ldc: Nr * B }),
     flops: 2 * M * N * K,
     prepare: () => {
       const gather = B === 8 ? arena.exports.gather_f64 : arena.exports.gather_f32;
@@ -513,9 +516,9 @@ export function runSerial(arena: Arena, plan: Plan): void {
 /** The single-threaded kernels on `arena` (the threaded ones, threads.ts, run the same plans); every buffer of a call has one dtype (the registry's check). */
 export function makeWasmKernels(arena: Arena): WasmKernels {
   return {
-    conv1dForward: (x, w, bias, y, g) => runSerial(arena, planConvForward(arena, x, w, bias, y, g, true)),
-    conv1dBackwardInput: (gy, w, gx, g) => runSerial(arena, planConvBackwardInput(arena, gy, w, gx, g, true)),
-    conv1dBackwardWeight: (gy, x, gw, g) => runSerial(arena, planConvBackwardWeight(arena, gy, x, gw, g, true)),
+    conv1dForward: (x, w, bias, y, g) => runSerial(arena, planConvForward(arena, x, w, bias, y, g, 1)),
+    conv1dBackwardInput: (gy, w, gx, g) => runSerial(arena, planConvBackwardInput(arena, gy, w, gx, g, 1)),
+    conv1dBackwardWeight: (gy, x, gw, g) => runSerial(arena, planConvBackwardWeight(arena, gy, x, gw, g, 1)),
     gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) => {
       if (M === 0 || N === 0) return;
       if (K === 0) return void c.fill(0, cOff, cOff + M * N);

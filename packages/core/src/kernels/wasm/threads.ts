@@ -192,6 +192,11 @@ export class Pool {
     Atomics.notify(c, SEQ);
   }
 
+  /** Whether a worker failed in the current job. */
+  get failed(): boolean {
+    return Atomics.load(this.ctl, ERR) !== 0;
+  }
+
   /** Items [0, n) are in place. */
   publish(n: number): void {
     Atomics.store(this.ctl, READY, n);
@@ -283,27 +288,41 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
   const ex = arena.exports;
   const mine = (item: number, lo: number, hi: number) => computeShare(ex, arena.memory.buffer, job, item, lo, hi, CONSTS);
   if (job.kind === KINDS.COLUMNS) plan.prepare(0); // before the workers start: they read all of A and B
+  const flags = arena.i32;
+  const fl = job.flags / 4;
   if (job.kind === KINDS.ITEMS) {
     const T = job.items;
-    const flags = arena.i32;
-    const fl = job.flags / 4;
+    const ring = job.ring;
     pool.start(job);
     try {
-      for (let i = 0; i < T; i++) {
-        plan.prepare(i);
-        pool.publish(i + 1);
-      }
+      // Items [out, next) are in their slots; item i may be copied in once item i - ring, the
+      // slot's previous tenant, has been copied out.
+      let next = 0;
       let out = 0;
+      const refill = (): void => {
+        for (; next < T && next - out < ring; next++) {
+          plan.prepare(next);
+          pool.publish(next + 1);
+        }
+      };
+      /** Waits for item `out` (whichever thread claimed it) and copies it out. */
+      const finishOldest = (): void => {
+        pool.waitWhile(flags, fl + out, 0);
+        if (Atomics.load(flags, fl + out) !== 1) throw new Error('kindling: a wasm worker thread failed');
+        plan.finish(out++);
+        refill();
+      };
+      refill();
       for (let i; (i = pool.claim()) < T; ) {
+        // Not copied in yet (every slot is taken by an item other threads still compute):
+        // items before it were all claimed, so the oldest is being computed; free its slot.
+        while (i >= next) finishOldest();
         mine(i, 0, 0);
         Atomics.store(flags, fl + i, 1);
         while (out < T && Atomics.load(flags, fl + out) === 1) plan.finish(out++);
+        refill();
       }
-      while (out < T) {
-        pool.waitWhile(flags, fl + out, 0);
-        if (Atomics.load(flags, fl + out) !== 1) break; // a worker failed: finish() throws
-        plan.finish(out++);
-      }
+      while (out < T) finishOldest();
     } catch (e) {
       pool.finish(true);
       throw e;
@@ -318,14 +337,27 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
   pool.start(job, ranges);
   try {
     if (job.kind === KINDS.PANELS) {
+      // Every thread with a share counts itself done with an item in its flag; the slot of
+      // item i - ring is refilled once all of them have.
+      const sharing = ranges.filter(([a, b]) => b > a).length;
       plan.prepare(0);
       pool.publish(1);
       for (let i = 0; i < job.items; i++) {
         if (i + 1 < job.items) {
+          const previous = i + 1 - job.ring; // the slot's previous tenant
+          if (previous >= 0) {
+            for (let n; (n = Atomics.load(flags, fl + previous)) < sharing; ) {
+              pool.waitWhile(flags, fl + previous, n);
+              if (pool.failed) throw new Error('kindling: a wasm worker thread failed');
+            }
+          }
           plan.prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the caller computes
           pool.publish(i + 2);
         }
-        mine(i, lo, hi);
+        if (lo < hi) {
+          mine(i, lo, hi);
+          Atomics.add(flags, fl + i, 1);
+        }
       }
     } else {
       mine(0, lo, hi);
@@ -538,6 +570,11 @@ export function threadsInUse(): number {
   return active?.pool.started ? active.pool.size : 1;
 }
 
+/** For tests: bytes of the threads' shared memory (0 before the pool starts). */
+export function sharedMemoryBytes(): number {
+  return active?.arena.bytes ?? 0;
+}
+
 /** For tests: items (batch elements, panel ranges, column ranges) computed by worker threads so far. */
 export function workerItems(): number {
   return active?.pool.worked ?? 0;
@@ -547,14 +584,23 @@ export function workerItems(): number {
  * The 'wasm' kernels: each call's plan runs on the pool (laid out in the shared memory) when
  * it is big enough and the pool has started, else on the calling thread in `plain` memory.
  */
+/**
+ * Item buffers per thread in a threaded plan: the calling thread copies items in ahead of the
+ * threads that compute them, so each thread has one item in hand and one waiting. (Before,
+ * every item of the batch had its own: at L, 64 items, the shared memory held x and y whole.)
+ * A PANELS plan needs at least 2 in all: the caller refills the slot of item i - 1 while it
+ * still has its own share of item i to compute.
+ */
+const RING_PER_THREAD = 2;
+
 export function makeKernels(plain: Arena): WasmKernels {
-  /** `build(arena, serial)`: serial plans reuse one item slot (only runSerial may run them). */
-  function exec(flops: number, build: (arena: Arena, serial: boolean) => Plan): void {
+  /** `build(arena, ring)`: a plan whose items take `ring` buffers in turn (1 on the calling thread alone). */
+  function exec(flops: number, build: (arena: Arena, ring: number) => Plan): void {
     const t = threadsFor(flops);
     if (t) {
       let plan: Plan | null = null;
       try {
-        plan = build(t.arena, false);
+        plan = build(t.arena, RING_PER_THREAD * t.pool.size);
       } catch {
         // the shared memory cannot grow that far: run on the calling thread's memory
       }
@@ -564,14 +610,14 @@ export function makeKernels(plain: Arena): WasmKernels {
         return;
       }
     }
-    runSerial(plain, build(plain, true));
+    runSerial(plain, build(plain, 1));
   }
   const convFlops = (g: { batch: number; outChannels: number; outLength: number; inChannels: number; groups: number; kernelSize: number }) =>
     2 * g.batch * g.outChannels * g.outLength * (g.inChannels / g.groups) * g.kernelSize;
   return {
-    conv1dForward: (x, w, bias, y, g) => exec(convFlops(g), (a, serial) => planConvForward(a, x, w, bias, y, g, serial)),
-    conv1dBackwardInput: (gy, w, gx, g) => exec(convFlops(g), (a, serial) => planConvBackwardInput(a, gy, w, gx, g, serial)),
-    conv1dBackwardWeight: (gy, x, gw, g) => exec(convFlops(g), (a, serial) => planConvBackwardWeight(a, gy, x, gw, g, serial)),
+    conv1dForward: (x, w, bias, y, g) => exec(convFlops(g), (a, ring) => planConvForward(a, x, w, bias, y, g, ring)),
+    conv1dBackwardInput: (gy, w, gx, g) => exec(convFlops(g), (a, ring) => planConvBackwardInput(a, gy, w, gx, g, ring)),
+    conv1dBackwardWeight: (gy, x, gw, g) => exec(convFlops(g), (a, ring) => planConvBackwardWeight(a, gy, x, gw, g, ring)),
     gemm: (M, N, K, a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff) => {
       if (M === 0 || N === 0) return;
       if (K === 0) return void c.fill(0, cOff, cOff + M * N);

@@ -20,6 +20,12 @@ export interface Job {
   f64: number;
   /** Batch elements (ITEMS, PANELS); 1 for COLUMNS. */
   items: number;
+  /**
+   * ITEMS, PANELS: per-item buffers the items take in turn (item i uses slot i % ring, at
+   * aItem/bItem/cItem strides): the memory holds `ring` items, not the batch. The calling thread
+   * refills a slot only once every thread is done with the item before in it.
+   */
+  ring: number;
   groups: number;
   M: number;
   N: number;
@@ -42,7 +48,10 @@ export interface Job {
   /** ITEMS: the address of the bias values, or -1: rows of C start as bias[g*biasRows + m] and the product is added. */
   bias: number;
   biasRows: number;
-  /** ITEMS: address of one Int32 done-flag per item (set by whichever thread computed it). */
+  /**
+   * ITEMS: address of one Int32 done-flag per item (set by whichever thread computed it);
+   * PANELS: one Int32 per item counting the threads done with it.
+   */
   flags: number;
   /** PANELS: panels (of consts.rows rows) per group; a unit is one (group, panel). */
   panelsPerGroup: number;
@@ -50,7 +59,7 @@ export interface Job {
 
 /** The Job's fields in the order they occupy the control block. */
 export const JOB_FIELDS = [
-  'kind', 'f64', 'items', 'groups', 'M', 'N', 'R', 'a', 'aItem', 'aGroup', 'lda', 'b', 'bItem', 'bGroup', 'tab',
+  'kind', 'f64', 'items', 'ring', 'groups', 'M', 'N', 'R', 'a', 'aItem', 'aGroup', 'lda', 'b', 'bItem', 'bGroup', 'tab',
   'c', 'cItem', 'cGroup', 'ldc', 'bias', 'biasRows', 'flags', 'panelsPerGroup',
 ] as const satisfies readonly (keyof Job)[];
 
@@ -82,17 +91,18 @@ export function computeShare(ex: WasmExports, buffer: ArrayBufferLike, job: Job,
   const B = job.f64 ? 8 : 4;
   const nn = job.f64 ? ex.gemm_nn_f64 : ex.gemm_nn_f32;
   const { kinds } = consts;
+  const at = item % job.ring; // the item's slot
   if (job.kind === kinds.ITEMS) {
     const f = job.bias >= 0 ? (job.f64 ? new Float64Array(buffer) : new Float32Array(buffer)) : null;
     for (let g = 0; g < job.groups; g++) {
-      const c = job.c + item * job.cItem + g * job.cGroup;
+      const c = job.c + at * job.cItem + g * job.cGroup;
       if (f) {
         for (let m = 0; m < job.biasRows; m++) {
           const row = (c + m * job.ldc) / B;
           f.fill(f[job.bias / B + g * job.biasRows + m]!, row, row + job.N);
         }
       }
-      nn(job.M, job.N, job.R, job.a + g * job.aGroup, job.b + item * job.bItem + g * job.bGroup, job.tab, c, job.ldc, f ? 1 : 0);
+      nn(job.M, job.N, job.R, job.a + g * job.aGroup, job.b + at * job.bItem + g * job.bGroup, job.tab, c, job.ldc, f ? 1 : 0);
     }
   } else if (job.kind === kinds.PANELS) {
     const nt = job.f64 ? ex.gemm_nt_f64 : ex.gemm_nt_f32;
@@ -102,8 +112,8 @@ export function computeShare(ex: WasmExports, buffer: ArrayBufferLike, job: Job,
       const g = Math.floor(u / ppg);
       const p = u - g * ppg;
       const n = Math.min(ppg - p, hi - u);
-      nt(rows * n, job.N, job.R, job.a + item * job.aItem + g * job.aGroup + rows * p * job.lda, job.lda,
-        job.b + item * job.bItem + g * job.bGroup, job.tab, job.c + g * job.cGroup + rows * p * job.ldc, job.ldc, item > 0 ? 1 : 0);
+      nt(rows * n, job.N, job.R, job.a + at * job.aItem + g * job.aGroup + rows * p * job.lda, job.lda,
+        job.b + at * job.bItem + g * job.bGroup, job.tab, job.c + g * job.cGroup + rows * p * job.ldc, job.ldc, item > 0 ? 1 : 0);
       u += n;
     }
   } else if (job.kind === kinds.COLUMNS) {
@@ -158,9 +168,12 @@ export function workerMain(init: WorkerInit, consts: Consts, compute: typeof com
           Atomics.add(c, slots.WORKED, 1);
         }
       } else if (job.kind === kinds.PANELS) {
+        const done = new Int32Array(buffer);
         for (let i = 0; i < job.items && lo < hi; i++) {
           if (!ready(i)) break;
           compute(ex, buffer, job, i, lo, hi, consts);
+          Atomics.add(done, job.flags / 4 + i, 1); // the calling thread waits for every share before it reuses the slot
+          Atomics.notify(done, job.flags / 4 + i);
           Atomics.add(c, slots.WORKED, 1);
         }
       } else if (job.kind === kinds.COLUMNS && hi > lo) {
