@@ -9,3 +9,5 @@ export * as core from '../../core/src/index.js';
 export * as nn from '../../nn/src/index.js';
 /** Internal, read-only: bytes of the wasm backend's linear memory (for the memory report). */
 export { wasmMemoryBytes } from '../../core/src/kernels/wasm/index.js';
+/** Internal, read-only: bytes of the worker threads' shared memory (0 before they start). */
+export { sharedMemoryBytes } from '../../core/src/kernels/wasm/threads.js';

@@ -2,7 +2,7 @@
  * Memory of Kindling's M training step (kindling-f32, wasm backend when available), run as its
  * own process so nothing else lives in the heap:
  *
- *   node --expose-gc --import tsx packages/bench/src/memory.ts [--json] [--steps=1000] [--backend=js] [--threads=N]
+ *   node --expose-gc --import tsx packages/bench/src/memory.ts [--json] [--steps=1000] [--backend=js] [--threads=N] [--malloc=default]
  *   tsx packages/bench/src/memory.ts           (works too: gc is then enabled through v8 flags)
  *
  * Counted as "the step's tensors" (float32, bytes): x [N,Cin,L], y (target) [N,Cout,Lout],
@@ -10,12 +10,15 @@
  *
  * Peak: the kernel's resident-set high-water mark (VmHWM in /proc/self/status), reset right
  * before the measured step by writing 5 to /proc/self/clear_refs (Linux); without that it falls
- * back to the RSS sampled after the step. Baseline: RSS after gc with modules loaded and the
- * workload's raw arrays generated, before any Kindling tensor exists. Reported:
+ * back to the RSS sampled after the step. Baseline: RSS after gc with modules loaded, the
+ * workload's raw arrays generated and the runtime started (the wasm module and its worker
+ * threads, whose RSS is reported on its own), before any Kindling tensor exists. The process
+ * runs with glibc's mmap threshold pinned (see MMAP_THRESHOLD_ENV; `--malloc=default` keeps
+ * glibc's settings). Reported:
  *  - first step: peak RSS during setup + the first step, minus the baseline (includes the wasm
  *    backend's memory growing to its working size and V8 compiling the code);
  *  - steady step: peak during step 11 (after 10 warm steps, gc before it), minus the baseline;
- *  - RSS / heapUsed / arrayBuffers / external (+ wasm memory) after 10, 100 and 1,000 steps
+ *  - RSS / heapUsed / arrayBuffers / external (+ wasm and shared memory) after 10, 100 and 1,000 steps
  *    (gc before each reading), and the peak over the whole run.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,7 +31,7 @@ import { runInNewContext } from 'node:vm';
 import { makeWorkload, SPEC_M } from './data.js';
 import { createKindlingPeer, resolveBackend } from './peers/kindling.js';
 import type { KindlingBackendChoice } from './peers/kindling.js';
-import { core, wasmMemoryBytes } from './kindling.js';
+import { core, sharedMemoryBytes, wasmMemoryBytes } from './kindling.js';
 
 export interface MemorySnapshot {
   steps: number;
@@ -37,6 +40,8 @@ export interface MemorySnapshot {
   arrayBuffers: number;
   external: number;
   wasm: number;
+  /** The worker threads' shared memory (a WebAssembly memory too). */
+  shared: number;
 }
 
 export interface MemoryReport {
@@ -124,6 +129,13 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   const total = opts.steps ?? 1000;
   const load0 = loadavg();
   const gc = getGc();
+  // V8 frees the backing stores of collected ArrayBuffers on a background sweeper: yield to the
+  // event loop between two collections, so a reading does not count buffers already dead.
+  const settle = async (): Promise<void> => {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gc();
+  };
   const wl = makeWorkload(SPEC_M);
   const { n: N, cin: C, cout: O, l: L, k: K, lout: T } = wl;
   const B = 4; // float32
@@ -143,14 +155,12 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   // start it: the wasm module and, with threads, its worker pool (started at once here rather
   // than by the first big call inside the measured steps). Each worker is a V8 isolate of its
   // own: a fixed cost of the process, reported on its own line, not part of a step.
-  gc();
-  gc();
+  await settle();
   const bareRss = process.memoryUsage().rss;
   const backend = await resolveBackend(opts.backend ?? 'auto');
   core.setBackend(backend);
   const threads = backend === 'wasm' ? await core.enableThreads(opts.threads ?? core.getNumThreads()) : 1;
-  gc();
-  gc();
+  await settle();
   const canReset = resetPeak();
   const baselineRss = process.memoryUsage().rss;
   const runtimeRss = baselineRss - bareRss;
@@ -161,19 +171,17 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   peer.step();
   const firstPeakOverBaseline = peakNow() - baselineRss;
 
-  const snap = (steps: number): MemorySnapshot => {
-    gc();
-    gc();
+  const snap = async (steps: number): Promise<MemorySnapshot> => {
+    await settle();
     const m = process.memoryUsage();
-    return { steps, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, external: m.external, wasm: wasmMemoryBytes() };
+    return { steps, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, external: m.external, wasm: wasmMemoryBytes(), shared: sharedMemoryBytes() };
   };
   let done = 1;
   for (; done < 10; done++) peer.step();
-  const snapshots: MemorySnapshot[] = [snap(10)];
+  const snapshots: MemorySnapshot[] = [await snap(10)];
 
   // One steady-state step, peak measured around it alone.
-  gc();
-  gc();
+  await settle();
   if (canReset) resetPeak();
   peer.step();
   done++;
@@ -188,7 +196,7 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
     peer.step();
     done++;
     if (!canReset && done % 10 === 0) maxRss = Math.max(maxRss, process.memoryUsage().rss);
-    if (done === 100 || done % 100 === 0 || done === total) snapshots.push(snap(done));
+    if (done === 100 || done % 100 === 0 || done === total) snapshots.push(await snap(done));
   }
   const msPerStep = (performance.now() - t0) / Math.max(1, done - t0Steps);
   const runPeakOverBaseline = (canReset ? procStatus('VmHWM')! : maxRss) - baselineRss;
@@ -196,9 +204,11 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
 
   // Growth from step 100 on: least-squares slope of the gc'd readings (every 100 steps), times
   // the steps run, so that RSS jitter (the allocator returning pages, or not) does not read as
-  // growth but a steady leak does. "No growth": JS-visible memory (heapUsed + external, which
-  // includes arrayBuffers) and wasm memory grow by less than 1 MiB, RSS by less than 25% of the
-  // step's tensors.
+  // growth but a steady leak does. "No growth": JS-visible memory (heapUsed + arrayBuffers) and
+  // the WebAssembly memories grow by less than 1 MiB, RSS by less than 25% of the step's tensors.
+  // arrayBuffers, not external: external is V8's running estimate, which was seen to sit one
+  // 4 MiB buffer high at some gc'd readings (even 300 ms after the gc) while arrayBuffers, the
+  // allocator's own count of live buffers, stayed flat.
   const late = snapshots.filter((s) => s.steps >= 100);
   const a = late[0] ?? snapshots[0];
   const z = snapshots[snapshots.length - 1];
@@ -214,13 +224,13 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
     }
     return (sxy / sxx) * (z.steps - a.steps);
   };
-  const dHeap = trend((s) => s.heapUsed + s.external);
+  const dHeap = trend((s) => s.heapUsed + s.arrayBuffers);
   const dRss = trend((s) => s.rss);
-  const dWasm = z.wasm - a.wasm;
+  const dWasm = z.wasm + z.shared - (a.wasm + a.shared);
   const rssRange = late.length ? `${MiB(Math.min(...late.map((s) => s.rss)))}..${MiB(Math.max(...late.map((s) => s.rss)))}` : '-';
   const noGrowth = dHeap < 2 ** 20 && dWasm === 0 && dRss < 0.25 * tensorBytes;
   const sign = (v: number): string => (v >= 0 ? '+' : '');
-  const growthSummary = `steps ${a.steps}->${z.steps} (trend): rss ${sign(dRss)}${MiB(dRss)} (range ${rssRange}), heapUsed+external ${sign(dHeap)}${MiB(dHeap)}, wasm ${sign(dWasm)}${MiB(dWasm)}`;
+  const growthSummary = `steps ${a.steps}->${z.steps} (trend): rss ${sign(dRss)}${MiB(dRss)} (range ${rssRange}), heapUsed+arrayBuffers ${sign(dHeap)}${MiB(dHeap)}, wasm+shared ${sign(dWasm)}${MiB(dWasm)}`;
 
   const peakRatio = steadyPeakOverBaseline / tensorBytes;
   const lines: string[] = [];
@@ -230,11 +240,11 @@ export async function measureMemory(opts: { steps?: number; backend?: KindlingBa
   lines.push(`  allocator: ${mallocNote()}`);
   lines.push(`  baseline RSS (gc'd, modules + raw workload arrays + the started runtime, no tensors): ${MiB(baselineRss)}; the runtime (${backend}${backend === 'wasm' ? `, ${threads} thread(s) started` : ''}) took ${MiB(runtimeRss)} of it`);
   lines.push(`  peak over baseline: first step (incl. setup) ${MiB(firstPeakOverBaseline)}; steady step ${MiB(steadyPeakOverBaseline)} = ${peakRatio.toFixed(2)}x tensors -> ${peakRatio <= 2 ? 'PASS' : 'FAIL'} (target <= 2x); whole ${total}-step run ${MiB(runPeakOverBaseline)}`);
-  lines.push('  after steps (gc first):  rss        heapUsed   arrayBuffers  external   wasm memory');
+  lines.push('  after steps (gc first):  rss        heapUsed   arrayBuffers  external   wasm memory  shared (threads)');
   for (const s of snapshots.filter((x) => x.steps === 10 || x.steps === 100 || x.steps === total)) {
-    lines.push(`    ${String(s.steps).padStart(5)}                 ${MiB(s.rss).padEnd(10)} ${MiB(s.heapUsed).padEnd(10)} ${MiB(s.arrayBuffers).padEnd(13)} ${MiB(s.external).padEnd(10)} ${MiB(s.wasm)}`);
+    lines.push(`    ${String(s.steps).padStart(5)}                 ${MiB(s.rss).padEnd(10)} ${MiB(s.heapUsed).padEnd(10)} ${MiB(s.arrayBuffers).padEnd(13)} ${MiB(s.external).padEnd(10)} ${MiB(s.wasm).padEnd(12)} ${MiB(s.shared)}`);
   }
-  lines.push(`  growth ${growthSummary} -> ${noGrowth ? 'PASS' : 'FAIL'} (no growth: trend < 1 MiB JS/wasm, < 25% of the tensors RSS)`);
+  lines.push(`  growth ${growthSummary} -> ${noGrowth ? 'PASS' : 'FAIL'} (no growth: trend < 1 MiB JS, no wasm growth, < 25% of the tensors RSS)`);
   const load1 = loadavg();
   lines.push(`  loadavg start ${load0.join(' ')}, end ${load1.join(' ')}`);
 
