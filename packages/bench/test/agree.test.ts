@@ -336,6 +336,9 @@ describe('kindling rows in their own process (as pnpm bench runs them)', () => {
       // what the child saw: core's defaults, untouched
       expect(peer.info.config).toEqual({ dtype: 'default', backend: 'default', threads: 'default' });
       expect(peer.info.dtype).toBe(peer.info.defaultDtype);
+      // the threads its big calls run on (core's default count on wasm), not the 1 that
+      // getThreads() reports before the first big call starts the pool
+      expect(peer.info.threads).toBe(peer.info.backend === 'wasm' ? core.getNumThreads() : 1);
       await checkProcPeer(peer, wl, STEPS, peer.info.dtype === 'float64' ? 1e-10 : RTOL);
     }
   });

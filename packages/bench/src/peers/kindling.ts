@@ -45,7 +45,11 @@ export interface KindlingPeer extends Timed {
   readonly backend: string;
   /** The dtype the tensors really have (for 'default', core's default dtype). */
   readonly dtype: DType;
-  /** core.getThreads() after setup. */
+  /**
+   * Threads the big kernel calls run on: getNumThreads() on the wasm backend, 1 on js. Not
+   * getThreads() at setup, which says 1 until the first big call starts the pool (the
+   * default-thread rows showed 1 and the L ceiling target read the one-thread ceiling).
+   */
   readonly threads: number;
   /** One training step (the active backend must be this peer's: call before() first). */
   step(): void;
@@ -120,7 +124,7 @@ export async function createKindlingPeer(workload: Workload, opts: KindlingOptio
     name,
     backend: core.getBackend(),
     dtype,
-    threads: core.getThreads(),
+    threads: core.getBackend() === 'wasm' ? core.getNumThreads() : 1,
     before: configure,
     step,
     async sample(steps: number): Promise<number> {
