@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +11,9 @@ import { kernelsOf } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { sharedMemoryBytes, workerItems } from '../src/kernels/wasm/threads.js';
-import { jobOf, KINDS, makeWasmKernels, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
-import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
-import { MAX_THREADS, Pool, setThreadThreshold, workerSource } from '../src/kernels/wasm/threads.js';
+import { jobOf, KINDS, makeWasmKernels, planConvBackwardWeight, planConvForward, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
+import { WASM_BASE64, WASM_SHARED_BASE64 } from '../src/kernels/wasm/module.generated.js';
+import { CONSTS, MAX_THREADS, Pool, runThreaded, setThreadThreshold, workerSource } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
 
@@ -382,6 +383,44 @@ describe('thread count limits', () => {
     smallGemm();
     expect(workerItems()).toBeGreaterThan(worked);
 
+  });
+
+  it('a worker that fails mid-job makes the call throw, without waiting forever on the item buffers it holds (both ring protocols)', async () => {
+    // A stand-in worker: for every job it claims an item (so the caller waits for it to be
+    // computed before reusing its buffer), computes nothing, flags the failure and answers.
+    const { slots } = CONSTS;
+    const program = `
+      const { workerData: d } = require('node:worker_threads');
+      const c = new Int32Array(d.ctl);
+      Atomics.store(c, d.slots.STARTED, 1);
+      for (let seq = 0; ; ) {
+        Atomics.wait(c, d.slots.SEQ, seq);
+        seq = Atomics.load(c, d.slots.SEQ);
+        if (c[d.slots.JOB] === d.quit) break;
+        Atomics.add(c, d.slots.NEXT, 1);
+        Atomics.store(c, d.slots.ERR, 1);
+        Atomics.store(c, d.slots.ACK, seq);
+        Atomics.notify(c, d.slots.ACK);
+      }`;
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const bin = Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0));
+    const arena = new Arena(new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } }).exports as unknown as WasmExports, memory);
+    const pool = new Pool(2, () => undefined);
+    const worker = new Worker(program, { eval: true, workerData: { ctl: pool.ctl.buffer, slots, quit: KINDS.QUIT } });
+    pool.add(worker);
+    try {
+      while (!pool.started) await new Promise((r) => setTimeout(r, 5));
+      // 12 items through a ring of 4 buffers: ITEMS (forward) and PANELS (weight gradient).
+      const g: Conv1dGeometry = { batch: 12, inChannels: 4, outChannels: 8, length: 64, kernelSize: 3, outLength: 64, stride: 1, padLeft: 1, dilation: 1, groups: 1 };
+      const f = convBuffers(g, 21);
+      const t0 = performance.now();
+      expect(() => runThreaded(pool, arena, planConvForward(arena, f.x, f.w, f.b, new Float32Array(f.gy.length), g, 4))).toThrow(/^kindling: a wasm worker thread failed$/);
+      expect(() => runThreaded(pool, arena, planConvBackwardWeight(arena, f.gy, f.x, new Float32Array(f.w.length), g, 4))).toThrow(/^kindling: a wasm worker thread failed$/);
+      expect(performance.now() - t0).toBeLessThan(5000); // not the 'did not answer' deadline
+    } finally {
+      pool.quit();
+      await worker.terminate();
+    }
   });
 
   it('a Pool refuses more workers than the control block has slots for, and will not start a job short of workers', () => {

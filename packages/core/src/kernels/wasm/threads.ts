@@ -231,7 +231,7 @@ export class Pool {
       if (ack !== this.seq) this.waitWhile(this.ctl, ACK + w, ack, () => false);
       if (Atomics.load(this.ctl, ACK + w) !== this.seq) w--; // it finished an older job: wait again
     }
-    if (this.ctl[ERR] && !aborted) throw new Error('kindling: a wasm worker thread failed');
+    if (this.ctl[ERR] && !aborted) throw workerFailed();
   }
 
   private fail(): never {
@@ -248,6 +248,8 @@ export class Pool {
     Atomics.notify(this.ctl, SEQ);
   }
 }
+
+const workerFailed = (): Error => new Error('kindling: a wasm worker thread failed');
 
 /** Throws unless `n` is a thread count the control block has room for; `who` names the caller in the message. */
 export function checkThreadCount(n: number, who: string): void {
@@ -308,7 +310,7 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
       /** Waits for item `out` (whichever thread claimed it) and copies it out. */
       const finishOldest = (): void => {
         pool.waitWhile(flags, fl + out, 0);
-        if (Atomics.load(flags, fl + out) !== 1) throw new Error('kindling: a wasm worker thread failed');
+        if (Atomics.load(flags, fl + out) !== 1) throw workerFailed();
         plan.finish(out++);
         refill();
       };
@@ -348,7 +350,7 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
           if (previous >= 0) {
             for (let n; (n = Atomics.load(flags, fl + previous)) < sharing; ) {
               pool.waitWhile(flags, fl + previous, n);
-              if (pool.failed) throw new Error('kindling: a wasm worker thread failed');
+              if (pool.failed) throw workerFailed();
             }
           }
           plan.prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the caller computes
@@ -581,10 +583,6 @@ export function workerItems(): number {
 }
 
 /**
- * The 'wasm' kernels: each call's plan runs on the pool (laid out in the shared memory) when
- * it is big enough and the pool has started, else on the calling thread in `plain` memory.
- */
-/**
  * Item buffers per thread in a threaded plan: the calling thread copies items in ahead of the
  * threads that compute them, so each thread has one item in hand and one waiting. (Before,
  * every item of the batch had its own: at L, 64 items, the shared memory held x and y whole.)
@@ -593,6 +591,10 @@ export function workerItems(): number {
  */
 const RING_PER_THREAD = 2;
 
+/**
+ * The 'wasm' kernels: each call's plan runs on the pool (laid out in the shared memory) when
+ * it is big enough and the pool has started, else on the calling thread in `plain` memory.
+ */
 export function makeKernels(plain: Arena): WasmKernels {
   /** `build(arena, ring)`: a plan whose items take `ring` buffers in turn (1 on the calling thread alone). */
   function exec(flops: number, build: (arena: Arena, ring: number) => Plan): void {
