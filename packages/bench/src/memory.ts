@@ -19,7 +19,7 @@
  *    backend's memory growing to its working size and V8 compiling the code);
  *  - steady step: peak during step 11 (after 10 warm steps, gc before it), minus the baseline;
  *  - RSS / heapUsed / arrayBuffers / external (+ wasm and shared memory) after 10, 100 and 1,000 steps
- *    (gc before each reading), and the peak over the whole run.
+ *    (gc, a yield to the ArrayBuffer sweeper and gc again before each reading), and the peak over the whole run.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +56,7 @@ export interface MemoryReport {
   runtimeRss: number;
   /** Threads the wasm backend ran with (1 on js). */
   threads: number;
-  /** How glibc's malloc was set up for this process (see MMAP_THRESHOLD). */
+  /** How glibc's malloc was set up for this process (see MMAP_THRESHOLD_ENV). */
   malloc: string;
   firstPeakOverBaseline: number;
   steadyPeakOverBaseline: number;
