@@ -28,14 +28,7 @@ export interface NnTile {
   readonly vectors: number;
 }
 
-/** gemm_nt's block: `rows` rows of A against `cols` rows of B, one v128 accumulator each. */
-export interface NtTile {
-  readonly rows: number;
-  readonly cols: number;
-}
-
 export const NN_TILE: NnTile = { rows: 4, vectors: 2 };
-export const NT_TILE: NtTile = { rows: 4, cols: 2 };
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const indent = (lines: string[], by: number): string[] => lines.map((l) => ' '.repeat(by) + l);
@@ -108,86 +101,6 @@ export function gemmNn(p: Precision, tile: NnTile = NN_TILE): string {
     `  (param $c i32) (param $ldc i32) (param $accum i32)`,
     ...indent(locals, 2),
     ...indent(body, 2),
-    `)`,
-  ].join('\n');
-}
-
-/** The sum of a v128's lanes (in lane order, pairwise for four), and storing or adding it. */
-function horizontal(p: Precision): string {
-  const lane = (i: number) => `(${vt(p)}.extract_lane ${i} (local.get $v))`;
-  const sum = p.lanes === 4
-    ? `(${p.t}.add (${p.t}.add ${lane(0)} ${lane(1)}) (${p.t}.add ${lane(2)} ${lane(3)}))`
-    : `(${p.t}.add ${lane(0)} ${lane(1)})`;
-  return [
-    `(func $hsum_${p.t} (param $v v128) (result ${p.t})`,
-    `  ${sum})`,
-    `(func $put_${p.t} (param $p i32) (param $v v128) (param $accum i32)`,
-    `  (if (local.get $accum)`,
-    `    (then (${p.t}.store (local.get $p) (${p.t}.add (${p.t}.load (local.get $p)) (call $hsum_${p.t} (local.get $v)))))`,
-    `    (else (${p.t}.store (local.get $p) (call $hsum_${p.t} (local.get $v))))))`,
-  ].join('\n');
-}
-
-/** gemm_nt: C[m, n] (+)= sum_l A[a + m*lda + l*bytes] * B[b + tab[n] + l*bytes], blocked rows x cols. */
-export function gemmNt(p: Precision, tile: NtTile = NT_TILE): string {
-  const { rows, cols } = tile;
-  const s = (i: number, j: number) => `$s${i}${j}`;
-  const acc = range(rows).flatMap((i) => range(cols).map((j) => [i, j] as const));
-  const nLoop: string[] = [
-    `(br_if $nDone (i32.ge_u (local.get $n) (local.get $N)))`,
-    `(local.set $pt (i32.add (local.get $tab) (i32.shl (local.get $n) (i32.const 2))))`,
-    ...range(cols).map((j) => `(local.set $q${j} (i32.add (local.get $b) (i32.load offset=${4 * j} (local.get $pt))))`),
-    ...acc.map(([i, j]) => `(local.set ${s(i, j)} (v128.const i64x2 0 0))`),
-    `(local.set $o (i32.const 0))`,
-    `(block $lDone`,
-    `  (loop $lLoop`,
-    `    (br_if $lDone (i32.ge_u (local.get $o) (local.get $oEnd)))`,
-    ...indent([
-      ...range(cols).map((j) => `(local.set $x${j} (v128.load (i32.add (local.get $q${j}) (local.get $o))))`),
-      ...range(rows).flatMap((i) => [
-        `(local.set $v (v128.load (i32.add (local.get $a${i}) (local.get $o))))`,
-        ...range(cols).map((j) => `(local.set ${s(i, j)} (${vt(p)}.add (local.get ${s(i, j)}) (${vt(p)}.mul (local.get $v) (local.get $x${j}))))`),
-      ]),
-      `(local.set $o (i32.add (local.get $o) (i32.const 16)))`,
-      `(br $lLoop)))`,
-    ], 4),
-    `(local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $ldc))) (i32.mul (local.get $n) (i32.const ${p.bytes}))))`,
-    ...range(rows).flatMap((i) => [
-      ...(i > 0 ? [`(local.set $pc (i32.add (local.get $pc) (local.get $ldc)))`] : []),
-      ...range(cols).map((j) => `(call $put_${p.t} (i32.add (local.get $pc) (i32.const ${j * p.bytes})) (local.get ${s(i, j)}) (local.get $accum))`),
-    ]),
-    `(local.set $n (i32.add (local.get $n) (i32.const ${cols})))`,
-    `(br $nLoop)))`,
-  ];
-  const mLoop: string[] = [
-    `(br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))`,
-    `(local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $lda))))`,
-    ...range(rows - 1).map((i) => `(local.set $a${i + 1} (i32.add (local.get $a${i}) (local.get $lda)))`),
-    `(local.set $n (i32.const 0))`,
-    `(block $nDone`,
-    `  (loop $nLoop`,
-    ...indent(nLoop, 4),
-    `(local.set $m (i32.add (local.get $m) (i32.const ${rows})))`,
-    `(br $mLoop)))`,
-  ];
-  const locals = [
-    '(local $m i32) (local $n i32) (local $o i32) (local $oEnd i32) (local $pt i32) (local $pc i32)',
-    range(rows).map((i) => `(local $a${i} i32)`).join(' '),
-    range(cols).map((j) => `(local $q${j} i32)`).join(' '),
-    acc.map(([i, j]) => `(local ${s(i, j)} v128)`).join(' '),
-    [...range(cols).map((j) => `(local $x${j} v128)`), '(local $v v128)'].join(' '),
-  ];
-  return [
-    `(func (export "gemm_nt_${p.t}")`,
-    `  (param $M i32) (param $N i32) (param $L i32)`,
-    `  (param $a i32) (param $lda i32) (param $b i32) (param $tab i32)`,
-    `  (param $c i32) (param $ldc i32) (param $accum i32)`,
-    ...indent(locals, 2),
-    `  (local.set $oEnd (i32.mul (local.get $L) (i32.const ${p.bytes})))`,
-    `  (local.set $m (i32.const 0))`,
-    `  (block $mDone`,
-    `    (loop $mLoop`,
-    ...indent(mLoop, 6),
     `)`,
   ].join('\n');
 }
@@ -340,8 +253,9 @@ export function fused(p: Precision): string {
 
 /**
  * gather_<t>: dst[i*dRow + j*dCol] = src[i*sRow + j*sCol] for i < R, j < C (byte strides): the
- * strided copies the gemm wrapper needs inside the module's memory (A into row panels, a
- * transposed B into rows), four rows of i at a time so that each j touches four neighbours.
+ * strided copies the wrappers need inside the module's memory (gemm: A into row panels, a
+ * transposed B into rows; conv1d's weight gradient: gy into panels, x to channels-last), four
+ * rows of i at a time so that each j touches four neighbours.
  */
 export function gather(p: Precision): string {
   const t = p.t;
@@ -470,31 +384,27 @@ const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/co
 ;; that, then run \`pnpm --filter @kindling/core build:wasm\`); build-wasm.mjs assembles this
 ;; text into module.generated.ts.
 ;;
-;; Two matrix-product micro-kernels per dtype (float32 as f32x4, float64 as f64x2) do all the
+;; One matrix-product micro-kernel per dtype (float32 as f32x4, float64 as f64x2) does all the
 ;; heavy work; the TypeScript wrapper (kernels/wasm/kernels.ts) lays operands out in this
-;; module's memory so that every conv1d kernel and gemm becomes one of them:
+;; module's memory so that every conv1d kernel and gemm becomes it:
 ;;
 ;;   gemm_nn_<t>:  C[m, n] (+)= sum_r A[m, r] * B[b + tab[r] + n*size]
-;;     vectorised over n (output positions), register-blocked rows x (vectors * lanes) columns.
-;;     A is packed in panels of \`rows\` rows: panel p holds A[rows*p + i, r] at
-;;     a + ((p*R + r)*rows + i)*size, so the scalars a step needs sit together (load_splat
-;;     with offsets). B's rows are addressed through a table of byte offsets, so "row r =
-;;     (channel c, tap k)" of a convolution can be the padded input row c shifted by
-;;     k*dilation: no im2col copy.
+;;     vectorised over n, register-blocked rows x (vectors * lanes) columns. A is packed in
+;;     panels of \`rows\` rows: panel p holds A[rows*p + i, r] at a + ((p*R + r)*rows + i)*size,
+;;     so the scalars a step needs sit together (load_splat with offsets). B's rows are
+;;     addressed through a table of byte offsets, so a convolution needs no im2col copy:
+;;     forward, "row r = (channel c, tap k)" is the padded input row c shifted by k*dilation;
+;;     weight gradient, "row r = output position l" is the channels-last input from row
+;;     l*stride on, whose next K*Cin elements are the taps of every channel.
 ;;
-;;   gemm_nt_<t>:  C[m, n] (+)= sum_l A[a + m*lda + l*size] * B[b + tab[n] + l*size]
-;;     dot products along l (both operands dense along l), blocked rows x cols; this is
-;;     conv1d's weight gradient: gy rows against shifted input rows.
-;;
-;; Besides them, one pass over memory each (their TypeScript wrappers: kernels/wasm/fused.ts
+;; Besides it, one pass over memory each (their TypeScript wrappers: kernels/wasm/fused.ts
 ;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
-;; conv1d's bias gradient), gather_<t> (strided copies inside the module: gemm's operand
-;; packing), add/sub/mul/reluBackward_<t> (a dense operand with one repeating every \`period\`
-;; elements), relu_<t> and sgd_<t> (SGD without momentum).
+;; conv1d's bias gradient), gather_<t> (strided copies inside the module: operand packing),
+;; add/sub/mul/reluBackward_<t> (a dense operand with one repeating every \`period\` elements),
+;; relu_<t> and sgd_<t> (SGD without momentum).
 ;;
-;; Sizes must be padded by the caller to the blocks below (M to the rows; nn: N to the
-;; columns, R >= 1; nt: N to cols, L to the lanes). Addresses and strides are in bytes; N and L
-;; count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
+;; Sizes must be padded by the caller to the blocks below (M to the rows, N to the columns,
+;; R >= 1). Addresses and strides are in bytes; M, N and R count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
 ;; runs in a fixed order, so results depend only on the inputs.
 ;;
 ;; Memory is imported ("env" "memory"), so one memory can be shared by several instances: the
@@ -505,12 +415,10 @@ const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/co
 ;; \`(memory 1)\`, because a shared memory cannot be created where SharedArrayBuffer is off.`;
 
 /** The whole module text, as committed in kernels.wat. */
-export function generateWat(tiles: { nn: NnTile; nt: NtTile } = { nn: NN_TILE, nt: NT_TILE }): string {
+export function generateWat(tiles: { nn: NnTile } = { nn: NN_TILE }): string {
   const blocks = [F32, F64].map((p) => [
-    `;; ---- ${p.t}: ${vt(p)}; gemm_nn block ${tiles.nn.rows} x ${tiles.nn.vectors * p.lanes}, gemm_nt block ${tiles.nt.rows} x ${tiles.nt.cols}, L padded to ${p.lanes}`,
+    `;; ---- ${p.t}: ${vt(p)}; gemm_nn block ${tiles.nn.rows} x ${tiles.nn.vectors * p.lanes}`,
     gemmNn(p, tiles.nn),
-    horizontal(p),
-    gemmNt(p, tiles.nt),
     fused(p),
     gather(p),
     elementwise(p),

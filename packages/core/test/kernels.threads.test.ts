@@ -410,7 +410,7 @@ describe('thread count limits', () => {
     pool.add(worker);
     try {
       while (!pool.started) await new Promise((r) => setTimeout(r, 5));
-      // 12 items through a ring of 4 buffers: ITEMS (forward) and PANELS (weight gradient).
+      // 12 items through a ring of 4 buffers: ITEMS (forward) and ACCUMULATE (weight gradient).
       const g: Conv1dGeometry = { batch: 12, inChannels: 4, outChannels: 8, length: 64, kernelSize: 3, outLength: 64, stride: 1, padLeft: 1, dilation: 1, groups: 1 };
       const f = convBuffers(g, 21);
       const t0 = performance.now();
@@ -440,8 +440,8 @@ describe('thread count limits', () => {
       expect(getThreads()).toBe(MAX_THREADS);
       const workers = MAX_THREADS - 1;
       // Shapes just over the default threshold (4 MFLOP), with exactly one static unit per
-      // thread: 64 column blocks of 8 (gemm) and 64 four-row panels of output channels (conv1d
-      // backward weight), so the counts below show that each worker ran from its own slots.
+      // thread: 64 column blocks of 8 (gemm: of C; conv1d backward weight: of the K*Cin = 512
+      // columns of (tap, channel)), so the counts below show that each worker ran from its own slots.
       const [M, N, K] = [16, 8 * MAX_THREADS, 256];
       const A = fill(new Float32Array(M * K), 31);
       const B = fill(new Float32Array(K * N), 32);
@@ -456,7 +456,7 @@ describe('thread count limits', () => {
       expectSame(C, mm(single, A, B), 'C');
       expectClose(C, mm(jsKernels, A, B), mm(jsKernels, abs(A), abs(B)), 'C');
 
-      const g: Conv1dGeometry = { batch: 2, inChannels: 8, outChannels: 4 * MAX_THREADS, length: 700, kernelSize: 3, outLength: 700, stride: 1, padLeft: 1, dilation: 1, groups: 4 };
+      const g: Conv1dGeometry = { batch: 2, inChannels: 64, outChannels: 4, length: 600, kernelSize: 8, outLength: 600, stride: 1, padLeft: 3, dilation: 1, groups: 1 };
       const f = convBuffers(g, 41);
       const gw = (k: WasmKernels, gy: Float32Array, x: Float32Array) => {
         const out = new Float32Array(f.w.length).fill(NaN);

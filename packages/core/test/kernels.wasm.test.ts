@@ -8,9 +8,11 @@ import { wasmMemoryBytes } from '../src/kernels/wasm/index.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
 import { generate, generatedPath, watPath } from '../scripts/build-wasm.mjs';
-import { F32, F64, generateWat, nnColumns, NN_TILE, NT_TILE } from '../scripts/gen-wat.js';
+import { F32, F64, generateWat, nnColumns, NN_TILE } from '../scripts/gen-wat.js';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
-import { MR, NT_COLS, P32, P64, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
+import { MR, P32, P64, planConvBackwardWeight, planGemm, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
+import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
+import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 50) });
 
@@ -59,10 +61,8 @@ describe('wasm backend: loading', () => {
   it('kernels.wat is what scripts/gen-wat.ts generates, with the blocks the TypeScript wrapper assumes', async () => {
     expect(await readFile(watPath, 'utf8')).toBe(generateWat());
     expect(MR).toBe(NN_TILE.rows);
-    expect(MR).toBe(NT_TILE.rows);
-    expect(NT_COLS).toBe(NT_TILE.cols);
-    expect([P32.nr, P32.lanes, P32.bytes]).toEqual([nnColumns(F32), F32.lanes, F32.bytes]);
-    expect([P64.nr, P64.lanes, P64.bytes]).toEqual([nnColumns(F64), F64.lanes, F64.bytes]);
+    expect([P32.nr, P32.bytes]).toEqual([nnColumns(F32), F32.bytes]);
+    expect([P64.nr, P64.bytes]).toEqual([nnColumns(F64), F64.bytes]);
   });
 });
 
@@ -294,6 +294,49 @@ describe('wasm backend: memory', () => {
     jsKernels.gemm(300, 500, 400, abs(A), 0, 400, 1, abs(B), 0, 500, 1, bound, 0);
     expectClose(got, want, bound, 1e-5, 'C');
     expect(wasmMemoryBytes()).toBeGreaterThan(4 * (300 * 400 + 400 * 500 + 300 * 500));
+  });
+});
+
+describe('wasm backend: packed operands', () => {
+  /** A fresh single-threaded instance whose memory holds a denormal everywhere, as if left by earlier calls. */
+  function dirtyArena(): Arena {
+    const bin = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const arena = new Arena(new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } }).exports as unknown as WasmExports, memory);
+    arena.i32.fill(1); // 1.4e-45 as a float32; as a float64, 2.1e-314 (both denormal)
+    return arena;
+  }
+
+  /** The padding rows [rows, up(rows, MR)) of the panel matrix at byte address `a` (R columns), as numbers. */
+  function paddingRows(view: Float32Array | Float64Array, a: number, rows: number, R: number): number[] {
+    const out: number[] = [];
+    const at = a / view.BYTES_PER_ELEMENT;
+    for (let m = rows; m % MR !== 0; m++) for (let r = 0; r < R; r++) out.push(view[at + Math.floor(m / MR) * MR * R + r * MR + (m % MR)]!);
+    return out;
+  }
+
+  it('panels of A are zero, not what the memory held, in the rows past M (a denormal there slows the whole panel)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const make = (n: number) => fill(dtype === 'float32' ? new Float32Array(n) : new Float64Array(n), n);
+      // conv1d's weight gradient: 2 groups of 5 output channels (each padded to 8 rows), Lo = 7
+      const g: Conv1dGeometry = { batch: 2, inChannels: 4, outChannels: 10, length: 9, kernelSize: 3, outLength: 7, stride: 1, padLeft: 0, dilation: 1, groups: 2 };
+      let arena = dirtyArena();
+      const plan = planConvBackwardWeight(arena, make(2 * 10 * 7), make(2 * 4 * 9), make(10 * 2 * 3), g, 1);
+      plan.prepare(0);
+      const view = dtype === 'float32' ? arena.f32 : arena.f64;
+      for (const gi of [0, 1]) {
+        const rows = paddingRows(view, plan.job.a + gi * plan.job.aGroup, 5, 7);
+        expect(rows.length, `${dtype} group ${gi}`).toBe(3 * 7);
+        expect(rows.every((v) => v === 0), `${dtype} group ${gi}`).toBe(true);
+      }
+      // gemm: M = 6 rows of A (padded to 8), K = 5
+      arena = dirtyArena();
+      const gp = planGemm(arena, 6, 8, 5, make(30), 0, 5, 1, make(40), 0, 8, 1, make(48), 0);
+      gp.prepare(0);
+      const rows = paddingRows(dtype === 'float32' ? arena.f32 : arena.f64, gp.job.a, 6, 5);
+      expect(rows.length).toBe(2 * 5);
+      expect(rows.every((v) => v === 0), `${dtype} gemm`).toBe(true);
+    }
   });
 });
 

@@ -1,9 +1,7 @@
 /** What kernels.wat exports (addresses, strides in bytes; see the comments there). Its memory is imported. */
 export interface WasmExports {
   gemm_nn_f32(M: number, N: number, R: number, a: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
-  gemm_nt_f32(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
   gemm_nn_f64(M: number, N: number, R: number, a: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
-  gemm_nt_f64(M: number, N: number, L: number, a: number, lda: number, b: number, tab: number, c: number, ldc: number, accum: number): void;
   mse_sq_f32(p: number, t: number, out: number, n: number): void;
   mse_sum_f32(p: number, t: number, n: number): number;
   mse_grad_f32(p: number, t: number, g: number, out: number, n: number, scale: number, withG: number): void;

@@ -2,31 +2,27 @@
 ;; that, then run `pnpm --filter @kindling/core build:wasm`); build-wasm.mjs assembles this
 ;; text into module.generated.ts.
 ;;
-;; Two matrix-product micro-kernels per dtype (float32 as f32x4, float64 as f64x2) do all the
+;; One matrix-product micro-kernel per dtype (float32 as f32x4, float64 as f64x2) does all the
 ;; heavy work; the TypeScript wrapper (kernels/wasm/kernels.ts) lays operands out in this
-;; module's memory so that every conv1d kernel and gemm becomes one of them:
+;; module's memory so that every conv1d kernel and gemm becomes it:
 ;;
 ;;   gemm_nn_<t>:  C[m, n] (+)= sum_r A[m, r] * B[b + tab[r] + n*size]
-;;     vectorised over n (output positions), register-blocked rows x (vectors * lanes) columns.
-;;     A is packed in panels of `rows` rows: panel p holds A[rows*p + i, r] at
-;;     a + ((p*R + r)*rows + i)*size, so the scalars a step needs sit together (load_splat
-;;     with offsets). B's rows are addressed through a table of byte offsets, so "row r =
-;;     (channel c, tap k)" of a convolution can be the padded input row c shifted by
-;;     k*dilation: no im2col copy.
+;;     vectorised over n, register-blocked rows x (vectors * lanes) columns. A is packed in
+;;     panels of `rows` rows: panel p holds A[rows*p + i, r] at a + ((p*R + r)*rows + i)*size,
+;;     so the scalars a step needs sit together (load_splat with offsets). B's rows are
+;;     addressed through a table of byte offsets, so a convolution needs no im2col copy:
+;;     forward, "row r = (channel c, tap k)" is the padded input row c shifted by k*dilation;
+;;     weight gradient, "row r = output position l" is the channels-last input from row
+;;     l*stride on, whose next K*Cin elements are the taps of every channel.
 ;;
-;;   gemm_nt_<t>:  C[m, n] (+)= sum_l A[a + m*lda + l*size] * B[b + tab[n] + l*size]
-;;     dot products along l (both operands dense along l), blocked rows x cols; this is
-;;     conv1d's weight gradient: gy rows against shifted input rows.
-;;
-;; Besides them, one pass over memory each (their TypeScript wrappers: kernels/wasm/fused.ts
+;; Besides it, one pass over memory each (their TypeScript wrappers: kernels/wasm/fused.ts
 ;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
-;; conv1d's bias gradient), gather_<t> (strided copies inside the module: gemm's operand
-;; packing), add/sub/mul/reluBackward_<t> (a dense operand with one repeating every `period`
-;; elements), relu_<t> and sgd_<t> (SGD without momentum).
+;; conv1d's bias gradient), gather_<t> (strided copies inside the module: operand packing),
+;; add/sub/mul/reluBackward_<t> (a dense operand with one repeating every `period` elements),
+;; relu_<t> and sgd_<t> (SGD without momentum).
 ;;
-;; Sizes must be padded by the caller to the blocks below (M to the rows; nn: N to the
-;; columns, R >= 1; nt: N to cols, L to the lanes). Addresses and strides are in bytes; N and L
-;; count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
+;; Sizes must be padded by the caller to the blocks below (M to the rows, N to the columns,
+;; R >= 1). Addresses and strides are in bytes; M, N and R count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
 ;; runs in a fixed order, so results depend only on the inputs.
 ;;
 ;; Memory is imported ("env" "memory"), so one memory can be shared by several instances: the
@@ -38,7 +34,7 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; ---- f32: f32x4; gemm_nn block 4 x 8, gemm_nt block 4 x 2, L padded to 4
+  ;; ---- f32: f32x4; gemm_nn block 4 x 8
 
   (func (export "gemm_nn_f32")
     (param $M i32) (param $N i32) (param $R i32)
@@ -121,84 +117,6 @@
             (br $mLoop)))
         (local.set $nb (i32.add (local.get $nb) (i32.const 32)))
         (br $nLoop)))
-  )
-
-  (func $hsum_f32 (param $v v128) (result f32)
-    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))) (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-  (func $put_f32 (param $p i32) (param $v v128) (param $accum i32)
-    (if (local.get $accum)
-      (then (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (call $hsum_f32 (local.get $v)))))
-      (else (f32.store (local.get $p) (call $hsum_f32 (local.get $v))))))
-
-  (func (export "gemm_nt_f32")
-    (param $M i32) (param $N i32) (param $L i32)
-    (param $a i32) (param $lda i32) (param $b i32) (param $tab i32)
-    (param $c i32) (param $ldc i32) (param $accum i32)
-    (local $m i32) (local $n i32) (local $o i32) (local $oEnd i32) (local $pt i32) (local $pc i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
-    (local $q0 i32) (local $q1 i32)
-    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128) (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
-    (local $x0 v128) (local $x1 v128) (local $v v128)
-    (local.set $oEnd (i32.mul (local.get $L) (i32.const 4)))
-    (local.set $m (i32.const 0))
-    (block $mDone
-      (loop $mLoop
-        (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
-        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $lda))))
-        (local.set $a1 (i32.add (local.get $a0) (local.get $lda)))
-        (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
-        (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
-        (local.set $n (i32.const 0))
-        (block $nDone
-          (loop $nLoop
-            (br_if $nDone (i32.ge_u (local.get $n) (local.get $N)))
-            (local.set $pt (i32.add (local.get $tab) (i32.shl (local.get $n) (i32.const 2))))
-            (local.set $q0 (i32.add (local.get $b) (i32.load offset=0 (local.get $pt))))
-            (local.set $q1 (i32.add (local.get $b) (i32.load offset=4 (local.get $pt))))
-            (local.set $s00 (v128.const i64x2 0 0))
-            (local.set $s01 (v128.const i64x2 0 0))
-            (local.set $s10 (v128.const i64x2 0 0))
-            (local.set $s11 (v128.const i64x2 0 0))
-            (local.set $s20 (v128.const i64x2 0 0))
-            (local.set $s21 (v128.const i64x2 0 0))
-            (local.set $s30 (v128.const i64x2 0 0))
-            (local.set $s31 (v128.const i64x2 0 0))
-            (local.set $o (i32.const 0))
-            (block $lDone
-              (loop $lLoop
-                (br_if $lDone (i32.ge_u (local.get $o) (local.get $oEnd)))
-                (local.set $x0 (v128.load (i32.add (local.get $q0) (local.get $o))))
-                (local.set $x1 (v128.load (i32.add (local.get $q1) (local.get $o))))
-                (local.set $v (v128.load (i32.add (local.get $a0) (local.get $o))))
-                (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $v) (local.get $x0))))
-                (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $v) (local.get $x1))))
-                (local.set $v (v128.load (i32.add (local.get $a1) (local.get $o))))
-                (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $v) (local.get $x0))))
-                (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $v) (local.get $x1))))
-                (local.set $v (v128.load (i32.add (local.get $a2) (local.get $o))))
-                (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $v) (local.get $x0))))
-                (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $v) (local.get $x1))))
-                (local.set $v (v128.load (i32.add (local.get $a3) (local.get $o))))
-                (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $v) (local.get $x0))))
-                (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $v) (local.get $x1))))
-                (local.set $o (i32.add (local.get $o) (i32.const 16)))
-                (br $lLoop)))
-            (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $ldc))) (i32.mul (local.get $n) (i32.const 4))))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 0)) (local.get $s00) (local.get $accum))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 4)) (local.get $s01) (local.get $accum))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 0)) (local.get $s10) (local.get $accum))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 4)) (local.get $s11) (local.get $accum))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 0)) (local.get $s20) (local.get $accum))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 4)) (local.get $s21) (local.get $accum))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 0)) (local.get $s30) (local.get $accum))
-            (call $put_f32 (i32.add (local.get $pc) (i32.const 4)) (local.get $s31) (local.get $accum))
-            (local.set $n (i32.add (local.get $n) (i32.const 2)))
-            (br $nLoop)))
-        (local.set $m (i32.add (local.get $m) (i32.const 4)))
-        (br $mLoop)))
   )
 
   (func (export "mse_sq_f32") (param $p i32) (param $t i32) (param $out i32) (param $n i32)
@@ -510,7 +428,7 @@
         (br $each)))
   )
 
-  ;; ---- f64: f64x2; gemm_nn block 4 x 4, gemm_nt block 4 x 2, L padded to 2
+  ;; ---- f64: f64x2; gemm_nn block 4 x 4
 
   (func (export "gemm_nn_f64")
     (param $M i32) (param $N i32) (param $R i32)
@@ -593,84 +511,6 @@
             (br $mLoop)))
         (local.set $nb (i32.add (local.get $nb) (i32.const 32)))
         (br $nLoop)))
-  )
-
-  (func $hsum_f64 (param $v v128) (result f64)
-    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-  (func $put_f64 (param $p i32) (param $v v128) (param $accum i32)
-    (if (local.get $accum)
-      (then (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (call $hsum_f64 (local.get $v)))))
-      (else (f64.store (local.get $p) (call $hsum_f64 (local.get $v))))))
-
-  (func (export "gemm_nt_f64")
-    (param $M i32) (param $N i32) (param $L i32)
-    (param $a i32) (param $lda i32) (param $b i32) (param $tab i32)
-    (param $c i32) (param $ldc i32) (param $accum i32)
-    (local $m i32) (local $n i32) (local $o i32) (local $oEnd i32) (local $pt i32) (local $pc i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
-    (local $q0 i32) (local $q1 i32)
-    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128) (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
-    (local $x0 v128) (local $x1 v128) (local $v v128)
-    (local.set $oEnd (i32.mul (local.get $L) (i32.const 8)))
-    (local.set $m (i32.const 0))
-    (block $mDone
-      (loop $mLoop
-        (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
-        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $m) (local.get $lda))))
-        (local.set $a1 (i32.add (local.get $a0) (local.get $lda)))
-        (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
-        (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
-        (local.set $n (i32.const 0))
-        (block $nDone
-          (loop $nLoop
-            (br_if $nDone (i32.ge_u (local.get $n) (local.get $N)))
-            (local.set $pt (i32.add (local.get $tab) (i32.shl (local.get $n) (i32.const 2))))
-            (local.set $q0 (i32.add (local.get $b) (i32.load offset=0 (local.get $pt))))
-            (local.set $q1 (i32.add (local.get $b) (i32.load offset=4 (local.get $pt))))
-            (local.set $s00 (v128.const i64x2 0 0))
-            (local.set $s01 (v128.const i64x2 0 0))
-            (local.set $s10 (v128.const i64x2 0 0))
-            (local.set $s11 (v128.const i64x2 0 0))
-            (local.set $s20 (v128.const i64x2 0 0))
-            (local.set $s21 (v128.const i64x2 0 0))
-            (local.set $s30 (v128.const i64x2 0 0))
-            (local.set $s31 (v128.const i64x2 0 0))
-            (local.set $o (i32.const 0))
-            (block $lDone
-              (loop $lLoop
-                (br_if $lDone (i32.ge_u (local.get $o) (local.get $oEnd)))
-                (local.set $x0 (v128.load (i32.add (local.get $q0) (local.get $o))))
-                (local.set $x1 (v128.load (i32.add (local.get $q1) (local.get $o))))
-                (local.set $v (v128.load (i32.add (local.get $a0) (local.get $o))))
-                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $v) (local.get $x0))))
-                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $v) (local.get $x1))))
-                (local.set $v (v128.load (i32.add (local.get $a1) (local.get $o))))
-                (local.set $s10 (f64x2.add (local.get $s10) (f64x2.mul (local.get $v) (local.get $x0))))
-                (local.set $s11 (f64x2.add (local.get $s11) (f64x2.mul (local.get $v) (local.get $x1))))
-                (local.set $v (v128.load (i32.add (local.get $a2) (local.get $o))))
-                (local.set $s20 (f64x2.add (local.get $s20) (f64x2.mul (local.get $v) (local.get $x0))))
-                (local.set $s21 (f64x2.add (local.get $s21) (f64x2.mul (local.get $v) (local.get $x1))))
-                (local.set $v (v128.load (i32.add (local.get $a3) (local.get $o))))
-                (local.set $s30 (f64x2.add (local.get $s30) (f64x2.mul (local.get $v) (local.get $x0))))
-                (local.set $s31 (f64x2.add (local.get $s31) (f64x2.mul (local.get $v) (local.get $x1))))
-                (local.set $o (i32.add (local.get $o) (i32.const 16)))
-                (br $lLoop)))
-            (local.set $pc (i32.add (i32.add (local.get $c) (i32.mul (local.get $m) (local.get $ldc))) (i32.mul (local.get $n) (i32.const 8))))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 0)) (local.get $s00) (local.get $accum))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 8)) (local.get $s01) (local.get $accum))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 0)) (local.get $s10) (local.get $accum))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 8)) (local.get $s11) (local.get $accum))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 0)) (local.get $s20) (local.get $accum))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 8)) (local.get $s21) (local.get $accum))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 0)) (local.get $s30) (local.get $accum))
-            (call $put_f64 (i32.add (local.get $pc) (i32.const 8)) (local.get $s31) (local.get $accum))
-            (local.set $n (i32.add (local.get $n) (i32.const 2)))
-            (br $nLoop)))
-        (local.set $m (i32.add (local.get $m) (i32.const 4)))
-        (br $mLoop)))
   )
 
   (func (export "mse_sq_f64") (param $p i32) (param $t i32) (param $out i32) (param $n i32)

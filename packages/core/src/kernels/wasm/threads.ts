@@ -1,6 +1,6 @@
 import { Arena, type WasmExports } from './arena.js';
 import {
-  KINDS, MR, P32, P64, planConvBackwardInput, planConvBackwardWeight, planConvForward, planGemm, runSerial, shareUnits,
+  KINDS, P32, P64, planConvBackwardInput, planConvBackwardWeight, planConvForward, planGemm, runSerial, shareUnits,
   type Plan, type WasmKernels,
 } from './kernels.js';
 import { WASM_SHARED_BASE64 } from './module.generated.js';
@@ -26,9 +26,9 @@ import { computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, t
  *    copies the items in, publishing each (READY), then all claim items from a shared counter
  *    (NEXT), and the calling thread copies each finished item out (per-item flags) between its
  *    own items: dynamic, so the copying balances itself.
- *  - PANELS (conv1d backward weight): every thread owns some panels of output channels
- *    (static ranges, the calling thread's smaller because it also copies) and accumulates them
- *    over the whole batch in order, item by item as the calling thread publishes them.
+ *  - ACCUMULATE (conv1d backward weight): every thread owns a static range of C's columns
+ *    (the calling thread's a little smaller because it also copies) and accumulates it over
+ *    the whole batch in order, item by item as the calling thread publishes them.
  *  - COLUMNS (gemm): static column ranges, after the calling thread has packed A and B.
  * The protocol is a small Int32Array on a SharedArrayBuffer: the slots below, the Job's fields
  * (worker.ts's JOB_FIELDS), and per-worker ACK, RANGE and STARTED slots.
@@ -71,12 +71,11 @@ function checkLayout(): void {
 }
 checkLayout();
 
-/** What worker.ts's functions are given: the job kinds, these slots, the Job's fields, the panel height. */
+/** What worker.ts's functions are given: the job kinds, these slots, the Job's fields. */
 export const CONSTS: Consts = {
   kinds: KINDS,
   slots: { SEQ, READY, NEXT, ERR, ABORT, WORKED, JOB, ACK, RANGE, STARTED },
   fields: JOB_FIELDS,
-  rows: MR,
 };
 
 /** Stores a job in the control block (readJob reads it back). */
@@ -332,13 +331,12 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
     pool.finish();
     return;
   }
-  const ranges = job.kind === KINDS.PANELS
-    ? split(shareUnits(job, nrOf(job)), pool.size)
-    : split(shareUnits(job, nrOf(job)), pool.size, 1).map(([lo, hi]) => [lo * nrOf(job), hi * nrOf(job)] as [number, number]);
+  const nr = nrOf(job);
+  const ranges = split(shareUnits(job, nr), pool.size, job.kind === KINDS.ACCUMULATE ? MAIN_SHARE : 1).map(([lo, hi]) => [lo * nr, hi * nr] as [number, number]);
   const [lo, hi] = ranges[0]!;
   pool.start(job, ranges);
   try {
-    if (job.kind === KINDS.PANELS) {
+    if (job.kind === KINDS.ACCUMULATE) {
       // Every thread with a share counts itself done with an item in its flag; the slot of
       // item i - ring is refilled once all of them have.
       const sharing = ranges.filter(([a, b]) => b > a).length;
@@ -577,7 +575,7 @@ export function sharedMemoryBytes(): number {
   return active?.arena.bytes ?? 0;
 }
 
-/** For tests: items (batch elements, panel ranges, column ranges) computed by worker threads so far. */
+/** For tests: items (batch elements; per item, a column range of a weight gradient; a gemm's column range) computed by worker threads so far. */
 export function workerItems(): number {
   return active?.pool.worked ?? 0;
 }
@@ -586,7 +584,7 @@ export function workerItems(): number {
  * Item buffers per thread in a threaded plan: the calling thread copies items in ahead of the
  * threads that compute them, so each thread has one item in hand and one waiting. (Before,
  * every item of the batch had its own: at L, 64 items, the shared memory held x and y whole.)
- * A PANELS plan needs at least 2 in all: the caller refills the slot of item i - 1 while it
+ * An ACCUMULATE plan needs at least 2 in all: the caller refills the slot of item i - 1 while it
  * still has its own share of item i to compute.
  */
 const RING_PER_THREAD = 2;

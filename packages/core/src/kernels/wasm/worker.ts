@@ -14,14 +14,14 @@ import type { WasmExports } from './arena.js';
  * meaning whatever the kind; a kind ignores the fields it does not use (they are 0).
  */
 export interface Job {
-  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), PANELS (gemm_nt over static panel ranges, accumulated over items in order), COLUMNS (one gemm_nn split into static column ranges), QUIT. */
+  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), ACCUMULATE (gemm_nn over static column ranges, accumulated over the items in order), COLUMNS (one gemm_nn split into static column ranges), QUIT. */
   kind: number;
   /** 1 for float64 (the _f64 micro-kernels), 0 for float32. */
   f64: number;
-  /** Batch elements (ITEMS, PANELS); 1 for COLUMNS. */
+  /** Batch elements (ITEMS, ACCUMULATE); 1 for COLUMNS. */
   items: number;
   /**
-   * ITEMS, PANELS: per-item buffers the items take in turn (item i uses slot i % ring, at
+   * ITEMS, ACCUMULATE: per-item buffers the items take in turn (item i uses slot i % ring, at
    * aItem/bItem/cItem strides): the memory holds `ring` items, not the batch. The calling thread
    * refills a slot only once every thread is done with the item before in it.
    */
@@ -29,17 +29,15 @@ export interface Job {
   groups: number;
   M: number;
   N: number;
-  /** gemm_nn: the reduction length; gemm_nt: L, the dot products' length. */
+  /** The reduction length (A's panels are R columns long). */
   R: number;
   a: number;
   aItem: number;
   aGroup: number;
-  /** gemm_nt's row stride of A. */
-  lda: number;
   b: number;
   bItem: number;
   bGroup: number;
-  /** The table of byte offsets of B's rows (gemm_nn) or columns (gemm_nt). */
+  /** The table of byte offsets of B's rows. */
   tab: number;
   c: number;
   cItem: number;
@@ -50,27 +48,31 @@ export interface Job {
   biasRows: number;
   /**
    * ITEMS: address of one Int32 done-flag per item (set by whichever thread computed it);
-   * PANELS: one Int32 per item counting the threads done with it.
+   * ACCUMULATE: one Int32 per item counting the threads done with it.
    */
   flags: number;
-  /** PANELS: panels (of consts.rows rows) per group; a unit is one (group, panel). */
-  panelsPerGroup: number;
+  /**
+   * ACCUMULATE: gemm_nn calls per group and item, each N columns wide, the s-th reading B
+   * from s*bSegment bytes further and writing C from s*cSegment further (conv1d's weight
+   * gradient: one per tap where the taps' columns are not contiguous; else 1).
+   */
+  segments: number;
+  bSegment: number;
+  cSegment: number;
 }
 
 /** The Job's fields in the order they occupy the control block. */
 export const JOB_FIELDS = [
-  'kind', 'f64', 'items', 'ring', 'groups', 'M', 'N', 'R', 'a', 'aItem', 'aGroup', 'lda', 'b', 'bItem', 'bGroup', 'tab',
-  'c', 'cItem', 'cGroup', 'ldc', 'bias', 'biasRows', 'flags', 'panelsPerGroup',
+  'kind', 'f64', 'items', 'ring', 'groups', 'M', 'N', 'R', 'a', 'aItem', 'aGroup', 'b', 'bItem', 'bGroup', 'tab',
+  'c', 'cItem', 'cGroup', 'ldc', 'bias', 'biasRows', 'flags', 'segments', 'bSegment', 'cSegment',
 ] as const satisfies readonly (keyof Job)[];
 
-/** Everything the serialised functions need besides their arguments: kinds, slots of the control block, the panel height. */
+/** Everything the serialised functions need besides their arguments: kinds, slots of the control block, the Job's fields. */
 export interface Consts {
-  kinds: { ITEMS: number; PANELS: number; COLUMNS: number; QUIT: number };
+  kinds: { ITEMS: number; ACCUMULATE: number; COLUMNS: number; QUIT: number };
   /** Control block slots: job number, items published, next unclaimed item, a worker failed, the caller aborted, items computed by workers. */
   slots: { SEQ: number; READY: number; NEXT: number; ERR: number; ABORT: number; WORKED: number; JOB: number; ACK: number; RANGE: number; STARTED: number };
   fields: readonly (keyof Job)[];
-  /** Rows of A per gemm_nt block (kernels.ts's MR). */
-  rows: number;
 }
 
 /** The job in the control block `c` (written there by writeJob). */
@@ -83,8 +85,8 @@ export function readJob(c: Int32Array, consts: Consts): Job {
 
 /**
  * One thread's share of a job on item `item`: ITEMS computes the whole item (every group);
- * PANELS the units [lo, hi) (units are (group, panel) pairs) of item `item`, added to what
- * earlier items left in C; COLUMNS the columns [lo, hi) of the one product. The single- and
+ * ACCUMULATE the columns [lo, hi) of every group's and segment's product for item `item`,
+ * added to what earlier items left in C; COLUMNS the columns [lo, hi) of the one product. The single- and
  * multi-threaded paths both compute through this function, so they give the same bits.
  */
 export function computeShare(ex: WasmExports, buffer: ArrayBufferLike, job: Job, item: number, lo: number, hi: number, consts: Consts): void {
@@ -104,17 +106,13 @@ export function computeShare(ex: WasmExports, buffer: ArrayBufferLike, job: Job,
       }
       nn(job.M, job.N, job.R, job.a + g * job.aGroup, job.b + at * job.bItem + g * job.bGroup, job.tab, c, job.ldc, f ? 1 : 0);
     }
-  } else if (job.kind === kinds.PANELS) {
-    const nt = job.f64 ? ex.gemm_nt_f64 : ex.gemm_nt_f32;
-    const ppg = job.panelsPerGroup;
-    const rows = consts.rows;
-    for (let u = lo; u < hi; ) {
-      const g = Math.floor(u / ppg);
-      const p = u - g * ppg;
-      const n = Math.min(ppg - p, hi - u);
-      nt(rows * n, job.N, job.R, job.a + at * job.aItem + g * job.aGroup + rows * p * job.lda, job.lda,
-        job.b + at * job.bItem + g * job.bGroup, job.tab, job.c + g * job.cGroup + rows * p * job.ldc, job.ldc, item > 0 ? 1 : 0);
-      u += n;
+  } else if (job.kind === kinds.ACCUMULATE) {
+    if (hi <= lo) return;
+    for (let g = 0; g < job.groups; g++) {
+      const a = job.a + at * job.aItem + g * job.aGroup;
+      const b = job.b + at * job.bItem + g * job.bGroup + lo * B;
+      const c = job.c + g * job.cGroup + lo * B;
+      for (let s = 0; s < job.segments; s++) nn(job.M, hi - lo, job.R, a, b + s * job.bSegment, job.tab, c + s * job.cSegment, job.ldc, item > 0 ? 1 : 0);
     }
   } else if (job.kind === kinds.COLUMNS) {
     if (hi > lo) nn(job.M, hi - lo, job.R, job.a, job.b + lo * B, job.tab, job.c + lo * B, job.ldc, 0);
@@ -167,7 +165,7 @@ export function workerMain(init: WorkerInit, consts: Consts, compute: typeof com
           Atomics.notify(flags, job.flags / 4 + i);
           Atomics.add(c, slots.WORKED, 1);
         }
-      } else if (job.kind === kinds.PANELS) {
+      } else if (job.kind === kinds.ACCUMULATE) {
         const done = new Int32Array(buffer);
         for (let i = 0; i < job.items && lo < hi; i++) {
           if (!ready(i)) break;
