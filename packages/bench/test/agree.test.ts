@@ -10,7 +10,7 @@ import { createTorchPeer, torchAvailable } from '../src/peers/torch.js';
 import { createJaxjsPeer, jaxjsAvailable } from '../src/peers/jaxjs.js';
 import type { ProcPeer } from '../src/peers/proc.js';
 import { kindlingFactory } from '../src/peer.js';
-import { ceilingModuleBytes } from '../src/ceiling.js';
+import { CEILING_VARIANTS } from '../src/ceiling.js';
 import { core } from '../src/kindling.js';
 
 const STEPS = 3;
@@ -350,12 +350,26 @@ describe('kindling rows in their own process (as pnpm bench runs them)', () => {
   });
 });
 
-describe('WASM SIMD ceiling module', () => {
-  it('is valid WebAssembly and runs', () => {
-    const bytes = ceilingModuleBytes();
-    expect(WebAssembly.validate(bytes)).toBe(true);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-    const r = (inst.exports.peak as (n: number) => number)(1000);
-    expect(Number.isFinite(r)).toBe(true);
+describe('WASM SIMD ceiling modules', () => {
+  it('are valid WebAssembly and compute what they claim: peak(n) sums lane 0 of the accumulators after n steps', () => {
+    const peak = (bytes: Uint8Array<ArrayBuffer>) => new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.peak as (n: number) => number;
+    const [chains, tile] = CEILING_VARIANTS;
+    expect(chains.name).toBe('chains');
+    expect(tile.name).toBe('tile');
+    for (const v of CEILING_VARIANTS) expect(WebAssembly.validate(v.bytes()), v.name).toBe(true);
+    expect([chains.flopsPerIter, tile.flopsPerIter]).toEqual([12 * 8, 4 * 2 * 8]);
+    // chains: acc_i starts at 1 + i/64 and becomes acc * 0.9999 + 0.0001 each step (float32)
+    const f = Math.fround;
+    let want = 0;
+    for (let i = 0; i < 12; i++) {
+      let acc = f(1 + i / 64);
+      for (let k = 0; k < 3; k++) acc = f(f(acc * f(0.9999)) + f(0.0001));
+      want = i === 0 ? acc : f(want + acc);
+    }
+    expect(peak(chains.bytes())(3)).toBe(want);
+    // tile: 8 accumulators from 0, each step + 1.0001 * 0.5 (first vector) or * 0.25 (second)
+    const step = [f(f(1.0001) * 0.5), f(f(1.0001) * 0.25)];
+    const accs = Array.from({ length: 8 }, (_, k) => [0, 1, 2].reduce((s) => f(s + step[k % 2]!), 0));
+    expect(peak(tile.bytes())(3)).toBe(accs.reduce((s, x, k) => (k === 0 ? x : f(s + x)), 0));
   });
 });
