@@ -29,7 +29,9 @@ import { computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, t
  *  - ACCUMULATE (conv1d backward weight): every thread owns a static range of C's columns
  *    (the calling thread's a little smaller because it also copies) and accumulates it over
  *    the whole batch in order, item by item as the calling thread publishes them.
- *  - COLUMNS (gemm): static column ranges, after the calling thread has packed A and B.
+ *  - COLUMNS (gemm): after the calling thread has packed A and B, every thread claims chunks
+ *    of columns from a shared counter (NEXT) until none are left: dynamic, so a thread that
+ *    starts late or runs slower (the vCPUs here switch speed) takes fewer.
  * The protocol is a small Int32Array on a SharedArrayBuffer: the slots below, the Job's fields
  * (worker.ts's JOB_FIELDS), and per-worker ACK, RANGE and STARTED slots.
  */
@@ -272,9 +274,18 @@ export function setThreadThreshold(flops?: number): number {
 /** The calling thread's share of static splits (it also does all the copying). */
 const MAIN_SHARE = 0.8;
 
-/** Splits `units` among `n` threads, thread 0 (the caller) getting mainShare of an equal share; returns [lo, hi) per thread. */
-function split(units: number, n: number, mainShare = MAIN_SHARE): [number, number][] {
-  const main = Math.min(units, Math.round((units / n) * mainShare));
+/** Claims per thread a COLUMNS job is cut into: enough for a slow or late thread to take fewer, few enough that a claim stays cheap. */
+const CLAIMS_PER_THREAD = 4;
+
+/** Columns per claim of a COLUMNS job: whole pairs of column blocks (64 bytes: two threads' chunks never share a cache line of a 64-byte-aligned row). */
+export function columnChunk(N: number, nr: number, threads: number): number {
+  const blocks = N / nr;
+  return 2 * Math.max(1, Math.ceil(blocks / (2 * threads * CLAIMS_PER_THREAD))) * nr;
+}
+
+/** Splits `units` among `n` threads, thread 0 (the caller) getting MAIN_SHARE of an equal share; returns [lo, hi) per thread. */
+function split(units: number, n: number): [number, number][] {
+  const main = Math.min(units, Math.round((units / n) * MAIN_SHARE));
   const out: [number, number][] = [[units - main, units]]; // the caller takes the last units
   const rest = units - main;
   for (let w = 0; w < n - 1; w++) out.push([Math.floor((w * rest) / (n - 1)), Math.floor(((w + 1) * rest) / (n - 1))]);
@@ -288,7 +299,20 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
   const { job } = plan;
   const ex = arena.exports;
   const mine = (item: number, lo: number, hi: number) => computeShare(ex, arena.memory.buffer, job, item, lo, hi, CONSTS);
-  if (job.kind === KINDS.COLUMNS) plan.prepare(0); // before the workers start: they read all of A and B
+  if (job.kind === KINDS.COLUMNS) {
+    plan.prepare(0); // before the workers start: they read all of A and B
+    const chunk = (job.chunk = columnChunk(job.N, nrOf(job), pool.size));
+    pool.start(job);
+    try {
+      for (let k; (k = pool.claim()) * chunk < job.N; ) mine(0, k * chunk, Math.min(job.N, (k + 1) * chunk));
+    } catch (e) {
+      pool.finish(true);
+      throw e;
+    }
+    pool.finish();
+    plan.finish(0);
+    return;
+  }
   const flags = arena.i32;
   const fl = job.flags / 4;
   if (job.kind === KINDS.ITEMS) {
@@ -331,36 +355,33 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
     pool.finish();
     return;
   }
+  // ACCUMULATE: static column ranges, each thread's accumulated over the items in order
   const nr = nrOf(job);
-  const ranges = split(shareUnits(job, nr), pool.size, job.kind === KINDS.ACCUMULATE ? MAIN_SHARE : 1).map(([lo, hi]) => [lo * nr, hi * nr] as [number, number]);
+  const ranges = split(shareUnits(job, nr), pool.size).map(([lo, hi]) => [lo * nr, hi * nr] as [number, number]);
   const [lo, hi] = ranges[0]!;
   pool.start(job, ranges);
   try {
-    if (job.kind === KINDS.ACCUMULATE) {
-      // Every thread with a share counts itself done with an item in its flag; the slot of
-      // item i - ring is refilled once all of them have.
-      const sharing = ranges.filter(([a, b]) => b > a).length;
-      plan.prepare(0);
-      pool.publish(1);
-      for (let i = 0; i < job.items; i++) {
-        if (i + 1 < job.items) {
-          const previous = i + 1 - job.ring; // the slot's previous tenant
-          if (previous >= 0) {
-            for (let n; (n = Atomics.load(flags, fl + previous)) < sharing; ) {
-              pool.waitWhile(flags, fl + previous, n);
-              if (pool.failed) throw workerFailed();
-            }
+    // Every thread with a share counts itself done with an item in its flag; the slot of
+    // item i - ring is refilled once all of them have.
+    const sharing = ranges.filter(([a, b]) => b > a).length;
+    plan.prepare(0);
+    pool.publish(1);
+    for (let i = 0; i < job.items; i++) {
+      if (i + 1 < job.items) {
+        const previous = i + 1 - job.ring; // the slot's previous tenant
+        if (previous >= 0) {
+          for (let n; (n = Atomics.load(flags, fl + previous)) < sharing; ) {
+            pool.waitWhile(flags, fl + previous, n);
+            if (pool.failed) throw workerFailed();
           }
-          plan.prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the caller computes
-          pool.publish(i + 2);
         }
-        if (lo < hi) {
-          mine(i, lo, hi);
-          Atomics.add(flags, fl + i, 1);
-        }
+        plan.prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the caller computes
+        pool.publish(i + 2);
       }
-    } else {
-      mine(0, lo, hi);
+      if (lo < hi) {
+        mine(i, lo, hi);
+        Atomics.add(flags, fl + i, 1);
+      }
     }
   } catch (e) {
     pool.finish(true);

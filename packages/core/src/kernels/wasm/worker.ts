@@ -14,7 +14,7 @@ import type { WasmExports } from './arena.js';
  * meaning whatever the kind; a kind ignores the fields it does not use (they are 0).
  */
 export interface Job {
-  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), ACCUMULATE (gemm_nn over static column ranges, accumulated over the items in order), COLUMNS (one gemm_nn split into static column ranges), QUIT. */
+  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), ACCUMULATE (gemm_nn over static column ranges, accumulated over the items in order), COLUMNS (one gemm_nn whose column chunks the threads claim from a shared counter), QUIT. */
   kind: number;
   /** 1 for float64 (the _f64 micro-kernels), 0 for float32. */
   f64: number;
@@ -59,12 +59,14 @@ export interface Job {
   segments: number;
   bSegment: number;
   cSegment: number;
+  /** COLUMNS on threads: columns per claim (a multiple of the column block). */
+  chunk: number;
 }
 
 /** The Job's fields in the order they occupy the control block. */
 export const JOB_FIELDS = [
   'kind', 'f64', 'items', 'ring', 'groups', 'M', 'N', 'R', 'a', 'aItem', 'aGroup', 'b', 'bItem', 'bGroup', 'tab',
-  'c', 'cItem', 'cGroup', 'ldc', 'bias', 'biasRows', 'flags', 'segments', 'bSegment', 'cSegment',
+  'c', 'cItem', 'cGroup', 'ldc', 'bias', 'biasRows', 'flags', 'segments', 'bSegment', 'cSegment', 'chunk',
 ] as const satisfies readonly (keyof Job)[];
 
 /** Everything the serialised functions need besides their arguments: kinds, slots of the control block, the Job's fields. */
@@ -174,9 +176,11 @@ export function workerMain(init: WorkerInit, consts: Consts, compute: typeof com
           Atomics.notify(done, job.flags / 4 + i);
           Atomics.add(c, slots.WORKED, 1);
         }
-      } else if (job.kind === kinds.COLUMNS && hi > lo) {
-        compute(ex, buffer, job, 0, lo, hi, consts);
-        Atomics.add(c, slots.WORKED, 1);
+      } else if (job.kind === kinds.COLUMNS) {
+        for (let k; (k = Atomics.add(c, slots.NEXT, 1)) * job.chunk < job.N; ) {
+          compute(ex, buffer, job, 0, k * job.chunk, Math.min(job.N, (k + 1) * job.chunk), consts);
+          Atomics.add(c, slots.WORKED, 1);
+        }
       }
     } catch {
       Atomics.store(c, slots.ERR, 1);
