@@ -11,7 +11,7 @@ import { kernelsOf } from '../src/kernels/backend.js';
 import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { sharedMemoryBytes, workerItems } from '../src/kernels/wasm/threads.js';
-import { jobOf, KINDS, makeWasmKernels, planConvBackwardWeight, planConvForward, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
+import { jobOf, KINDS, makeWasmKernels, planConvBackwardWeight, planConvForward, planGemm, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import { columnChunk, CONSTS, MAX_THREADS, Pool, runThreaded, setThreadThreshold, workerSource } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
@@ -385,6 +385,35 @@ describe('thread count limits', () => {
     smallGemm();
     expect(workerItems()).toBeGreaterThan(worked);
 
+  });
+
+  it('a real worker given a gemm job without a chunk size computes it as one claim (never loops on claims of 0 columns)', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const module = new WebAssembly.Module(Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0)));
+    const arena = new Arena(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports, memory);
+    const pool = new Pool(2, () => undefined);
+    const worker = new Worker(workerSource('node'), { eval: true, workerData: { module, memory, ctl: pool.ctl.buffer, index: 0 } });
+    pool.add(worker);
+    try {
+      while (!pool.started) await new Promise((r) => setTimeout(r, 5));
+      const [M, N, K] = [8, 40, 6];
+      const A = fill(new Float32Array(M * K), 51);
+      const B = fill(new Float32Array(K * N), 52);
+      const got = new Float32Array(M * N).fill(NaN);
+      const plan = planGemm(arena, M, N, K, A, 0, K, 1, B, 0, N, 1, got, 0);
+      expect(plan.job.chunk).toBe(0);
+      plan.prepare(0);
+      pool.start(plan.job); // the calling thread claims nothing: the worker's one claim is the whole product
+      pool.finish();
+      plan.finish(0);
+      expect(pool.worked).toBe(1);
+      const want = new Float32Array(M * N).fill(NaN);
+      single.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, want, 0);
+      expectSame(got, want, 'C');
+    } finally {
+      pool.quit();
+      await worker.terminate();
+    }
   });
 
   it('a worker that fails mid-job makes the call throw, without waiting forever on the item buffers it holds (both ring protocols)', async () => {

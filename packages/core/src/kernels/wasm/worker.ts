@@ -177,8 +177,9 @@ export function workerMain(init: WorkerInit, consts: Consts, compute: typeof com
           Atomics.add(c, slots.WORKED, 1);
         }
       } else if (job.kind === kinds.COLUMNS) {
-        for (let k; (k = Atomics.add(c, slots.NEXT, 1)) * job.chunk < job.N; ) {
-          compute(ex, buffer, job, 0, k * job.chunk, Math.min(job.N, (k + 1) * job.chunk), consts);
+        const chunk = job.chunk > 0 ? job.chunk : job.N; // a job without chunks is one claim, never an endless loop
+        for (let k; (k = Atomics.add(c, slots.NEXT, 1)) * chunk < job.N; ) {
+          compute(ex, buffer, job, 0, k * chunk, Math.min(job.N, (k + 1) * chunk), consts);
           Atomics.add(c, slots.WORKED, 1);
         }
       }
