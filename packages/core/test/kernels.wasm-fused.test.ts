@@ -152,7 +152,10 @@ describe('kernels.wat: mse_sq, mse_sum, mse_grad and sum on any length', () => {
   });
 });
 
-/** The registered mseForward (none, sum, mean) and mseBackward (both forms) on n random elements, against the formulas; returns the data. */
+/**
+ * The registered mseForward (none, sum, mean) and mseBackward (both forms) on n random
+ * elements, against the formulas; mseForwardGrad against those two (to the bit); returns the data.
+ */
 function expectMseKernels(dtype: DType, n: number, rnd: () => number): { p: Storage; t: Storage; g: Storage } {
   const wasm = kernelsOf('wasm');
   const p = values(dtype, n, rnd);
@@ -172,15 +175,25 @@ function expectMseKernels(dtype: DType, n: number, rnd: () => number): { p: Stor
   expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, (v - t[i]!) * (2 / n))));
   wasm.mseBackward(p, t, g, 0, n, gp);
   expect(Array.from(gp)).toEqual(Array.from(p, (v, i) => store(dtype, 2 * (v - t[i]!) * g[i]!)));
+  for (const [reduction, scale] of [['mean', 2 / n], ['sum', 2], ['none', 0.75]] as const) {
+    const size = reduction === 'none' ? n : 1;
+    const [wantOut, gotOut] = [alloc(dtype, size), alloc(dtype, size).fill(NaN)];
+    const [wantGrad, gotGrad] = [alloc(dtype, n), alloc(dtype, n).fill(NaN)];
+    wasm.mseForward(p, t, n, reduction, wantOut);
+    wasm.mseBackward(p, t, null, scale, n, wantGrad);
+    wasm.mseForwardGrad(p, t, n, reduction, gotOut, scale, gotGrad);
+    expect(Array.from(gotOut), `mseForwardGrad ${reduction}: the loss`).toEqual(Array.from(wantOut));
+    expect(Array.from(gotGrad), `mseForwardGrad ${reduction}: the gradient`).toEqual(Array.from(wantGrad));
+  }
   return { p, t, g };
 }
 
-describe('the registered wasm kernels (mseForward, mseBackward, conv1dBackwardBias)', () => {
+describe('the registered wasm kernels (mseForward, mseBackward, mseForwardGrad, conv1dBackwardBias)', () => {
   const wasm = () => kernelsOf('wasm');
   beforeAll(() => setWasmMinWork(0));
   afterAll(() => setWasmMinWork());
 
-  it.each(DTYPES)('%s: mseForward and mseBackward equal the formulas', (dtype) => {
+  it.each(DTYPES)('%s: mseForward and mseBackward equal the formulas, mseForwardGrad the two', (dtype) => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (n, seed) => void expectMseKernels(dtype, n, prng(seed))),
       { numRuns: 40 },
@@ -220,6 +233,8 @@ describe('the registered wasm kernels (mseForward, mseBackward, conv1dBackwardBi
         expect(getKernel('mseForward', 'float32', WASM_FUSED_MIN_WORK - 1)).toBe(jsFusedKernels.mseForward);
         expect(getKernel('mseForward', 'float32', WASM_FUSED_MIN_WORK)).not.toBe(jsFusedKernels.mseForward);
         for (const dtype of DTYPES) {
+          expect(getKernel('mseForwardGrad', dtype, 1e6)).not.toBe(jsFusedKernels.mseForwardGrad);
+          expect(getKernel('mseForwardGrad', dtype, WASM_FUSED_MIN_WORK - 1)).toBe(jsFusedKernels.mseForwardGrad);
           expect(getKernel('mseBackward', dtype, 1e6)).not.toBe(jsFusedKernels.mseBackward);
           expect(getKernel('conv1dBackwardBias', dtype, 1e6)).not.toBe(jsKernels.conv1dBackwardBias);
           expect(getKernel('mseBackward', dtype, WASM_FUSED_MIN_WORK - 1)).toBe(jsFusedKernels.mseBackward);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, mseLoss, tensor, type Tensor } from '../src/index.js';
+import { getBackend, gradcheck, mseLoss, noGrad, registerBackend, registerKernel, setBackend, tensor, type Tensor } from '../src/index.js';
+import { jsFusedKernels } from '../src/kernels/js/index.js';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261127), numRuns: Number(process.env.FC_NUM_RUNS ?? 60) });
 
@@ -64,6 +65,63 @@ describe('mseLoss', () => {
     expect(p.grad!.dtype).toBe('float32');
     expect(p.grad!.toArray()).toEqual([[0.5, 0.5], [1.5, 1.5]]);
     expect(t.grad).toBeNull();
+  });
+
+  it("a recorded graph's gradient comes from the forward pass once, for an incoming gradient of 1; otherwise backward recomputes it", () => {
+    // A backend that counts the MSE kernels (each runs the JS reference).
+    const calls = { mseForward: 0, mseBackward: 0, mseForwardGrad: 0 };
+    registerBackend('mse-counting');
+    for (const name of Object.keys(calls) as (keyof typeof calls)[]) {
+      const ref = jsFusedKernels[name] as (...a: unknown[]) => void;
+      registerKernel(name, 'mse-counting', (...a: unknown[]) => {
+        calls[name]++;
+        ref(...a);
+      });
+    }
+    const before = getBackend();
+    setBackend('mse-counting');
+    try {
+      const p = [0.5, -1.25, 2, 3.5];
+      const t = [1, 0.75, -0.5, 3];
+      const want = p.map((v, i) => (2 * (v - t[i]!)) / 4);
+      const count = () => ({ ...calls });
+      const P = tensor(p, { requiresGrad: true });
+      const T = tensor(t, { requiresGrad: true });
+
+      let loss = mseLoss(P, T);
+      expect(count()).toEqual({ mseForward: 0, mseBackward: 0, mseForwardGrad: 1 });
+      loss.backward({ retainGraph: true });
+      expect(count()).toEqual({ mseForward: 0, mseBackward: 0, mseForwardGrad: 1 }); // forward's gradient
+      expect(flat(P.grad!)).toEqual(want);
+      expect(flat(T.grad!)).toEqual(want.map((v) => -v));
+      // again through the retained graph: recomputed (forward's buffer became P.grad and was added to)
+      loss.backward();
+      expect(count()).toEqual({ mseForward: 0, mseBackward: 1, mseForwardGrad: 1 });
+      expect(flat(P.grad!)).toEqual(want.map((v) => 2 * v));
+      expect(flat(T.grad!)).toEqual(want.map((v) => -2 * v));
+
+      // an incoming gradient of 3: recomputed with it
+      P.grad = null;
+      loss = mseLoss(P, T, 'sum');
+      loss.mul(3).backward();
+      expect(count()).toEqual({ mseForward: 0, mseBackward: 2, mseForwardGrad: 2 });
+      expect(flat(P.grad!)).toEqual(want.map((v) => 3 * 4 * v));
+
+      // nothing recorded: no gradient is computed in the forward pass
+      noGrad(() => mseLoss(P, T));
+      mseLoss(tensor(p), tensor(t));
+      mseLoss(P, T, 'none');
+      expect(count()).toEqual({ mseForward: 3, mseBackward: 2, mseForwardGrad: 2 });
+
+      // either input wanting a gradient is enough
+      P.grad = null;
+      mseLoss(P, tensor(t)).backward();
+      mseLoss(tensor(p), T).backward();
+      expect(count()).toEqual({ mseForward: 3, mseBackward: 2, mseForwardGrad: 4 });
+      expect(flat(P.grad!)).toEqual(want);
+    } finally {
+      setBackend(before);
+    }
   });
 
   it('rejects mismatched shapes and unknown reductions, naming them', () => {

@@ -247,7 +247,7 @@ export function getKernel<F extends KernelFunction>(name: string, dtype: DType, 
 /** The built-in kernels (the names of {@link Kernels} and {@link FusedKernels}). */
 export const KERNEL_NAMES: readonly KernelName[] = [
   'unary', 'binary', 'reduce', 'gemm', 'conv1dForward', 'conv1dBackwardInput', 'conv1dBackwardWeight', 'conv1dBackwardBias',
-  'mseForward', 'mseBackward', 'copy', 'accumulate', 'sgdUpdate', 'adamUpdate',
+  'mseForward', 'mseBackward', 'mseForwardGrad', 'copy', 'accumulate', 'sgdUpdate', 'adamUpdate',
 ];
 
 const reference = { ...jsKernels, ...jsFusedKernels } as unknown as Record<KernelName, KernelFunction>;
@@ -279,7 +279,7 @@ function dispatcher(fixed: string | null): Kernels & FusedKernels {
     return s.js!.fn;
   };
   const { unary, binary, reduce, gemm, conv1dForward: cf, conv1dBackwardInput: ci, conv1dBackwardWeight: cw, conv1dBackwardBias: cb } = S;
-  const { mseForward: mf, mseBackward: mb, copy, accumulate: acc, sgdUpdate: sgd, adamUpdate: adam } = S;
+  const { mseForward: mf, mseBackward: mb, mseForwardGrad: mfg, copy, accumulate: acc, sgdUpdate: sgd, adamUpdate: adam } = S;
   return {
     get name() {
       return fixed ?? current;
@@ -295,6 +295,7 @@ function dispatcher(fixed: string | null): Kernels & FusedKernels {
     conv1dBackwardBias: (gy, gb, g) => void use(cb, gy.length, gb, gy, null, null)(gy, gb, g),
     mseForward: (p, t, n, reduction, out) => void use(mf, n, out, p, t, null)(p, t, n, reduction, out),
     mseBackward: (p, t, g, scale, n, out) => void use(mb, n, out, p, t, g)(p, t, g, scale, n, out),
+    mseForwardGrad: (p, t, n, reduction, out, scale, grad) => void use(mfg, n, grad, p, t, out)(p, t, n, reduction, out, scale, grad),
     copy: (x, out) => void use(copy, out.length, out, x.storage, null, null)(x, out),
     accumulate: (dst, src, srcOffset, n) => void use(acc, n, dst, src, null, null)(dst, src, srcOffset, n),
     sgdUpdate: (p, po, g, go, n, buf, first, h) => void use(sgd, n, p, g, buf, null)(p, po, g, go, n, buf, first, h),

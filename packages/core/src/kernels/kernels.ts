@@ -152,6 +152,13 @@ export interface FusedKernels {
   mseForward(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage): void;
   /** out[i] = 2 (p[i] - t[i]) g[i] when g is given (reduction 'none'), else (p[i] - t[i]) * scale. */
   mseBackward(p: Storage, t: Storage, g: Storage | null, scale: number, n: number, out: Storage): void;
+  /**
+   * mseForward (reduction 'mean' or 'sum') and, from the same reading of p and t, the gradient
+   * for an incoming gradient of 1: grad[i] = (p[i] - t[i]) * scale, to the bit what
+   * mseBackward(p, t, null, scale, n, grad) writes. The loss op calls it when a graph is
+   * recorded, so that backward needs no second pass over p and t.
+   */
+  mseForwardGrad(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage, scale: number, grad: Storage): void;
   /** out[i] = the i-th element of x in row-major order, converted to out's dtype (casts, dense copies of views). */
   copy(x: TensorData, out: Storage): void;
   /** dst[i] += src[srcOffset + i] for i < n (gradient accumulation). */

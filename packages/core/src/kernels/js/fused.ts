@@ -44,6 +44,12 @@ export function mseBackward(p: Storage, t: Storage, g: Storage | null, scale: nu
   else for (let i = 0; i < n; i++) out[i] = (p[i]! - t[i]!) * scale;
 }
 
+/** See FusedKernels.mseForwardGrad: the two kernels above, so the reference is their composition by definition. */
+export function mseForwardGrad(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage, scale: number, grad: Storage): void {
+  mseForward(p, t, n, reduction, out);
+  mseBackward(p, t, null, scale, n, grad);
+}
+
 /** See FusedKernels.copy. A dense view is one typed-array set(), which converts dtypes natively. */
 export function copy(x: TensorData, out: Storage): void {
   // Stryker disable next-line ConditionalExpression: a fast path; copyTo writes the same values

@@ -1,5 +1,5 @@
 import type { FusedKernels, Kernels } from '../kernels.js';
-import { accumulate, adamUpdate, copy, mseBackward, mseForward, sgdUpdate } from './fused.js';
+import { accumulate, adamUpdate, copy, mseBackward, mseForward, mseForwardGrad, sgdUpdate } from './fused.js';
 import { conv1dBackwardBias, conv1dBackwardInput, conv1dBackwardWeight, conv1dForward } from './conv1d.js';
 import { binary, unary } from './elementwise.js';
 import { gemm } from './gemm.js';
@@ -23,4 +23,4 @@ export const jsKernels: Kernels = {
 };
 
 /** The reference fused kernels (the MSE loss, gradient accumulation, SGD and Adam updates). */
-export const jsFusedKernels: FusedKernels = { mseForward, mseBackward, copy, accumulate, sgdUpdate, adamUpdate };
+export const jsFusedKernels: FusedKernels = { mseForward, mseBackward, mseForwardGrad, copy, accumulate, sgdUpdate, adamUpdate };

@@ -1,5 +1,6 @@
 import type { Storage } from '../../storage/dtype.js';
 import type { Conv1dGeometry, MseReduction } from '../kernels.js';
+import { mseForward as jsMseForward } from '../js/fused.js';
 import type { Arena } from './arena.js';
 import { inPieces, PIECE } from './stream.js';
 
@@ -19,12 +20,13 @@ export const WASM_FUSED_MIN_WORK = 256;
 export interface WasmFusedKernels {
   mseForward(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage): void;
   mseBackward(p: Storage, t: Storage, g: Storage | null, scale: number, n: number, out: Storage): void;
+  mseForwardGrad(p: Storage, t: Storage, n: number, reduction: MseReduction, out: Storage, scale: number, grad: Storage): void;
   conv1dBackwardBias(gy: Storage, gb: Storage, g: Conv1dGeometry): void;
 }
 
 export function makeWasmFusedKernels(arena: Arena): WasmFusedKernels {
   const ex = arena.exports;
-  return {
+  const kernels: WasmFusedKernels = {
     mseForward(p, t, n, reduction, out) {
       const f64 = out instanceof Float64Array;
       const B = f64 ? 8 : 4;
@@ -59,6 +61,24 @@ export function makeWasmFusedKernels(arena: Arena): WasmFusedKernels {
         out.set(f.subarray(oa!, oa! + m), i);
       });
     },
+    mseForwardGrad(p, t, n, reduction, out, scale, grad) {
+      if (out instanceof Float64Array || reduction === 'none') {
+        // float64: the sum where mseForward computes it (JS: the loop is bound by memory
+        // already, see index.ts), the gradient by mseBackward: the bits of the two calls
+        jsMseForward(p, t, n, reduction, out);
+        return kernels.mseBackward(p, t, null, scale, n, grad);
+      }
+      // float32: p and t copied in once, for the sum and the gradient
+      let s = 0;
+      inPieces(arena, out, n, PIECE, 3, (f, [pa, ta, ga], i, m) => {
+        f.set(p.subarray(i, i + m), pa!);
+        f.set(t.subarray(i, i + m), ta!);
+        s += ex.mse_sum_f32(pa! * 4, ta! * 4, m);
+        ex.mse_grad_f32(pa! * 4, ta! * 4, 0, ga! * 4, m, scale, 0);
+        grad.set(f.subarray(ga!, ga! + m), i);
+      });
+      out[0] = reduction === 'mean' ? s / n : s;
+    },
     conv1dBackwardBias(gy, gb, g) {
       const { batch, outChannels, outLength } = g;
       const B = gb instanceof Float64Array ? 8 : 4;
@@ -74,4 +94,5 @@ export function makeWasmFusedKernels(arena: Arena): WasmFusedKernels {
       });
     },
   };
+  return kernels;
 }

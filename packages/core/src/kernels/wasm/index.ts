@@ -33,6 +33,7 @@ import { endThreads, makeKernels, setThreadCount, startThreads, threadCount, thr
 const FUSED_DTYPES: Record<keyof WasmFusedKernels, readonly ('float32' | 'float64')[]> = {
   mseForward: ['float32'],
   mseBackward: ['float32', 'float64'],
+  mseForwardGrad: ['float32', 'float64'],
   conv1dBackwardBias: ['float32', 'float64'],
 };
 
