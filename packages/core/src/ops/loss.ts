@@ -19,7 +19,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
  * alive by the graph; fused, it is one pass. When a graph is recorded (and the reduction is
  * 'mean' or 'sum'), forward also writes the gradient for an incoming gradient of 1 from the
  * same reading of p and t (the WebAssembly kernel copies them into its memory once, not twice:
- * M's step 8% less time), and backward hands it out when the incoming gradient is 1, as it is
+ * at M, 3.6 ms for both instead of 1.7 + 3.3), and backward hands it out when the incoming gradient is 1, as it is
  * for `loss.backward()`; otherwise backward recomputes p - t from the inputs, which the graph
  * holds anyway. On the blog's tiny model the saved graph nodes matter even more than the passes.
  */
