@@ -347,13 +347,45 @@ describe('the wasm elementwise kernels (binary add/sub/mul/reluBackward, relu, S
     });
   }
 
+  for (const dtype of DTYPES) {
+    it(`${dtype}: adamUpdate gives the JS kernel's bits (weight decay, maximize, amsgrad, both lerp forms, steps 1-5, offsets, an infinite gradient)`, () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            n: fc.integer({ min: 1, max: 60 }), off: fc.integer({ min: 0, max: 3 }), weightDecay: fc.constantFrom(0, 0.01), maximize: fc.boolean(),
+            amsgrad: fc.boolean(), beta1: fc.constantFrom(0.9, 0.3), step: fc.integer({ min: 1, max: 5 }), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          }),
+          ({ n, off, weightDecay, maximize, amsgrad, beta1, step, seed }) => {
+            const rnd = prng(seed);
+            const p = values(dtype, off + n, rnd);
+            const g = values(dtype, off + n, rnd);
+            g[off + Math.floor(rnd() * n)] = rnd() < 0.5 ? Infinity : 0;
+            const m = values(dtype, n, rnd).map(Math.abs);
+            const v = values(dtype, n, rnd).map(Math.abs);
+            const vmax = amsgrad ? v.map((x) => x * 1.5) : null;
+            const h = { lr: 0.01, beta1, beta2: 0.999, eps: 1e-8, weightDecay, maximize, step };
+            const want = { p: p.slice(), m: m.slice(), v: v.slice(), vmax: vmax && vmax.slice() };
+            jsFusedKernels.adamUpdate(want.p, off, g, off, n, want.m, want.v, want.vmax, h);
+            const got = { p: p.slice(), m: m.slice(), v: v.slice(), vmax: vmax && vmax.slice() };
+            wasm().adamUpdate(got.p, off, g, off, n, got.m, got.v, got.vmax, h);
+            expect(Array.from(got.p)).toEqual(Array.from(want.p));
+            expect(Array.from(got.m)).toEqual(Array.from(want.m));
+            expect(Array.from(got.v)).toEqual(Array.from(want.v));
+            expect(got.vmax && Array.from(got.vmax)).toEqual(want.vmax && Array.from(want.vmax));
+            expect(Array.from(got.p.subarray(off))).not.toEqual(Array.from(p.subarray(off))); // it did step
+          },
+        ),
+      );
+    });
+  }
+
   it('are registered for both dtypes from WASM_FUSED_MIN_WORK elements; other ops and layouts reach the JS kernels', () => {
     setWasmMinWork();
     const before = getBackend();
     setBackend('wasm');
     try {
       for (const dtype of DTYPES) {
-        for (const [name, js] of [['binary', jsKernels.binary], ['unary', jsKernels.unary], ['sgdUpdate', jsFusedKernels.sgdUpdate]] as const) {
+        for (const [name, js] of [['binary', jsKernels.binary], ['unary', jsKernels.unary], ['sgdUpdate', jsFusedKernels.sgdUpdate], ['adamUpdate', jsFusedKernels.adamUpdate]] as const) {
           expect(getKernel(name, dtype, WASM_FUSED_MIN_WORK)).not.toBe(js);
           expect(getKernel(name, dtype, WASM_FUSED_MIN_WORK - 1)).toBe(js);
         }
@@ -410,10 +442,17 @@ describe('wasm kernels over calls longer than one piece (PIECE elements at a tim
       const w = p.slice();
       wasm().sgdUpdate(w, 0, g, 0, n, null, false, { lr: 0.5, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false });
       expect(Array.from(w)).toEqual(Array.from(p, (v, i) => store(dtype, v - 0.5 * g[i]!)));
+      const adam = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maximize: false, step: 2 };
+      const [mom, sq, sqMax] = [t.map(Math.abs), g.map(Math.abs), g.map((x) => 2 * Math.abs(x))];
+      const want = [p.slice(), mom.slice(), sq.slice(), sqMax.slice()] as const;
+      jsFusedKernels.adamUpdate(want[0], 0, g, 0, n, want[1], want[2], want[3], adam);
+      const got = [p.slice(), mom.slice(), sq.slice(), sqMax.slice()] as const;
+      wasm().adamUpdate(got[0], 0, g, 0, n, got[1], got[2], got[3], adam);
+      for (let k = 0; k < 4; k++) expect(Array.from(got[k]), `adamUpdate buffer ${k}`).toEqual(Array.from(want[k]));
 
       const B = dtype === 'float32' ? 4 : 8;
-      // four buffers of a piece at most (mseBackward), plus alignment, in 64 KiB pages
-      expect(wasmMemoryBytes()).toBeLessThanOrEqual(Math.max(before, Math.ceil((4 * PIECE * B + 4 * 128) / 65536) * 65536));
+      // five buffers of a piece at most (adamUpdate with amsgrad), plus alignment, in 64 KiB pages
+      expect(wasmMemoryBytes()).toBeLessThanOrEqual(Math.max(before, Math.ceil((5 * PIECE * B + 5 * 128) / 65536) * 65536));
     });
   }
 });

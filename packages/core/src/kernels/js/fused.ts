@@ -84,16 +84,18 @@ export function sgdUpdate(p: Storage, po: number, g: Storage, go: number, n: num
   }
 }
 
+/** The per-step constants of an Adam update, computed once per call (the WebAssembly kernel takes the same ones). */
+export function adamConstants(h: AdamHyper): { stepSize: number; bc2Sqrt: number; w: number; smallWeight: boolean; c2: number } {
+  const biasCorrection1 = 1 - h.beta1 ** h.step;
+  const biasCorrection2 = 1 - h.beta2 ** h.step;
+  const w = 1 - h.beta1;
+  return { stepSize: h.lr / biasCorrection1, bc2Sqrt: Math.sqrt(biasCorrection2), w, smallWeight: Math.abs(w) < 0.5, c2: 1 - h.beta2 };
+}
+
 /** See FusedKernels.adamUpdate. */
 export function adamUpdate(p: Storage, po: number, g: Storage, go: number, n: number, m: Storage, v: Storage, vmax: Storage | null, h: AdamHyper): void {
-  const { lr, beta1, beta2, eps, weightDecay, maximize, step } = h;
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2 = 1 - beta2 ** step;
-  const stepSize = lr / biasCorrection1;
-  const bc2Sqrt = Math.sqrt(biasCorrection2);
-  const w = 1 - beta1;
-  const smallWeight = Math.abs(w) < 0.5;
-  const c2 = 1 - beta2;
+  const { beta2, eps, weightDecay, maximize } = h;
+  const { stepSize, bc2Sqrt, w, smallWeight, c2 } = adamConstants(h);
   for (let i = 0; i < n; i++) {
     let d = maximize ? -g[go + i]! : g[go + i]!;
     if (weightDecay !== 0) d = d + weightDecay * p[po + i]!;

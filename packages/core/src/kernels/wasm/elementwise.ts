@@ -1,16 +1,18 @@
 import type { Storage } from '../../storage/dtype.js';
 import type { TensorData } from '../../storage/tensor-data.js';
 import { kernelsOf } from '../backend.js';
-import type { BinaryOp, FusedKernels, Kernels, SgdHyper, UnaryOp } from '../kernels.js';
+import { adamConstants } from '../js/fused.js';
+import type { AdamHyper, BinaryOp, FusedKernels, Kernels, SgdHyper, UnaryOp } from '../kernels.js';
 import type { Arena } from './arena.js';
 import { inPieces, PIECE } from './stream.js';
 
 /*
  * The elementwise work of a typical training step on the 'wasm' backend: add, sub, mul and
  * reluBackward of a dense operand with a dense or row-broadcast one (a Linear layer's bias),
- * relu, and SGD without momentum (kernels.wat's <op>_<t>, relu_<t>, sgd_<t>, from gen-wat.ts's
- * elementwise()). Every other op and layout, and SGD with momentum, runs the 'js' kernel. Each
- * result is rounded once, as the JS kernel's, so the outputs are bit-identical to 'js'. Even with
+ * relu, SGD without momentum and Adam (kernels.wat's <op>_<t>, relu_<t>, sgd_<t>, adam_<t>,
+ * from gen-wat.ts's elementwise()). Every other op and layout, and SGD with momentum, runs the
+ * 'js' kernel. Each result is rounded where the JS kernel rounds it, so the outputs are
+ * bit-identical to 'js'. Even with
  * the copies into the module and back, these ran 3-6x faster than the JS loops (MLP step,
  * float32: relu, reluBackward, the bias add and SGD 17 ms in JS).
  */
@@ -37,7 +39,7 @@ export function rowPeriod(t: TensorData): number {
   return period;
 }
 
-export type WasmElementwiseKernels = Pick<Kernels, 'unary' | 'binary'> & Pick<FusedKernels, 'sgdUpdate'>;
+export type WasmElementwiseKernels = Pick<Kernels, 'unary' | 'binary'> & Pick<FusedKernels, 'sgdUpdate' | 'adamUpdate'>;
 
 export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels {
   const js = kernelsOf('js');
@@ -84,6 +86,23 @@ export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels
         f.set(g.subarray(go + i, go + i + m), ga!);
         sgd(pa! * B, ga! * B, m, h.lr, h.weightDecay, h.maximize ? -1 : 1);
         p.set(f.subarray(pa!, pa! + m), po + i);
+      });
+    },
+    adamUpdate(p: Storage, po: number, g: Storage, go: number, n: number, m: Storage, v: Storage, vmax: Storage | null, h: AdamHyper): void {
+      const adam = ex[`adam_${suffix(p)}`]!;
+      const B = bytes(p);
+      const c = adamConstants(h);
+      inPieces(arena, p, n, PIECE, 5, (f, [pa, ga, ma, va, xa], i, k) => {
+        f.set(p.subarray(po + i, po + i + k), pa!);
+        f.set(g.subarray(go + i, go + i + k), ga!);
+        f.set(m.subarray(i, i + k), ma!);
+        f.set(v.subarray(i, i + k), va!);
+        if (vmax) f.set(vmax.subarray(i, i + k), xa!);
+        adam(pa! * B, ga! * B, ma! * B, va! * B, vmax ? xa! * B : -1, k, h.maximize ? -1 : 1, h.weightDecay, c.w, c.smallWeight ? 1 : 0, h.beta2, c.c2, c.bc2Sqrt, h.eps, c.stepSize);
+        p.set(f.subarray(pa!, pa! + k), po + i);
+        m.set(f.subarray(ma!, ma! + k), i);
+        v.set(f.subarray(va!, va! + k), i);
+        if (vmax) vmax.set(f.subarray(xa!, xa! + k), i);
       });
     },
   };

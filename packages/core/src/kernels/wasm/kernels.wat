@@ -19,7 +19,7 @@
 ;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
 ;; conv1d's bias gradient), gather_<t> (strided copies inside the module: operand packing),
 ;; add/sub/mul/reluBackward_<t> (a dense operand with one repeating every `period` elements),
-;; relu_<t> and sgd_<t> (SGD without momentum).
+;; relu_<t>, sgd_<t> (SGD without momentum) and adam_<t> (Adam, amsgrad included).
 ;;
 ;; Sizes must be padded by the caller to the blocks below (M to the rows, N to the columns,
 ;; R >= 1). Addresses and strides are in bytes; M, N and R count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
@@ -428,6 +428,65 @@
         (br $each)))
   )
 
+  (func (export "adam_f32") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32)
+    (param $sign f64) (param $wd f64) (param $w f64) (param $small i32) (param $beta2 f64) (param $c2 f64) (param $bc2Sqrt f64) (param $eps f64) (param $stepSize f64)
+    (local $i i32) (local $end i32) (local $vend i32) (local $keep f64) (local $nstep f64)
+    (local $xS f64) (local $dS f64) (local $m0S f64) (local $mrS f64) (local $vrS f64)
+    (local $xV v128) (local $dV v128) (local $m0V v128) (local $mrV v128) (local $vrV v128)
+    (local $vsign v128) (local $vwd v128) (local $vw v128) (local $vkeep v128) (local $vbeta2 v128) (local $vc2 v128) (local $vbc2Sqrt v128) (local $veps v128) (local $vnstep v128)
+    (local.set $keep (f64.sub (f64.const 1) (local.get $w)))
+    (local.set $nstep (f64.neg (local.get $stepSize)))
+    (local.set $vsign (f64x2.splat (local.get $sign)))
+    (local.set $vwd (f64x2.splat (local.get $wd)))
+    (local.set $vw (f64x2.splat (local.get $w)))
+    (local.set $vkeep (f64x2.splat (local.get $keep)))
+    (local.set $vbeta2 (f64x2.splat (local.get $beta2)))
+    (local.set $vc2 (f64x2.splat (local.get $c2)))
+    (local.set $vbc2Sqrt (f64x2.splat (local.get $bc2Sqrt)))
+    (local.set $veps (f64x2.splat (local.get $eps)))
+    (local.set $vnstep (f64x2.splat (local.get $nstep)))
+    (local.set $end (i32.mul (local.get $n) (i32.const 4)))
+    (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -2)) (i32.const 4)))
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $xV (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $i)))))
+        (local.set $dV (f64x2.mul (local.get $vsign) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $i))))))
+        (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $dV (f64x2.add (local.get $dV) (f64x2.mul (local.get $vwd) (local.get $xV))))))
+        (local.set $m0V (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $m) (local.get $i)))))
+        ;; torch.lerp's two forms: m + w (d - m) for small weights, d - (d - m)(1 - w) otherwise
+        (local.set $mrV (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (select (result v128) (f64x2.add (local.get $m0V) (f64x2.mul (local.get $vw) (f64x2.sub (local.get $dV) (local.get $m0V)))) (f64x2.sub (local.get $dV) (f64x2.mul (f64x2.sub (local.get $dV) (local.get $m0V)) (local.get $vkeep))) (local.get $small)))))
+        (v128.store64_lane 0 (i32.add (local.get $m) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $mrV)))
+        (local.set $vrV (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $v) (local.get $i)))) (local.get $vbeta2)) (f64x2.mul (f64x2.mul (local.get $vc2) (local.get $dV)) (local.get $dV))))))
+        (v128.store64_lane 0 (i32.add (local.get $v) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $vrV)))
+        (if (i32.ge_s (local.get $vmax) (i32.const 0))
+          (then
+            (local.set $vrV (f64x2.max (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $vmax) (local.get $i)))) (local.get $vrV)))
+            (v128.store64_lane 0 (i32.add (local.get $vmax) (local.get $i)) (f32x4.demote_f64x2_zero (local.get $vrV)))))
+        (v128.store64_lane 0 (i32.add (local.get $p) (local.get $i)) (f32x4.demote_f64x2_zero (f64x2.add (local.get $xV) (f64x2.div (f64x2.mul (local.get $vnstep) (local.get $mrV)) (f64x2.add (f64x2.div (f64x2.sqrt (local.get $vrV)) (local.get $vbc2Sqrt)) (local.get $veps))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $pairs)))
+    (block $restDone
+      (loop $rest
+        (br_if $restDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xS (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))))
+        (local.set $dS (f64.mul (local.get $sign) (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $i))))))
+        (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $dS (f64.add (local.get $dS) (f64.mul (local.get $wd) (local.get $xS))))))
+        (local.set $m0S (f64.promote_f32 (f32.load (i32.add (local.get $m) (local.get $i)))))
+        ;; torch.lerp's two forms: m + w (d - m) for small weights, d - (d - m)(1 - w) otherwise
+        (local.set $mrS (f64.promote_f32 (f32.demote_f64 (select (result f64) (f64.add (local.get $m0S) (f64.mul (local.get $w) (f64.sub (local.get $dS) (local.get $m0S)))) (f64.sub (local.get $dS) (f64.mul (f64.sub (local.get $dS) (local.get $m0S)) (local.get $keep))) (local.get $small)))))
+        (f32.store (i32.add (local.get $m) (local.get $i)) (f32.demote_f64 (local.get $mrS)))
+        (local.set $vrS (f64.promote_f32 (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $v) (local.get $i)))) (local.get $beta2)) (f64.mul (f64.mul (local.get $c2) (local.get $dS)) (local.get $dS))))))
+        (f32.store (i32.add (local.get $v) (local.get $i)) (f32.demote_f64 (local.get $vrS)))
+        (if (i32.ge_s (local.get $vmax) (i32.const 0))
+          (then
+            (local.set $vrS (f64.max (f64.promote_f32 (f32.load (i32.add (local.get $vmax) (local.get $i)))) (local.get $vrS)))
+            (f32.store (i32.add (local.get $vmax) (local.get $i)) (f32.demote_f64 (local.get $vrS)))))
+        (f32.store (i32.add (local.get $p) (local.get $i)) (f32.demote_f64 (f64.add (local.get $xS) (f64.div (f64.mul (local.get $nstep) (local.get $mrS)) (f64.add (f64.div (f64.sqrt (local.get $vrS)) (local.get $bc2Sqrt)) (local.get $eps))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rest)))
+  )
+
   ;; ---- f64: f64x2; gemm_nn block 4 x 4
 
   (func (export "gemm_nn_f64")
@@ -818,5 +877,64 @@
         (f64.store (i32.add (local.get $p) (local.get $i)) (f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $each)))
+  )
+
+  (func (export "adam_f64") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32)
+    (param $sign f64) (param $wd f64) (param $w f64) (param $small i32) (param $beta2 f64) (param $c2 f64) (param $bc2Sqrt f64) (param $eps f64) (param $stepSize f64)
+    (local $i i32) (local $end i32) (local $vend i32) (local $keep f64) (local $nstep f64)
+    (local $xS f64) (local $dS f64) (local $m0S f64) (local $mrS f64) (local $vrS f64)
+    (local $xV v128) (local $dV v128) (local $m0V v128) (local $mrV v128) (local $vrV v128)
+    (local $vsign v128) (local $vwd v128) (local $vw v128) (local $vkeep v128) (local $vbeta2 v128) (local $vc2 v128) (local $vbc2Sqrt v128) (local $veps v128) (local $vnstep v128)
+    (local.set $keep (f64.sub (f64.const 1) (local.get $w)))
+    (local.set $nstep (f64.neg (local.get $stepSize)))
+    (local.set $vsign (f64x2.splat (local.get $sign)))
+    (local.set $vwd (f64x2.splat (local.get $wd)))
+    (local.set $vw (f64x2.splat (local.get $w)))
+    (local.set $vkeep (f64x2.splat (local.get $keep)))
+    (local.set $vbeta2 (f64x2.splat (local.get $beta2)))
+    (local.set $vc2 (f64x2.splat (local.get $c2)))
+    (local.set $vbc2Sqrt (f64x2.splat (local.get $bc2Sqrt)))
+    (local.set $veps (f64x2.splat (local.get $eps)))
+    (local.set $vnstep (f64x2.splat (local.get $nstep)))
+    (local.set $end (i32.mul (local.get $n) (i32.const 8)))
+    (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -2)) (i32.const 8)))
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.ge_u (local.get $i) (local.get $vend)))
+        (local.set $xV (v128.load (i32.add (local.get $p) (local.get $i))))
+        (local.set $dV (f64x2.mul (local.get $vsign) (v128.load (i32.add (local.get $g) (local.get $i)))))
+        (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $dV (f64x2.add (local.get $dV) (f64x2.mul (local.get $vwd) (local.get $xV))))))
+        (local.set $m0V (v128.load (i32.add (local.get $m) (local.get $i))))
+        ;; torch.lerp's two forms: m + w (d - m) for small weights, d - (d - m)(1 - w) otherwise
+        (local.set $mrV (select (result v128) (f64x2.add (local.get $m0V) (f64x2.mul (local.get $vw) (f64x2.sub (local.get $dV) (local.get $m0V)))) (f64x2.sub (local.get $dV) (f64x2.mul (f64x2.sub (local.get $dV) (local.get $m0V)) (local.get $vkeep))) (local.get $small)))
+        (v128.store (i32.add (local.get $m) (local.get $i)) (local.get $mrV))
+        (local.set $vrV (f64x2.add (f64x2.mul (v128.load (i32.add (local.get $v) (local.get $i))) (local.get $vbeta2)) (f64x2.mul (f64x2.mul (local.get $vc2) (local.get $dV)) (local.get $dV))))
+        (v128.store (i32.add (local.get $v) (local.get $i)) (local.get $vrV))
+        (if (i32.ge_s (local.get $vmax) (i32.const 0))
+          (then
+            (local.set $vrV (f64x2.max (v128.load (i32.add (local.get $vmax) (local.get $i))) (local.get $vrV)))
+            (v128.store (i32.add (local.get $vmax) (local.get $i)) (local.get $vrV))))
+        (v128.store (i32.add (local.get $p) (local.get $i)) (f64x2.add (local.get $xV) (f64x2.div (f64x2.mul (local.get $vnstep) (local.get $mrV)) (f64x2.add (f64x2.div (f64x2.sqrt (local.get $vrV)) (local.get $vbc2Sqrt)) (local.get $veps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $pairs)))
+    (block $restDone
+      (loop $rest
+        (br_if $restDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xS (f64.load (i32.add (local.get $p) (local.get $i))))
+        (local.set $dS (f64.mul (local.get $sign) (f64.load (i32.add (local.get $g) (local.get $i)))))
+        (if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $dS (f64.add (local.get $dS) (f64.mul (local.get $wd) (local.get $xS))))))
+        (local.set $m0S (f64.load (i32.add (local.get $m) (local.get $i))))
+        ;; torch.lerp's two forms: m + w (d - m) for small weights, d - (d - m)(1 - w) otherwise
+        (local.set $mrS (select (result f64) (f64.add (local.get $m0S) (f64.mul (local.get $w) (f64.sub (local.get $dS) (local.get $m0S)))) (f64.sub (local.get $dS) (f64.mul (f64.sub (local.get $dS) (local.get $m0S)) (local.get $keep))) (local.get $small)))
+        (f64.store (i32.add (local.get $m) (local.get $i)) (local.get $mrS))
+        (local.set $vrS (f64.add (f64.mul (f64.load (i32.add (local.get $v) (local.get $i))) (local.get $beta2)) (f64.mul (f64.mul (local.get $c2) (local.get $dS)) (local.get $dS))))
+        (f64.store (i32.add (local.get $v) (local.get $i)) (local.get $vrS))
+        (if (i32.ge_s (local.get $vmax) (i32.const 0))
+          (then
+            (local.set $vrS (f64.max (f64.load (i32.add (local.get $vmax) (local.get $i))) (local.get $vrS)))
+            (f64.store (i32.add (local.get $vmax) (local.get $i)) (local.get $vrS))))
+        (f64.store (i32.add (local.get $p) (local.get $i)) (f64.add (local.get $xS) (f64.div (f64.mul (local.get $nstep) (local.get $mrS)) (f64.add (f64.div (f64.sqrt (local.get $vrS)) (local.get $bc2Sqrt)) (local.get $eps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $rest)))
   )
 )
