@@ -381,34 +381,70 @@ export function elementwise(p: Precision): string {
   // rounded to the dtype where the JS kernel stores it, and read back rounded where it reads it
   // back, so the results are the JS kernel's bits. Two elements at a time in f64x2 (sqrt and div
   // are exact lane by lane, as in scalar code), then the odd one out. $vmax < 0: no amsgrad.
-  out.push(adam(p));
+  out.push(adam(p), sgdMomentum(p));
   return out.join('\n\n');
 }
 
-/** adam_<t>: see elementwise(). The same step written once for f64x2 lanes and once for scalars. */
-function adam(p: Precision): string {
+/** Loads, stores and roundings of a dtype's elements at byte offset $i of a buffer, as f64 values on 1 lane (f64) or 2 (f64x2). */
+function laneOps(p: Precision, lanes: 1 | 2) {
   const t = p.t;
-  const B = p.bytes;
   const at = (base: string) => `(i32.add (local.get ${base}) (local.get $i))`;
-  /** One step on `n` lanes: f64x2 (2) or f64 (1), loading and storing the dtype's elements. */
-  const step = (lanes: 1 | 2): string[] => {
-    const f = lanes === 2 ? 'f64x2' : 'f64';
-    const k = (name: string) => (lanes === 2 ? `(local.get $v${name})` : `(local.get $${name})`); // a constant, splatted for lanes
-    const ld = (base: string) => {
+  return {
+    /** The arithmetic's prefix: f64 or f64x2. */
+    f: lanes === 2 ? 'f64x2' : 'f64',
+    ty: lanes === 2 ? 'v128' : 'f64',
+    /** The suffix of this width's locals. */
+    L: lanes === 2 ? 'V' : 'S',
+    /** A constant parameter, splatted (local $v<name>) for two lanes. */
+    k: (name: string) => (lanes === 2 ? `(local.get $v${name})` : `(local.get $${name})`),
+    ld: (base: string) => {
       if (lanes === 1) return t === 'f32' ? `(f64.promote_f32 (f32.load ${at(base)}))` : `(f64.load ${at(base)})`;
       return t === 'f32' ? `(f64x2.promote_low_f32x4 (v128.load64_zero ${at(base)}))` : `(v128.load ${at(base)})`;
-    };
-    const st = (base: string, x: string) => {
+    },
+    st: (base: string, x: string) => {
       if (lanes === 1) return t === 'f32' ? `(f32.store ${at(base)} (f32.demote_f64 ${x}))` : `(f64.store ${at(base)} ${x})`;
       return t === 'f32' ? `(v128.store64_lane 0 ${at(base)} (f32x4.demote_f64x2_zero ${x}))` : `(v128.store ${at(base)} ${x})`;
-    };
-    const rounded = (x: string) => {
+    },
+    /** x rounded to the dtype and back: what reading a stored value back gives. */
+    rounded: (x: string) => {
       if (t === 'f64') return x;
       return lanes === 1 ? `(f64.promote_f32 (f32.demote_f64 ${x}))` : `(f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${x}))`;
-    };
-    const L = lanes === 2 ? 'V' : 'S'; // locals of each width
-    const ty = lanes === 2 ? 'v128' : 'f64';
-    return [
+    },
+  };
+}
+
+/**
+ * An optimizer kernel over n elements: `step` written once for f64x2 lanes (two elements at a
+ * time) and once for scalars (the odd one out); sqrt, div, max and the rest are exact lane by
+ * lane, so both give the scalar code's bits. `constants` (f64 locals or params) are splatted for
+ * the lanes; `values` are the per-element f64 locals the step uses (each at both widths).
+ */
+function laneKernel(p: Precision, name: string, params: string, prelude: string[], constants: string[], values: string[], step: (o: ReturnType<typeof laneOps>) => string[]): string {
+  const B = p.bytes;
+  return [
+    `(func (export "${name}_${p.t}") ${params}`,
+    `  (local $i i32) (local $end i32) (local $vend i32)`,
+    `  ${values.map((v) => `(local $${v}S f64) (local $${v}V v128)`).join(' ')}`,
+    `  ${constants.map((c) => `(local $v${c} v128)`).join(' ')}`,
+    ...prelude.map((l) => `  ${l}`),
+    ...constants.map((c) => `  (local.set $v${c} (f64x2.splat (local.get $${c})))`),
+    `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
+    `  (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -2)) (i32.const ${B})))`,
+    ...indent(whileBelow('pairs', '$i', '(local.get $vend)', `(i32.const ${2 * B})`, step(laneOps(p, 2))), 2),
+    ...indent(whileBelow('rest', '$i', '(local.get $end)', `(i32.const ${B})`, step(laneOps(p, 1))), 2),
+    `)`,
+  ].join('\n');
+}
+
+/** adam_<t>: see elementwise(). */
+function adam(p: Precision): string {
+  return laneKernel(
+    p, 'adam',
+    '(param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32) (param $sign f64) (param $wd f64) (param $w f64) (param $small i32) (param $beta2 f64) (param $c2 f64) (param $bc2Sqrt f64) (param $eps f64) (param $stepSize f64) (local $keep f64) (local $nstep f64)',
+    ['(local.set $keep (f64.sub (f64.const 1) (local.get $w)))', '(local.set $nstep (f64.neg (local.get $stepSize)))'],
+    ['sign', 'wd', 'w', 'keep', 'beta2', 'c2', 'bc2Sqrt', 'eps', 'nstep'],
+    ['x', 'd', 'm0', 'mr', 'vr'],
+    ({ f, ty, L, k, ld, st, rounded }) => [
       `(local.set $x${L} ${ld('$p')})`,
       `(local.set $d${L} (${f}.mul ${k('sign')} ${ld('$g')}))`,
       `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d${L} (${f}.add (local.get $d${L}) (${f}.mul ${k('wd')} (local.get $x${L}))))))`,
@@ -423,25 +459,34 @@ function adam(p: Precision): string {
       `    (local.set $vr${L} (${f}.max ${ld('$vmax')} (local.get $vr${L})))`,
       `    ${st('$vmax', `(local.get $vr${L})`)}))`,
       st('$p', `(${f}.add (local.get $x${L}) (${f}.div (${f}.mul ${k('nstep')} (local.get $mr${L})) (${f}.add (${f}.div (${f}.sqrt (local.get $vr${L})) ${k('bc2Sqrt')}) ${k('eps')})))`),
-    ];
-  };
-  const constants = ['sign', 'wd', 'w', 'keep', 'beta2', 'c2', 'bc2Sqrt', 'eps', 'nstep'];
-  return [
-    `(func (export "adam_${t}") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $vmax i32) (param $n i32)`,
-    `  (param $sign f64) (param $wd f64) (param $w f64) (param $small i32) (param $beta2 f64) (param $c2 f64) (param $bc2Sqrt f64) (param $eps f64) (param $stepSize f64)`,
-    `  (local $i i32) (local $end i32) (local $vend i32) (local $keep f64) (local $nstep f64)`,
-    `  (local $xS f64) (local $dS f64) (local $m0S f64) (local $mrS f64) (local $vrS f64)`,
-    `  (local $xV v128) (local $dV v128) (local $m0V v128) (local $mrV v128) (local $vrV v128)`,
-    `  ${constants.map((c) => `(local $v${c} v128)`).join(' ')}`,
-    `  (local.set $keep (f64.sub (f64.const 1) (local.get $w)))`,
-    `  (local.set $nstep (f64.neg (local.get $stepSize)))`,
-    ...constants.map((c) => `  (local.set $v${c} (f64x2.splat (local.get $${c})))`),
-    `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
-    `  (local.set $vend (i32.mul (i32.and (local.get $n) (i32.const -2)) (i32.const ${B})))`,
-    ...indent(whileBelow('pairs', '$i', '(local.get $vend)', `(i32.const ${2 * B})`, step(2)), 2),
-    ...indent(whileBelow('rest', '$i', '(local.get $end)', `(i32.const ${B})`, step(1)), 2),
-    `)`,
-  ].join('\n');
+    ],
+  );
+}
+
+/**
+ * sgdm_<t>: SGD with momentum (js/fused.ts's sgdUpdate with a buffer): buf = d on the first
+ * step, else momentum*buf + (1 - dampening)*d, stored and read back rounded; then d + momentum*buf
+ * (Nesterov) or buf; p -= lr*d.
+ */
+function sgdMomentum(p: Precision): string {
+  return laneKernel(
+    p, 'sgdm',
+    '(param $p i32) (param $g i32) (param $buf i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64) (param $momentum f64) (param $keep f64) (param $first i32) (param $nesterov i32)',
+    [],
+    ['lr', 'wd', 'sign', 'momentum', 'keep'],
+    ['x', 'd', 'b'],
+    ({ f, ty, L, k, ld, st, rounded }) => [
+      `(local.set $x${L} ${ld('$p')})`,
+      `(local.set $d${L} (${f}.mul ${k('sign')} ${ld('$g')}))`,
+      `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d${L} (${f}.add (local.get $d${L}) (${f}.mul ${k('wd')} (local.get $x${L}))))))`,
+      `(if (local.get $first)`,
+      `  (then (local.set $b${L} ${rounded(`(local.get $d${L})`)}))`,
+      `  (else (local.set $b${L} ${rounded(`(${f}.add (${f}.mul ${k('momentum')} ${ld('$buf')}) (${f}.mul ${k('keep')} (local.get $d${L})))`)})))`,
+      st('$buf', `(local.get $b${L})`),
+      `(local.set $d${L} (select (result ${ty}) (${f}.add (local.get $d${L}) (${f}.mul ${k('momentum')} (local.get $b${L}))) (local.get $b${L}) (local.get $nesterov)))`,
+      st('$p', `(${f}.sub (local.get $x${L}) (${f}.mul ${k('lr')} (local.get $d${L})))`),
+    ],
+  );
 }
 
 const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/core/scripts/gen-wat.ts (edit
@@ -465,7 +510,8 @@ const HEADER = `;; Kindling's WebAssembly SIMD kernels. GENERATED by packages/co
 ;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
 ;; conv1d's bias gradient), gather_<t> (strided copies inside the module: operand packing),
 ;; add/sub/mul/reluBackward_<t> (a dense operand with one repeating every \`period\` elements),
-;; relu_<t>, sgd_<t> (SGD without momentum) and adam_<t> (Adam, amsgrad included).
+;; relu_<t>, sgd_<t> and sgdm_<t> (SGD without and with momentum) and adam_<t> (Adam, amsgrad
+;; included).
 ;;
 ;; Sizes must be padded by the caller to the blocks below (M to the rows, N to the columns,
 ;; R >= 1). Addresses and strides are in bytes; M, N and R count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum

@@ -348,6 +348,33 @@ describe('the wasm elementwise kernels (binary add/sub/mul/reluBackward, relu, S
   }
 
   for (const dtype of DTYPES) {
+    it(`${dtype}: sgdUpdate with momentum gives the JS kernel's bits (first and later steps, dampening, Nesterov, weight decay, maximize, offsets, odd lengths)`, () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            n: fc.integer({ min: 1, max: 60 }), off: fc.integer({ min: 0, max: 3 }), weightDecay: fc.constantFrom(0, 0.01), maximize: fc.boolean(),
+            first: fc.boolean(), nesterov: fc.boolean(), dampening: fc.constantFrom(0, 0.3), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+          }),
+          ({ n, off, weightDecay, maximize, first, nesterov, dampening, seed }) => {
+            const rnd = prng(seed);
+            const p = values(dtype, off + n, rnd);
+            const g = values(dtype, off + n, rnd);
+            const buf = values(dtype, n, rnd);
+            const h = { lr: 0.1, momentum: 0.9, dampening: nesterov ? 0 : dampening, weightDecay, nesterov, maximize };
+            const want = { p: p.slice(), buf: buf.slice() };
+            jsFusedKernels.sgdUpdate(want.p, off, g, off, n, want.buf, first, h);
+            const got = { p: p.slice(), buf: buf.slice() };
+            wasm().sgdUpdate(got.p, off, g, off, n, got.buf, first, h);
+            expect(Array.from(got.p)).toEqual(Array.from(want.p));
+            expect(Array.from(got.buf)).toEqual(Array.from(want.buf));
+            expect(Array.from(got.p.subarray(off))).not.toEqual(Array.from(p.subarray(off))); // it did step
+          },
+        ),
+      );
+    });
+  }
+
+  for (const dtype of DTYPES) {
     it(`${dtype}: adamUpdate gives the JS kernel's bits (weight decay, maximize, amsgrad, both lerp forms, steps 1-5, offsets, an infinite gradient)`, () => {
       fc.assert(
         fc.property(
@@ -449,6 +476,12 @@ describe('wasm kernels over calls longer than one piece (PIECE elements at a tim
       const got = [p.slice(), mom.slice(), sq.slice(), sqMax.slice()] as const;
       wasm().adamUpdate(got[0], 0, g, 0, n, got[1], got[2], got[3], adam);
       for (let k = 0; k < 4; k++) expect(Array.from(got[k]), `adamUpdate buffer ${k}`).toEqual(Array.from(want[k]));
+      const sgdm = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: true, maximize: false };
+      const [wantP, wantBuf, gotP, gotBuf] = [p.slice(), t.slice(), p.slice(), t.slice()];
+      jsFusedKernels.sgdUpdate(wantP, 0, g, 0, n, wantBuf, false, sgdm);
+      wasm().sgdUpdate(gotP, 0, g, 0, n, gotBuf, false, sgdm);
+      expect(Array.from(gotP)).toEqual(Array.from(wantP));
+      expect(Array.from(gotBuf)).toEqual(Array.from(wantBuf));
 
       const B = dtype === 'float32' ? 4 : 8;
       // five buffers of a piece at most (adamUpdate with amsgrad), plus alignment, in 64 KiB pages

@@ -18,6 +18,7 @@ export interface WasmExports {
   reluBackward_f32(a: number, b: number, out: number, n: number, period: number): void;
   relu_f32(x: number, out: number, n: number): void;
   sgd_f32(p: number, g: number, n: number, lr: number, wd: number, sign: number): void;
+  sgdm_f32(p: number, g: number, buf: number, n: number, lr: number, wd: number, sign: number, momentum: number, keep: number, first: number, nesterov: number): void;
   adam_f32(p: number, g: number, m: number, v: number, vmax: number, n: number, sign: number, wd: number, w: number, small: number, beta2: number, c2: number, bc2Sqrt: number, eps: number, stepSize: number): void;
   add_f64(a: number, b: number, out: number, n: number, period: number): void;
   sub_f64(a: number, b: number, out: number, n: number, period: number): void;
@@ -25,6 +26,7 @@ export interface WasmExports {
   reluBackward_f64(a: number, b: number, out: number, n: number, period: number): void;
   relu_f64(x: number, out: number, n: number): void;
   sgd_f64(p: number, g: number, n: number, lr: number, wd: number, sign: number): void;
+  sgdm_f64(p: number, g: number, buf: number, n: number, lr: number, wd: number, sign: number, momentum: number, keep: number, first: number, nesterov: number): void;
   adam_f64(p: number, g: number, m: number, v: number, vmax: number, n: number, sign: number, wd: number, w: number, small: number, beta2: number, c2: number, bc2Sqrt: number, eps: number, stepSize: number): void;
 }
 

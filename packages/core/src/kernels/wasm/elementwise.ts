@@ -9,9 +9,8 @@ import { inPieces, PIECE } from './stream.js';
 /*
  * The elementwise work of a typical training step on the 'wasm' backend: add, sub, mul and
  * reluBackward of a dense operand with a dense or row-broadcast one (a Linear layer's bias),
- * relu, SGD without momentum and Adam (kernels.wat's <op>_<t>, relu_<t>, sgd_<t>, adam_<t>,
- * from gen-wat.ts's elementwise()). Every other op and layout, and SGD with momentum, runs the
- * 'js' kernel. Each result is rounded where the JS kernel rounds it, so the outputs are
+ * relu, SGD and Adam (kernels.wat's <op>_<t>, relu_<t>, sgd_<t>, sgdm_<t>, adam_<t>, from
+ * gen-wat.ts's elementwise()). Every other op and layout runs the 'js' kernel. Each result is rounded where the JS kernel rounds it, so the outputs are
  * bit-identical to 'js'. Even with
  * the copies into the module and back, these ran 3-6x faster than the JS loops (MLP step,
  * float32: relu, reluBackward, the bias add and SGD 17 ms in JS).
@@ -78,9 +77,20 @@ export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels
       });
     },
     sgdUpdate(p: Storage, po: number, g: Storage, go: number, n: number, buf: Storage | null, first: boolean, h: SgdHyper): void {
-      if (buf !== null) return js.sgdUpdate(p, po, g, go, n, buf, first, h);
-      const sgd = ex[`sgd_${suffix(p)}`]!;
       const B = bytes(p);
+      if (buf !== null) {
+        const sgdm = ex[`sgdm_${suffix(p)}`]!;
+        inPieces(arena, p, n, PIECE, 3, (f, [pa, ga, ba], i, m) => {
+          f.set(p.subarray(po + i, po + i + m), pa!);
+          f.set(g.subarray(go + i, go + i + m), ga!);
+          if (!first) f.set(buf.subarray(i, i + m), ba!); // the first step only writes it
+          sgdm(pa! * B, ga! * B, ba! * B, m, h.lr, h.weightDecay, h.maximize ? -1 : 1, h.momentum, 1 - h.dampening, first ? 1 : 0, h.nesterov ? 1 : 0);
+          p.set(f.subarray(pa!, pa! + m), po + i);
+          buf.set(f.subarray(ba!, ba! + m), i);
+        });
+        return;
+      }
+      const sgd = ex[`sgd_${suffix(p)}`]!;
       inPieces(arena, p, n, PIECE, 2, (f, [pa, ga], i, m) => {
         f.set(p.subarray(po + i, po + i + m), pa!);
         f.set(g.subarray(go + i, go + i + m), ga!);
