@@ -277,7 +277,7 @@ const MAIN_SHARE = 0.8;
 /** Claims per thread a COLUMNS job is cut into: enough for a slow or late thread to take fewer, few enough that a claim stays cheap. */
 const CLAIMS_PER_THREAD = 4;
 
-/** Columns per claim of a COLUMNS job: whole pairs of column blocks (64 bytes: two threads' chunks never share a cache line of a 64-byte-aligned row). */
+/** Columns per claim of a COLUMNS job: whole pairs of column blocks (64 bytes, so that where C's rows start on a cache line, two threads' chunks never share one). */
 export function columnChunk(N: number, nr: number, threads: number): number {
   const blocks = N / nr;
   return 2 * Math.max(1, Math.ceil(blocks / (2 * threads * CLAIMS_PER_THREAD))) * nr;
