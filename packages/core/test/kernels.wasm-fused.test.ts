@@ -348,6 +348,42 @@ describe('the wasm elementwise kernels (binary add/sub/mul/reluBackward, relu, S
   }
 
   for (const dtype of DTYPES) {
+    it(`${dtype}: reduce sums over leading axes in the module with the JS kernel's bits; other reductions and layouts are the JS kernel's`, () => {
+      const rnd = prng(11);
+      // [rows, cols] blocks reduced over rows (the op's transposed view), at an offset, across pieces too
+      for (const [rows, cols] of [[1, 1], [3, 5], [7, 9], [300, 57], [2, PIECE + 3], [Math.floor(PIECE / 4) + 3, 8], [64, 2]]) {
+        const data = values(dtype, rows * cols + 2, rnd);
+        data[1] = -0;
+        data[2 + (rows * cols >> 1)] = Infinity;
+        const x = new TensorData(data, [cols, rows], [1, cols], 2);
+        const [want, got] = [alloc(dtype, cols), alloc(dtype, cols).fill(NaN)];
+        jsKernels.reduce('sum', x, rows, want);
+        wasm().reduce('sum', x, rows, got);
+        expect(Array.from(got), `${rows} x ${cols}`).toEqual(Array.from(want));
+      }
+      // a 3-D [B, T, F] summed over (B, T): the view merges to the same pattern
+      const data = values(dtype, 4 * 6 * 10, rnd);
+      const x3 = new TensorData(data, [10, 4, 6], [1, 60, 10]);
+      const [want3, got3] = [alloc(dtype, 10), alloc(dtype, 10)];
+      jsKernels.reduce('sum', x3, 24, want3);
+      wasm().reduce('sum', x3, 24, got3);
+      expect(Array.from(got3)).toEqual(Array.from(want3));
+      // max, a row-wise sum, a non-dense column sum: the JS kernel's numbers
+      for (const [op, td, red] of [
+        ['max', new TensorData(data, [10, 24], [1, 10]), 24],
+        ['sum', new TensorData(data, [24, 10], [10, 1]), 10],
+        ['sum', new TensorData(data, [10, 12], [1, 20]), 12],
+      ] as const) {
+        const n = td.size / red;
+        const [want, got] = [alloc(dtype, n), alloc(dtype, n)];
+        jsKernels.reduce(op, td, red, want);
+        wasm().reduce(op, td, red, got);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    });
+  }
+
+  for (const dtype of DTYPES) {
     it(`${dtype}: sgdUpdate with momentum gives the JS kernel's bits (first and later steps, dampening, Nesterov, weight decay, maximize, offsets, odd lengths)`, () => {
       fc.assert(
         fc.property(
@@ -412,7 +448,7 @@ describe('the wasm elementwise kernels (binary add/sub/mul/reluBackward, relu, S
     setBackend('wasm');
     try {
       for (const dtype of DTYPES) {
-        for (const [name, js] of [['binary', jsKernels.binary], ['unary', jsKernels.unary], ['sgdUpdate', jsFusedKernels.sgdUpdate], ['adamUpdate', jsFusedKernels.adamUpdate]] as const) {
+        for (const [name, js] of [['binary', jsKernels.binary], ['unary', jsKernels.unary], ['reduce', jsKernels.reduce], ['sgdUpdate', jsFusedKernels.sgdUpdate], ['adamUpdate', jsFusedKernels.adamUpdate]] as const) {
           expect(getKernel(name, dtype, WASM_FUSED_MIN_WORK)).not.toBe(js);
           expect(getKernel(name, dtype, WASM_FUSED_MIN_WORK - 1)).toBe(js);
         }

@@ -19,6 +19,7 @@ export interface WasmExports {
   relu_f32(x: number, out: number, n: number): void;
   sgd_f32(p: number, g: number, n: number, lr: number, wd: number, sign: number): void;
   sgdm_f32(p: number, g: number, buf: number, n: number, lr: number, wd: number, sign: number, momentum: number, keep: number, first: number, nesterov: number): void;
+  colsum_f32(src: number, acc: number, rows: number, cols: number): void;
   adam_f32(p: number, g: number, m: number, v: number, vmax: number, n: number, sign: number, wd: number, w: number, small: number, beta2: number, c2: number, bc2Sqrt: number, eps: number, stepSize: number): void;
   add_f64(a: number, b: number, out: number, n: number, period: number): void;
   sub_f64(a: number, b: number, out: number, n: number, period: number): void;
@@ -27,6 +28,7 @@ export interface WasmExports {
   relu_f64(x: number, out: number, n: number): void;
   sgd_f64(p: number, g: number, n: number, lr: number, wd: number, sign: number): void;
   sgdm_f64(p: number, g: number, buf: number, n: number, lr: number, wd: number, sign: number, momentum: number, keep: number, first: number, nesterov: number): void;
+  colsum_f64(src: number, acc: number, rows: number, cols: number): void;
   adam_f64(p: number, g: number, m: number, v: number, vmax: number, n: number, sign: number, wd: number, w: number, small: number, beta2: number, c2: number, bc2Sqrt: number, eps: number, stepSize: number): void;
 }
 

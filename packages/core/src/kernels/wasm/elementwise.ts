@@ -2,15 +2,18 @@ import type { Storage } from '../../storage/dtype.js';
 import type { TensorData } from '../../storage/tensor-data.js';
 import { kernelsOf } from '../backend.js';
 import { adamConstants } from '../js/fused.js';
-import type { AdamHyper, BinaryOp, FusedKernels, Kernels, SgdHyper, UnaryOp } from '../kernels.js';
+import { plan } from '../js/iterate.js';
+import type { AdamHyper, BinaryOp, FusedKernels, Kernels, ReduceOp, SgdHyper, UnaryOp } from '../kernels.js';
 import type { Arena } from './arena.js';
+import { allocIn, precisionOf } from './kernels.js';
 import { inPieces, PIECE } from './stream.js';
 
 /*
  * The elementwise work of a typical training step on the 'wasm' backend: add, sub, mul and
  * reluBackward of a dense operand with a dense or row-broadcast one (a Linear layer's bias),
- * relu, SGD and Adam (kernels.wat's <op>_<t>, relu_<t>, sgd_<t>, sgdm_<t>, adam_<t>, from
- * gen-wat.ts's elementwise()). Every other op and layout runs the 'js' kernel. Each result is rounded where the JS kernel rounds it, so the outputs are
+ * relu, sums over leading axes, SGD and Adam (kernels.wat's <op>_<t>, relu_<t>, colsum_<t>,
+ * sgd_<t>, sgdm_<t>, adam_<t>, from gen-wat.ts's elementwise()). Every other op and layout runs
+ * the 'js' kernel. Each result is rounded where the JS kernel rounds it, so the outputs are
  * bit-identical to 'js'. Even with
  * the copies into the module and back, these ran 3-6x faster than the JS loops (MLP step,
  * float32: relu, reluBackward, the bias add and SGD 17 ms in JS).
@@ -38,7 +41,7 @@ export function rowPeriod(t: TensorData): number {
   return period;
 }
 
-export type WasmElementwiseKernels = Pick<Kernels, 'unary' | 'binary'> & Pick<FusedKernels, 'sgdUpdate' | 'adamUpdate'>;
+export type WasmElementwiseKernels = Pick<Kernels, 'unary' | 'binary' | 'reduce'> & Pick<FusedKernels, 'sgdUpdate' | 'adamUpdate'>;
 
 export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels {
   const js = kernelsOf('js');
@@ -75,6 +78,29 @@ export function makeWasmElementwiseKernels(arena: Arena): WasmElementwiseKernels
         kernel(xa! * B, ya! * B, oa! * B, m, period);
         out.set(f.subarray(oa!, oa! + m), i);
       });
+    },
+    reduce(op: ReduceOp, x: TensorData, reduced: number, out: Storage): void {
+      // Only a sum over leading axes of a dense block (a Linear layer's bias gradient: the op
+      // hands over the transposed view, each output a column with a stride of `cols`), which
+      // the JS kernel walks column by column through memory; the module adds the rows in order.
+      const pl = op === 'sum' && x.size > 0 ? plan(x.shape, [x.strides]) : null;
+      const cols = pl?.shape[0] ?? 0;
+      if (!pl || pl.shape.length !== 2 || pl.shape[1] !== reduced || pl.strides[0]![0] !== 1 || pl.strides[0]![1] !== cols) return js.reduce(op, x, reduced, out);
+      const colsum = ex[`colsum_${suffix(out)}`]!;
+      const p = precisionOf(out);
+      const rowsPer = Math.max(1, Math.floor(PIECE / cols));
+      arena.reset();
+      const src = allocIn(arena, p, rowsPer * cols);
+      const acc = arena.alloc(2 * cols) / 2; // float64 sums, as the JS kernel's
+      arena.commit();
+      const f = p.view(arena);
+      arena.f64.fill(0, acc, acc + cols);
+      for (let r = 0; r < reduced; r += rowsPer) {
+        const m = Math.min(rowsPer, reduced - r);
+        f.set(x.storage.subarray(x.offset + r * cols, x.offset + (r + m) * cols), src);
+        colsum(src * p.bytes, acc * 8, m, cols);
+      }
+      out.set(arena.f64.subarray(acc, acc + cols)); // rounded once to out's dtype, as 0 + sum is
     },
     sgdUpdate(p: Storage, po: number, g: Storage, go: number, n: number, buf: Storage | null, first: boolean, h: SgdHyper): void {
       const B = bytes(p);

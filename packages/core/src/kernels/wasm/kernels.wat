@@ -19,8 +19,8 @@
 ;; and elementwise.ts): mse_sq, mse_sum, mse_grad and sum_<t> (the MSE loss, its gradient,
 ;; conv1d's bias gradient), gather_<t> (strided copies inside the module: operand packing),
 ;; add/sub/mul/reluBackward_<t> (a dense operand with one repeating every `period` elements),
-;; relu_<t>, sgd_<t> and sgdm_<t> (SGD without and with momentum) and adam_<t> (Adam, amsgrad
-;; included).
+;; relu_<t>, sgd_<t> and sgdm_<t> (SGD without and with momentum), adam_<t> (Adam, amsgrad
+;; included) and colsum_<t> (sums over a leading axis).
 ;;
 ;; Sizes must be padded by the caller to the blocks below (M to the rows, N to the columns,
 ;; R >= 1). Addresses and strides are in bytes; M, N and R count elements. With accum = 0 C is overwritten, with accum = 1 it is added to. Every sum
@@ -527,6 +527,35 @@
         (br $rest)))
   )
 
+  (func (export "colsum_f32") (param $src i32) (param $acc i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $q i32) (local $a i32) (local $pairs i32)
+    (local.set $pairs (i32.and (local.get $cols) (i32.const -2)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $q (i32.add (local.get $src) (i32.mul (i32.mul (local.get $i) (local.get $cols)) (i32.const 4))))
+        (local.set $a (local.get $acc))
+        (local.set $j (i32.const 0))
+        (block $cols2Done
+          (loop $cols2
+            (br_if $cols2Done (i32.ge_u (local.get $j) (local.get $pairs)))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 8)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $cols2)))
+        (block $cols1Done
+          (loop $cols1
+            (br_if $cols1Done (i32.ge_u (local.get $j) (local.get $cols)))
+            (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows)))
+  )
+
   ;; ---- f64: f64x2; gemm_nn block 4 x 4
 
   (func (export "gemm_nn_f64")
@@ -1015,5 +1044,34 @@
         (f64.store (i32.add (local.get $p) (local.get $i)) (f64.sub (local.get $xS) (f64.mul (local.get $lr) (local.get $dS))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $rest)))
+  )
+
+  (func (export "colsum_f64") (param $src i32) (param $acc i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $q i32) (local $a i32) (local $pairs i32)
+    (local.set $pairs (i32.and (local.get $cols) (i32.const -2)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+        (local.set $q (i32.add (local.get $src) (i32.mul (i32.mul (local.get $i) (local.get $cols)) (i32.const 8))))
+        (local.set $a (local.get $acc))
+        (local.set $j (i32.const 0))
+        (block $cols2Done
+          (loop $cols2
+            (br_if $cols2Done (i32.ge_u (local.get $j) (local.get $pairs)))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (v128.load (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $cols2)))
+        (block $cols1Done
+          (loop $cols1
+            (br_if $cols1Done (i32.ge_u (local.get $j) (local.get $cols)))
+            (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.load (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (i32.const 8)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows)))
   )
 )
