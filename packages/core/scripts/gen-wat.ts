@@ -361,27 +361,8 @@ export function elementwise(p: Precision): string {
     ]), 2),
     `)`,
   ].join('\n'));
-  // SGD without momentum: p -= lr (±g + wd p), in doubles, rounded once (as the JS reference)
-  const promote = (x: string) => (t === 'f32' ? `(f64.promote_f32 ${x})` : x);
-  const demote = (x: string) => (t === 'f32' ? `(f32.demote_f64 ${x})` : x);
-  out.push([
-    `(func (export "sgd_${t}") (param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)`,
-    `  (local $i i32) (local $end i32) (local $x f64) (local $d f64)`,
-    `  (local.set $end (i32.mul (local.get $n) (i32.const ${B})))`,
-    ...indent(whileBelow('each', '$i', '(local.get $end)', `(i32.const ${B})`, [
-      `(local.set $x ${promote(`(${t}.load (i32.add (local.get $p) (local.get $i)))`)})`,
-      `(local.set $d (f64.mul (local.get $sign) ${promote(`(${t}.load (i32.add (local.get $g) (local.get $i)))`)}))`,
-      `;; no decay term at all when wd = 0 (0 * an infinite weight would be NaN)`,
-      `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d (f64.add (local.get $d) (f64.mul (local.get $wd) (local.get $x))))))`,
-      `(${t}.store (i32.add (local.get $p) (local.get $i)) ${demote('(f64.sub (local.get $x) (f64.mul (local.get $lr) (local.get $d)))')})`,
-    ]), 2),
-    `)`,
-  ].join('\n'));
-  // Adam (torch.optim.Adam, as js/fused.ts's adamUpdate): in doubles, each of m, v, vmax and p
-  // rounded to the dtype where the JS kernel stores it, and read back rounded where it reads it
-  // back, so the results are the JS kernel's bits. Two elements at a time in f64x2 (sqrt and div
-  // are exact lane by lane, as in scalar code), then the odd one out. $vmax < 0: no amsgrad.
-  out.push(adam(p), sgdMomentum(p), columnSums(p));
+  // the optimizers (laneKernel: f64x2 lanes and a scalar tail) and column sums, each with the JS kernel's bits
+  out.push(sgd(p), sgdMomentum(p), adam(p), columnSums(p));
   return out.join('\n\n');
 }
 
@@ -436,7 +417,32 @@ function laneKernel(p: Precision, name: string, params: string, prelude: string[
   ].join('\n');
 }
 
-/** adam_<t>: see elementwise(). */
+/**
+ * The first lines of every optimizer step: x = p and d = ±g, plus wd*x where the weight decay is
+ * not 0 (no decay term at all when it is: 0 times an infinite weight would be NaN), as the JS
+ * kernels compute them.
+ */
+function decayedGradient({ f, L, k, ld }: ReturnType<typeof laneOps>): string[] {
+  return [
+    `(local.set $x${L} ${ld('$p')})`,
+    `(local.set $d${L} (${f}.mul ${k('sign')} ${ld('$g')}))`,
+    `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d${L} (${f}.add (local.get $d${L}) (${f}.mul ${k('wd')} (local.get $x${L}))))))`,
+  ];
+}
+
+/** sgd_<t>: SGD without momentum, p -= lr (±g + wd p), in doubles, rounded once (as the JS kernel). */
+function sgd(p: Precision): string {
+  return laneKernel(
+    p, 'sgd',
+    '(param $p i32) (param $g i32) (param $n i32) (param $lr f64) (param $wd f64) (param $sign f64)',
+    [],
+    ['lr', 'wd', 'sign'],
+    ['x', 'd'],
+    (o) => [...decayedGradient(o), o.st('$p', `(${o.f}.sub (local.get $x${o.L}) (${o.f}.mul ${o.k('lr')} (local.get $d${o.L})))`)],
+  );
+}
+
+/** adam_<t>: Adam as js/fused.ts's adamUpdate; m, v, vmax and p rounded where the JS kernel stores them and read back rounded. $vmax < 0: no amsgrad. */
 function adam(p: Precision): string {
   return laneKernel(
     p, 'adam',
@@ -444,22 +450,23 @@ function adam(p: Precision): string {
     ['(local.set $keep (f64.sub (f64.const 1) (local.get $w)))', '(local.set $nstep (f64.neg (local.get $stepSize)))'],
     ['sign', 'wd', 'w', 'keep', 'beta2', 'c2', 'bc2Sqrt', 'eps', 'nstep'],
     ['x', 'd', 'm0', 'mr', 'vr'],
-    ({ f, ty, L, k, ld, st, rounded }) => [
-      `(local.set $x${L} ${ld('$p')})`,
-      `(local.set $d${L} (${f}.mul ${k('sign')} ${ld('$g')}))`,
-      `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d${L} (${f}.add (local.get $d${L}) (${f}.mul ${k('wd')} (local.get $x${L}))))))`,
-      `(local.set $m0${L} ${ld('$m')})`,
-      `;; torch.lerp's two forms: m + w (d - m) for small weights, d - (d - m)(1 - w) otherwise`,
-      `(local.set $mr${L} ${rounded(`(select (result ${ty}) (${f}.add (local.get $m0${L}) (${f}.mul ${k('w')} (${f}.sub (local.get $d${L}) (local.get $m0${L})))) (${f}.sub (local.get $d${L}) (${f}.mul (${f}.sub (local.get $d${L}) (local.get $m0${L})) ${k('keep')})) (local.get $small))`)})`,
-      st('$m', `(local.get $mr${L})`),
-      `(local.set $vr${L} ${rounded(`(${f}.add (${f}.mul ${ld('$v')} ${k('beta2')}) (${f}.mul (${f}.mul ${k('c2')} (local.get $d${L})) (local.get $d${L})))`)})`,
-      st('$v', `(local.get $vr${L})`),
-      `(if (i32.ge_s (local.get $vmax) (i32.const 0))`,
-      `  (then`,
-      `    (local.set $vr${L} (${f}.max ${ld('$vmax')} (local.get $vr${L})))`,
-      `    ${st('$vmax', `(local.get $vr${L})`)}))`,
-      st('$p', `(${f}.add (local.get $x${L}) (${f}.div (${f}.mul ${k('nstep')} (local.get $mr${L})) (${f}.add (${f}.div (${f}.sqrt (local.get $vr${L})) ${k('bc2Sqrt')}) ${k('eps')})))`),
-    ],
+    (o) => {
+      const { f, L, k, ld, st, rounded, ty } = o;
+      return [
+        ...decayedGradient(o),
+        `(local.set $m0${L} ${ld('$m')})`,
+        `;; torch.lerp's two forms: m + w (d - m) for small weights, d - (d - m)(1 - w) otherwise`,
+        `(local.set $mr${L} ${rounded(`(select (result ${ty}) (${f}.add (local.get $m0${L}) (${f}.mul ${k('w')} (${f}.sub (local.get $d${L}) (local.get $m0${L})))) (${f}.sub (local.get $d${L}) (${f}.mul (${f}.sub (local.get $d${L}) (local.get $m0${L})) ${k('keep')})) (local.get $small))`)})`,
+        st('$m', `(local.get $mr${L})`),
+        `(local.set $vr${L} ${rounded(`(${f}.add (${f}.mul ${ld('$v')} ${k('beta2')}) (${f}.mul (${f}.mul ${k('c2')} (local.get $d${L})) (local.get $d${L})))`)})`,
+        st('$v', `(local.get $vr${L})`),
+        `(if (i32.ge_s (local.get $vmax) (i32.const 0))`,
+        `  (then`,
+        `    (local.set $vr${L} (${f}.max ${ld('$vmax')} (local.get $vr${L})))`,
+        `    ${st('$vmax', `(local.get $vr${L})`)}))`,
+        st('$p', `(${f}.add (local.get $x${L}) (${f}.div (${f}.mul ${k('nstep')} (local.get $mr${L})) (${f}.add (${f}.div (${f}.sqrt (local.get $vr${L})) ${k('bc2Sqrt')}) ${k('eps')})))`),
+      ];
+    },
   );
 }
 
@@ -475,17 +482,18 @@ function sgdMomentum(p: Precision): string {
     [],
     ['lr', 'wd', 'sign', 'momentum', 'keep'],
     ['x', 'd', 'b'],
-    ({ f, ty, L, k, ld, st, rounded }) => [
-      `(local.set $x${L} ${ld('$p')})`,
-      `(local.set $d${L} (${f}.mul ${k('sign')} ${ld('$g')}))`,
-      `(if (f64.ne (local.get $wd) (f64.const 0)) (then (local.set $d${L} (${f}.add (local.get $d${L}) (${f}.mul ${k('wd')} (local.get $x${L}))))))`,
-      `(if (local.get $first)`,
-      `  (then (local.set $b${L} ${rounded(`(local.get $d${L})`)}))`,
-      `  (else (local.set $b${L} ${rounded(`(${f}.add (${f}.mul ${k('momentum')} ${ld('$buf')}) (${f}.mul ${k('keep')} (local.get $d${L})))`)})))`,
-      st('$buf', `(local.get $b${L})`),
-      `(local.set $d${L} (select (result ${ty}) (${f}.add (local.get $d${L}) (${f}.mul ${k('momentum')} (local.get $b${L}))) (local.get $b${L}) (local.get $nesterov)))`,
-      st('$p', `(${f}.sub (local.get $x${L}) (${f}.mul ${k('lr')} (local.get $d${L})))`),
-    ],
+    (o) => {
+      const { f, L, k, ld, st, rounded, ty } = o;
+      return [
+        ...decayedGradient(o),
+        `(if (local.get $first)`,
+        `  (then (local.set $b${L} ${rounded(`(local.get $d${L})`)}))`,
+        `  (else (local.set $b${L} ${rounded(`(${f}.add (${f}.mul ${k('momentum')} ${ld('$buf')}) (${f}.mul ${k('keep')} (local.get $d${L})))`)})))`,
+        st('$buf', `(local.get $b${L})`),
+        `(local.set $d${L} (select (result ${ty}) (${f}.add (local.get $d${L}) (${f}.mul ${k('momentum')} (local.get $b${L}))) (local.get $b${L}) (local.get $nesterov)))`,
+        st('$p', `(${f}.sub (local.get $x${L}) (${f}.mul ${k('lr')} (local.get $d${L})))`),
+      ];
+    },
   );
 }
 

@@ -19,10 +19,14 @@ export type Reduction = 'mean' | 'sum' | 'none';
  * alive by the graph; fused, it is one pass. When a graph is recorded (and the reduction is
  * 'mean' or 'sum'), forward also writes the gradient for an incoming gradient of 1 from the
  * same reading of p and t (the WebAssembly kernel copies them into its memory once, not twice:
- * at M, 3.6 ms for both instead of 1.7 + 3.3), and backward hands it out when the incoming gradient is 1, as it is
- * for `loss.backward()`; otherwise backward recomputes p - t from the inputs, which the graph
- * holds anyway. On the blog's tiny model the saved graph nodes matter even more than the passes.
+ * at M, 3.6 ms for both instead of 1.7 + 3.3), and backward hands it out when the incoming
+ * gradient is 1, as it is for `loss.backward()`; otherwise backward recomputes p - t from the
+ * inputs, which the graph holds anyway. On the blog's tiny model the saved graph nodes matter
+ * even more than the passes.
  */
+/** d(loss)/dp = (p - t) times this, for an incoming gradient of 1 (2/n for 'mean', else 2: 'none' scales by each element's g). */
+const gradScale = (reduction: Reduction, n: number): number => (reduction === 'mean' ? 2 / n : 2);
+
 export const MseLoss: Op<Reduction> = {
   name: 'mseLoss',
   forward: ([p, t], reduction, ctx) => {
@@ -33,7 +37,7 @@ export const MseLoss: Op<Reduction> = {
     const [a, b] = ctx.inputs;
     if (reduction !== 'none' && isGradEnabled() && (a!.requiresGrad || b!.requiresGrad)) {
       const grad = allocate(dtype, n);
-      kernels.mseForwardGrad(p!.contiguousStorage(), t!.contiguousStorage(), n, reduction, out, reduction === 'mean' ? 2 / n : 2, grad);
+      kernels.mseForwardGrad(p!.contiguousStorage(), t!.contiguousStorage(), n, reduction, out, gradScale(reduction, n), grad);
       ctx.saved = grad;
     } else {
       kernels.mseForward(p!.contiguousStorage(), t!.contiguousStorage(), n, reduction, out);
@@ -47,7 +51,7 @@ export const MseLoss: Op<Reduction> = {
     if (isGradEnabled()) {
       // createGraph: the same formula from differentiable ops, so the gradient has a history.
       const n = p!.size;
-      const scale = g.mul(ctx.params === 'mean' ? 2 / n : 2); // g is 0-d unless the reduction is 'none'
+      const scale = g.mul(gradScale(ctx.params, n)); // g is 0-d unless the reduction is 'none'
       const gd = p!.sub(t!).mul(scale);
       return [ctx.needsGrad(0) ? gd : null, ctx.needsGrad(1) ? gd.neg() : null];
     }
@@ -63,7 +67,7 @@ export const MseLoss: Op<Reduction> = {
       return [ctx.needsGrad(0) ? gp : null, ctx.needsGrad(1) ? gp.neg() : null];
     }
     const out = new TensorData(allocate(ctx.output.dtype, n), p!.shape);
-    const scale = none ? 0 : (ctx.params === 'mean' ? 2 / n : 2) * g1;
+    const scale = none ? 0 : gradScale(ctx.params, n) * g1;
     kernels.mseBackward(p!.tensorData.contiguousStorage(), t!.tensorData.contiguousStorage(), none ? g.tensorData.contiguousStorage() : null, scale, n, out.storage);
     const gp = freshGrad(out);
     return [ctx.needsGrad(0) ? gp : null, ctx.needsGrad(1) ? gp.neg() : null];

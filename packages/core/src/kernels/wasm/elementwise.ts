@@ -14,9 +14,8 @@ import { inPieces, PIECE } from './stream.js';
  * relu, sums over leading axes, SGD and Adam (kernels.wat's <op>_<t>, relu_<t>, colsum_<t>,
  * sgd_<t>, sgdm_<t>, adam_<t>, from gen-wat.ts's elementwise()). Every other op and layout runs
  * the 'js' kernel. Each result is rounded where the JS kernel rounds it, so the outputs are
- * bit-identical to 'js'. Even with
- * the copies into the module and back, these ran 3-6x faster than the JS loops (MLP step,
- * float32: relu, reluBackward, the bias add and SGD 17 ms in JS).
+ * bit-identical to 'js'. Even with the copies into the module and back, these ran 3-6x faster
+ * than the JS loops (MLP step, float32: relu, reluBackward, the bias add and SGD 17 ms in JS).
  */
 
 const OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['add', 'sub', 'mul', 'reluBackward']);

@@ -358,7 +358,7 @@ export function planConvBackwardInput(arena: Arena, gy: Storage, w: Storage, gx:
 
 /**
  * conv1d backward weight: gw[co, c, k] = sum over items and l of gy[co, l] * xT[l*s + k*d, c],
- * one gemm_nn per (item, panel of output channels, segment), accumulated over the items in C.
+ * one gemm_nn per (item, group, segment) and thread's column range, accumulated over the items in C.
  * B's row l is the channels-last input from row l*s on (table: l*s*Cin elements), column j at
  * j elements further. At dilation 1 without groups the K taps' columns follow one another
  * (column k*Cin + c), so one call covers them all; otherwise one call per tap (a segment: its
@@ -374,7 +374,7 @@ export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw
   const segments = whole ? 1 : K;
   const N = whole ? up(K * Cin, p.nr) : up(cinG, p.nr);
   const tapStride = whole ? Cin : N; // C's columns from one tap to the next
-  const ldc = slot(segments * N, p); // 64-byte rows: threads' panels never share a cache line
+  const ldc = slot(segments * N, p); // 64-byte rows: threads' column ranges meet on a shared cache line at most at their ends
   const rowsX = Lo === 0 ? 0 : (Lo - 1) * s + (K - 1) * d + 1; // rows of xT any output reads
   // input position i lands on xT row padLeft + i; rows outside [0, rowsX) are never read
   const i0 = Math.min(L, Math.max(0, -padLeft));
