@@ -227,6 +227,14 @@ export function jobOf(fields: Partial<Job>): Job {
   return job;
 }
 
+/**
+ * Int32 counters an ACCUMULATE job keeps at `flags` when threads share it (zeroed by the plan):
+ * per item, the chunks of columns done with it, then per item the next unclaimed chunk, then
+ * per chunk the items accumulated into it so far. A chunk is at least one column block, so
+ * `blocks` (N / nr) bounds the chunks however the threads cut the columns.
+ */
+export const accumulateFlags = (items: number, blocks: number): number => 2 * items + blocks;
+
 /** Elements of one per-item slot, rounded up to 64 bytes so that threads' slots never share a cache line. */
 const slot = (n: number, p: Precision): number => up(n, 64 / p.bytes);
 
@@ -374,7 +382,7 @@ export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw
   const segments = whole ? 1 : K;
   const N = whole ? up(K * Cin, p.nr) : up(cinG, p.nr);
   const tapStride = whole ? Cin : N; // C's columns from one tap to the next
-  const ldc = slot(segments * N, p); // 64-byte rows: threads' column ranges meet on a shared cache line at most at their ends
+  const ldc = slot(segments * N, p); // 64-byte rows: threads' column chunks (whole 64-byte pairs of blocks) never share a cache line
   const rowsX = Lo === 0 ? 0 : (Lo - 1) * s + (K - 1) * d + 1; // rows of xT any output reads
   // input position i lands on xT row padLeft + i; rows outside [0, rowsX) are never read
   const i0 = Math.min(L, Math.max(0, -padLeft));
@@ -389,13 +397,14 @@ export function planConvBackwardWeight(arena: Arena, gy: Storage, x: Storage, gw
   const bAt = allocIn(arena, p, ring * slotB);
   const cAt = allocIn(arena, p, groups * Mr * ldc);
   const stage = allocIn(arena, p, Math.max(Cin * L, Cout * Lo)); // one item of x or gy as stored (the calling thread's)
-  const fAt = arena.alloc(T);
+  const flagInts = accumulateFlags(T, N / p.nr);
+  const fAt = arena.alloc(flagInts);
   arena.commit();
   const f = p.view(arena);
   const B = p.bytes;
   const gather = p.gather(arena);
   for (let l = 0; l < Lo; l++) arena.i32[tAt + l] = l * s * Cin * B;
-  arena.i32.fill(0, fAt, fAt + T);
+  arena.i32.fill(0, fAt, fAt + flagInts);
   return {
     job: jobOf({
       kind: KINDS.ACCUMULATE, f64: B === 8 ? 1 : 0, items: T, ring, groups, M: Mr, N, R: Lo,
@@ -517,7 +526,7 @@ export function planGemm(
 /** The kinds and control-block slots the serialised worker functions are given (threads.ts fills in the slots). */
 export const SERIAL_CONSTS: Consts = {
   kinds: KINDS,
-  slots: { SEQ: 0, READY: 0, NEXT: 0, ERR: 0, ABORT: 0, WORKED: 0, JOB: 0, ACK: 0, RANGE: 0, STARTED: 0 },
+  slots: { SEQ: 0, READY: 0, NEXT: 0, ERR: 0, ABORT: 0, WORKED: 0, JOB: 0, ACK: 0, STARTED: 0 },
   fields: JOB_FIELDS,
 };
 

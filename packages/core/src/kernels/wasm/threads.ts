@@ -4,7 +4,7 @@ import {
   type Plan, type WasmKernels,
 } from './kernels.js';
 import { WASM_SHARED_BASE64 } from './module.generated.js';
-import { computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, type WorkerInit } from './worker.js';
+import { accumulateChunks, computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, type WorkerInit } from './worker.js';
 
 /*
  * Threads for the 'wasm' kernels: the calling thread and n-1 workers run kernels.wat's
@@ -26,17 +26,19 @@ import { computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, t
  *    copies the items in, publishing each (READY), then all claim items from a shared counter
  *    (NEXT), and the calling thread copies each finished item out (per-item flags) between its
  *    own items: dynamic, so the copying balances itself.
- *  - ACCUMULATE (conv1d backward weight): every thread owns a static range of C's columns
- *    (the calling thread's a little smaller because it also copies) and accumulates it over
- *    the whole batch in order, item by item as the calling thread publishes them.
+ *  - ACCUMULATE (conv1d backward weight): item by item as the calling thread publishes them,
+ *    every thread claims chunks of C's columns (worker.ts's accumulateChunks), each added once
+ *    the same chunk of the item before is: dynamic, with every column summed over the batch in
+ *    order. (Static column ranges, the calling thread's 0.8 of a share, left one thread idle
+ *    whenever the vCPUs ran at different speeds: the slowest of the three conv kernels.)
  *  - COLUMNS (gemm): after the calling thread has packed A and B, every thread claims chunks
  *    of columns from a shared counter (NEXT) until none are left: dynamic, so a thread that
  *    starts late or runs slower (the vCPUs here switch speed) takes fewer.
  * The protocol is a small Int32Array on a SharedArrayBuffer: the slots below, the Job's fields
- * (worker.ts's JOB_FIELDS), and per-worker ACK, RANGE and STARTED slots.
+ * (worker.ts's JOB_FIELDS), and per-worker ACK and STARTED slots.
  */
 
-/** Threads in all, the calling thread included: the control block has one ACK slot and one RANGE pair per worker. */
+/** Threads in all, the calling thread included: the control block has one ACK and one STARTED slot per worker. */
 export const MAX_THREADS = 64;
 const MAX_WORKERS = MAX_THREADS - 1;
 
@@ -47,11 +49,10 @@ const READY = 1; // items the calling thread has copied in
 const NEXT = 2; // next unclaimed item (ITEMS)
 const ERR = 3; // set by a worker that threw
 const ABORT = 4; // set by the calling thread when it threw mid-job
-const WORKED = 5; // items (or ranges) computed by workers, for tests
+const WORKED = 5; // items (or chunks of columns) computed by workers, for tests
 const JOB = 8; // the Job, field by field
 const ACK = JOB + JOB_FIELDS.length; // ACK + w: the last job worker w finished
-const RANGE = ACK + MAX_WORKERS; // RANGE + 2w, +1: worker w's static range [lo, hi)
-const STARTED = RANGE + 2 * MAX_WORKERS; // STARTED + w: 1 once worker w has instantiated the module
+const STARTED = ACK + MAX_WORKERS; // STARTED + w: 1 once worker w has instantiated the module
 const CTL_INTS = STARTED + MAX_WORKERS;
 
 /** Throws at load time if an edit to the slots above makes two regions of the control block overlap. */
@@ -60,7 +61,6 @@ function checkLayout(): void {
     ['scalars', SEQ, WORKED + 1],
     ['job', JOB, JOB + JOB_FIELDS.length],
     ['acks', ACK, ACK + MAX_WORKERS],
-    ['ranges', RANGE, RANGE + 2 * MAX_WORKERS],
     ['started', STARTED, STARTED + MAX_WORKERS],
   ];
   for (let i = 0; i < regions.length; i++) {
@@ -76,7 +76,7 @@ checkLayout();
 /** What worker.ts's functions are given: the job kinds, these slots, the Job's fields. */
 export const CONSTS: Consts = {
   kinds: KINDS,
-  slots: { SEQ, READY, NEXT, ERR, ABORT, WORKED, JOB, ACK, RANGE, STARTED },
+  slots: { SEQ, READY, NEXT, ERR, ABORT, WORKED, JOB, ACK, STARTED },
   fields: JOB_FIELDS,
 };
 
@@ -116,7 +116,8 @@ export function workerSource(platform: 'node' | 'browser'): string {
   // esbuild's keepNames helper: a loader or bundler (tsx, vitest) may have put __name(...)
   // calls inside the functions, which the worker's global scope must then provide.
   const prelude = "'use strict';\nvar __name = (f) => f;\n";
-  const run = (init: string) => `(${workerMain.toString()})(${init}, ${JSON.stringify(CONSTS)}, ${computeShare.toString()}, ${readJob.toString()});`;
+  const run = (init: string) =>
+    `(${workerMain.toString()})(${init}, ${JSON.stringify(CONSTS)}, ${computeShare.toString()}, ${readJob.toString()}, ${accumulateChunks.toString()});`;
   if (platform === 'node') return `${prelude}const { workerData } = require(${JSON.stringify(workerThreadsSpecifier())});\n${run('workerData')}\n`;
   return `${prelude}self.onmessage = (e) => { ${run('e.data')} };\n`;
 }
@@ -176,19 +177,17 @@ export class Pool {
     return true;
   }
 
-  /** Starts a job; `ranges` gives each thread's [lo, hi) (entry 0 is the calling thread's). */
-  start(job: Job, ranges?: readonly (readonly [number, number])[]): void {
+  /** Starts a job. */
+  start(job: Job): void {
     if (this.broken) throw new Error('kindling: the worker threads stopped responding; call setNumThreads(1)');
     // A range or job that does not land in its slot would leave part of the output unwritten.
     if (this.workers.length !== this.threads - 1) throw new Error(`kindling: Pool: ${this.workers.length} of ${this.threads - 1} workers added`);
-    if (ranges && ranges.length !== this.threads) throw new Error(`kindling: Pool: ${ranges.length} ranges for ${this.threads} threads`);
     const c = this.ctl;
     c[READY] = 0;
     c[NEXT] = 0;
     c[ERR] = 0;
     c[ABORT] = 0;
     writeJob(c, job);
-    for (let w = 0; w < this.workers.length; w++) [c[RANGE + 2 * w], c[RANGE + 2 * w + 1]] = ranges ? ranges[w + 1]! : [0, 0];
     Atomics.store(c, SEQ, ++this.seq);
     Atomics.notify(c, SEQ);
   }
@@ -271,25 +270,13 @@ export function setThreadThreshold(flops?: number): number {
   return old;
 }
 
-/** The calling thread's share of static splits (it also does all the copying). */
-const MAIN_SHARE = 0.8;
-
-/** Claims per thread a COLUMNS job is cut into: enough for a slow or late thread to take fewer, few enough that a claim stays cheap. */
+/** Claims per thread a COLUMNS job (or an ACCUMULATE job's item) is cut into: enough for a slow or late thread to take fewer, few enough that a claim stays cheap. */
 const CLAIMS_PER_THREAD = 4;
 
 /** Columns per claim of a COLUMNS job: whole pairs of column blocks (64 bytes, so that where C's rows start on a cache line, two threads' chunks never share one). */
 export function columnChunk(N: number, nr: number, threads: number): number {
   const blocks = N / nr;
   return 2 * Math.max(1, Math.ceil(blocks / (2 * threads * CLAIMS_PER_THREAD))) * nr;
-}
-
-/** Splits `units` among `n` threads, thread 0 (the caller) getting MAIN_SHARE of an equal share; returns [lo, hi) per thread. */
-function split(units: number, n: number): [number, number][] {
-  const main = Math.min(units, Math.round((units / n) * MAIN_SHARE));
-  const out: [number, number][] = [[units - main, units]]; // the caller takes the last units
-  const rest = units - main;
-  for (let w = 0; w < n - 1; w++) out.push([Math.floor((w * rest) / (n - 1)), Math.floor(((w + 1) * rest) / (n - 1))]);
-  return out;
 }
 
 const nrOf = (job: Job): number => (job.f64 ? P64.nr : P32.nr);
@@ -355,33 +342,26 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
     pool.finish();
     return;
   }
-  // ACCUMULATE: static column ranges, each thread's accumulated over the items in order
-  const nr = nrOf(job);
-  const ranges = split(shareUnits(job, nr), pool.size).map(([lo, hi]) => [lo * nr, hi * nr] as [number, number]);
-  const [lo, hi] = ranges[0]!;
-  pool.start(job, ranges);
+  // ACCUMULATE: item by item, chunks of columns claimed by whichever thread is free
+  const chunks = Math.ceil(job.N / (job.chunk = columnChunk(job.N, nrOf(job), pool.size)));
+  const wait = (view: Int32Array, index: number, value: number): boolean => {
+    pool.waitWhile(view, index, value);
+    return !pool.failed;
+  };
+  pool.start(job);
   try {
-    // Every thread with a share counts itself done with an item in its flag; the slot of
-    // item i - ring is refilled once all of them have.
-    const sharing = ranges.filter(([a, b]) => b > a).length;
     plan.prepare(0);
     pool.publish(1);
     for (let i = 0; i < job.items; i++) {
       if (i + 1 < job.items) {
-        const previous = i + 1 - job.ring; // the slot's previous tenant
+        const previous = i + 1 - job.ring; // the slot's previous tenant: every chunk of it must be done
         if (previous >= 0) {
-          for (let n; (n = Atomics.load(flags, fl + previous)) < sharing; ) {
-            pool.waitWhile(flags, fl + previous, n);
-            if (pool.failed) throw workerFailed();
-          }
+          for (let n; (n = Atomics.load(flags, fl + previous)) < chunks; ) if (!wait(flags, fl + previous, n)) throw workerFailed();
         }
         plan.prepare(i + 1); // one item ahead, so a worker never waits for the copy of the item the caller computes
         pool.publish(i + 2);
       }
-      if (lo < hi) {
-        mine(i, lo, hi);
-        Atomics.add(flags, fl + i, 1);
-      }
+      if (accumulateChunks(ex, arena.memory.buffer, job, i, CONSTS, computeShare, wait) < 0) throw workerFailed();
     }
   } catch (e) {
     pool.finish(true);

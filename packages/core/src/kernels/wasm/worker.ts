@@ -14,7 +14,7 @@ import type { WasmExports } from './arena.js';
  * meaning whatever the kind; a kind ignores the fields it does not use (they are 0).
  */
 export interface Job {
-  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), ACCUMULATE (gemm_nn over static column ranges, accumulated over the items in order), COLUMNS (one gemm_nn whose column chunks the threads claim from a shared counter), QUIT. */
+  /** consts.kinds: ITEMS (gemm_nn per item, items claimed dynamically), ACCUMULATE (gemm_nn per item over chunks of columns claimed dynamically, each column accumulated over the items in order), COLUMNS (one gemm_nn whose column chunks the threads claim from a shared counter), QUIT. */
   kind: number;
   /** 1 for float64 (the _f64 micro-kernels), 0 for float32. */
   f64: number;
@@ -48,7 +48,7 @@ export interface Job {
   biasRows: number;
   /**
    * ITEMS: address of one Int32 done-flag per item (set by whichever thread computed it);
-   * ACCUMULATE: one Int32 per item counting the threads done with it.
+   * ACCUMULATE on threads: the counters of accumulateChunks (kernels.ts's accumulateFlags).
    */
   flags: number;
   /**
@@ -59,7 +59,7 @@ export interface Job {
   segments: number;
   bSegment: number;
   cSegment: number;
-  /** COLUMNS on threads: columns per claim (a multiple of the column block). */
+  /** COLUMNS and ACCUMULATE on threads: columns per claim (a multiple of the column block). */
   chunk: number;
 }
 
@@ -73,7 +73,7 @@ export const JOB_FIELDS = [
 export interface Consts {
   kinds: { ITEMS: number; ACCUMULATE: number; COLUMNS: number; QUIT: number };
   /** Control block slots: job number, items published, next unclaimed item, a worker failed, the caller aborted, items computed by workers. */
-  slots: { SEQ: number; READY: number; NEXT: number; ERR: number; ABORT: number; WORKED: number; JOB: number; ACK: number; RANGE: number; STARTED: number };
+  slots: { SEQ: number; READY: number; NEXT: number; ERR: number; ABORT: number; WORKED: number; JOB: number; ACK: number; STARTED: number };
   fields: readonly (keyof Job)[];
 }
 
@@ -121,6 +121,39 @@ export function computeShare(ex: WasmExports, buffer: ArrayBufferLike, job: Job,
   }
 }
 
+/**
+ * An ACCUMULATE job's item `item` on threads: claims chunks of its columns from the item's
+ * counter until none are left, and computes each once the same chunk of the item before has
+ * been added (whichever thread added it), so every column is still summed over the items in
+ * order: the bits of the single-threaded path. A thread moves to the next item only when every
+ * chunk of this one is claimed, so the chunk it waits for is in another thread's hands and that
+ * thread waits only on earlier items: no cycle. `wait(view, i, v)` blocks while view[i] is v and
+ * returns false once the job has failed or been aborted; then this returns -1, else the chunks
+ * this thread computed. Counters at job.flags (Int32): done chunks per item, the next
+ * unclaimed chunk per item, then items added per chunk.
+ */
+export function accumulateChunks(
+  ex: WasmExports, buffer: ArrayBufferLike, job: Job, item: number, consts: Consts,
+  compute: typeof computeShare, wait: (view: Int32Array, index: number, value: number) => boolean,
+): number {
+  const f = new Int32Array(buffer);
+  const done = job.flags / 4;
+  const claims = done + job.items;
+  const order = claims + job.items;
+  const chunks = Math.ceil(job.N / job.chunk);
+  let computed = 0;
+  for (let k; (k = Atomics.add(f, claims + item, 1)) < chunks; ) {
+    for (let d; (d = Atomics.load(f, order + k)) < item; ) if (!wait(f, order + k, d)) return -1;
+    compute(ex, buffer, job, item, k * job.chunk, Math.min(job.N, (k + 1) * job.chunk), consts);
+    Atomics.store(f, order + k, item + 1);
+    Atomics.notify(f, order + k);
+    Atomics.add(f, done + item, 1); // the calling thread refills the item's slot once all its chunks are done
+    Atomics.notify(f, done + item);
+    computed++;
+  }
+  return computed;
+}
+
 /** What a worker is given when it starts: the compiled module, the shared memory, the control block and its index. */
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -132,10 +165,11 @@ export interface WorkerInit {
 /**
  * A worker's whole life: instantiate the module on the shared memory, say it started (its
  * STARTED slot, so the calling thread never needs its event loop to learn it), then loop:
- * wait for the job number to change, compute its part, store its ACK. `compute` and `read`
- * are computeShare and readJob (passed in: a serialised function cannot name another).
+ * wait for the job number to change, compute its part, store its ACK. `compute`, `read` and
+ * `accumulate` are computeShare, readJob and accumulateChunks (passed in: a serialised
+ * function cannot name another).
  */
-export function workerMain(init: WorkerInit, consts: Consts, compute: typeof computeShare, read: typeof readJob): void {
+export function workerMain(init: WorkerInit, consts: Consts, compute: typeof computeShare, read: typeof readJob, accumulate: typeof accumulateChunks): void {
   const { slots, kinds } = consts;
   const ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as unknown as WasmExports;
   const c = new Int32Array(init.ctl);
@@ -156,8 +190,6 @@ export function workerMain(init: WorkerInit, consts: Consts, compute: typeof com
     if (job.kind === kinds.QUIT) break;
     try {
       const buffer = init.memory.buffer;
-      const lo = c[slots.RANGE + 2 * w]!;
-      const hi = c[slots.RANGE + 2 * w + 1]!;
       if (job.kind === kinds.ITEMS) {
         const flags = new Int32Array(buffer);
         for (let i; (i = Atomics.add(c, slots.NEXT, 1)) < job.items; ) {
@@ -168,13 +200,15 @@ export function workerMain(init: WorkerInit, consts: Consts, compute: typeof com
           Atomics.add(c, slots.WORKED, 1);
         }
       } else if (job.kind === kinds.ACCUMULATE) {
-        const done = new Int32Array(buffer);
-        for (let i = 0; i < job.items && lo < hi; i++) {
+        const wait = (v: Int32Array, i: number, x: number): boolean => {
+          Atomics.wait(v, i, x, 1000);
+          return !Atomics.load(c, slots.ABORT) && !Atomics.load(c, slots.ERR);
+        };
+        for (let i = 0; i < job.items; i++) {
           if (!ready(i)) break;
-          compute(ex, buffer, job, i, lo, hi, consts);
-          Atomics.add(done, job.flags / 4 + i, 1); // the calling thread waits for every share before it reuses the slot
-          Atomics.notify(done, job.flags / 4 + i);
-          Atomics.add(c, slots.WORKED, 1);
+          const n = accumulate(ex, buffer, job, i, consts, compute, wait);
+          if (n < 0) break;
+          Atomics.add(c, slots.WORKED, n);
         }
       } else if (job.kind === kinds.COLUMNS) {
         const chunk = job.chunk > 0 ? job.chunk : job.N; // a job without chunks is one claim, never an endless loop
