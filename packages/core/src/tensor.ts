@@ -695,7 +695,25 @@ const GRAPH_PASS = { createGraph: true };
 
 function startPass(t: Tensor, grad: Tensor | null | undefined, createGraph: boolean): void {
   if (!t.requiresGrad) throw new Error(`backward: tensor of shape ${fmt(t.shape)} does not require grad and has no graph`);
-  runBackward([t], [seedFor('backward', t, grad, createGraph)], createGraph ? GRAPH_PASS : PLAIN_PASS);
+  const seed = grad == null && !createGraph && t.ndim === 0 ? scalarOne(t.dtype) : seedFor('backward', t, grad, createGraph);
+  runBackward([t], [seed], createGraph ? GRAPH_PASS : PLAIN_PASS);
+}
+
+const ONES: { float32: Tensor | null; float64: Tensor | null } = { float32: null, float64: null };
+
+/**
+ * The seed of `loss.backward()` on a 0-d loss, one per dtype, made once: a training loop's
+ * every step otherwise allocates a buffer and two objects for it (about 3% of the blog's
+ * step). Safe to share because nothing outside an ordinary pass can hold it: the pass records
+ * no graph, and a leaf copies a gradient the pass did not allocate. A backward rule that wrote
+ * into its incoming gradient would change it, so it is only reused while it still holds 1.
+ */
+function scalarOne(dtype: DType): Tensor {
+  const one = ONES[dtype];
+  if (one !== null && one.tensorData.storage[0] === 1) return one;
+  const s = allocate(dtype, 1);
+  s[0] = 1;
+  return (ONES[dtype] = new Tensor(new TensorData(s, [])));
 }
 
 /**

@@ -25,6 +25,39 @@ describe('gradient accumulation', () => {
     expect(grad(x)).toEqual([6, -12, 18]);
   });
 
+  it("loss.backward()'s implicit seed of 1 is never seen changed: not after a rule wrote into it, not as a leaf's .grad", () => {
+    // A custom op whose backward scales its incoming gradient in place (bad style, but legal).
+    const scalesInPlace: Op = {
+      name: 'scalesInPlace',
+      forward: ([a]) => new TensorData(Float64Array.from(a!.contiguousStorage()), a!.shape),
+      backward: (g) => {
+        g.tensorData.storage[0]! *= 5;
+        return [g];
+      },
+    };
+    const x = tensor(2, { requiresGrad: true });
+    apply(scalesInPlace, [x], undefined).backward();
+    expect(grad(x)).toEqual([5]);
+    x.grad = null;
+    x.mul(3).backward(); // a later pass starts from 1 again
+    expect(grad(x)).toEqual([3]);
+    x.grad = null;
+    apply(scalesInPlace, [x], undefined).backward();
+    apply(scalesInPlace, [x], undefined).backward();
+    expect(grad(x)).toEqual([10]);
+    // A 0-d leaf's own backward: its .grad is a copy, so adding to it leaves the next seed at 1.
+    const w = tensor(4, { requiresGrad: true });
+    w.backward();
+    w.backward();
+    expect(grad(w)).toEqual([2]);
+    w.mul(7).backward();
+    expect(grad(w)).toEqual([9]);
+    const w32 = tensor(1, { requiresGrad: true, dtype: 'float32' });
+    w32.mul(w32).backward();
+    expect(w32.grad!.dtype).toBe('float32');
+    expect(grad(w32)).toEqual([2]);
+  });
+
   it('separate graphs accumulate into the same leaf until grad is reset', () => {
     const x = tensor([1, 2], { requiresGrad: true });
     x.mul(3).sum().backward();
