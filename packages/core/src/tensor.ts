@@ -695,7 +695,7 @@ const GRAPH_PASS = { createGraph: true };
 
 function startPass(t: Tensor, grad: Tensor | null | undefined, createGraph: boolean): void {
   if (!t.requiresGrad) throw new Error(`backward: tensor of shape ${fmt(t.shape)} does not require grad and has no graph`);
-  const seed = grad == null && !createGraph && t.ndim === 0 ? scalarOne(t.dtype) : seedFor('backward', t, grad, createGraph);
+  const seed = (grad === undefined || grad === null) && !createGraph && t.ndim === 0 ? scalarOne(t.dtype) : seedFor('backward', t, grad, createGraph);
   runBackward([t], [seed], createGraph ? GRAPH_PASS : PLAIN_PASS);
 }
 

@@ -512,7 +512,6 @@ describe('thread count limits', () => {
     expect(await enableThreads(MAX_THREADS)).toBe(MAX_THREADS);
     try {
       expect(getThreads()).toBe(MAX_THREADS);
-      const workers = MAX_THREADS - 1;
       // Shapes just over the default threshold (4 MFLOP). The gemm's 64 column blocks of 8 are
       // claimed in chunks of 2 by whichever thread is free, as are conv1d's weight gradient's
       // (K*Cin = 512 columns of (tap, channel)), item by item.
@@ -551,11 +550,10 @@ describe('thread count limits', () => {
       for (let r = 0; r < 50 && workerItems() === before; r++) {
         const b0 = workerItems();
         const got = gw(threaded, f.gy, f.x);
-        expect(workerItems() - b0).toBeLessThanOrEqual(g.batch * 32); // 32 chunks of 16 columns per item
+        expect(workerItems() - b0).toBeLessThanOrEqual(g.batch * 32); // 512 columns: 32 chunks of 16 per item (columnChunk above)
         expectSame(got, wantW, 'gw');
       }
       expect(workerItems()).toBeGreaterThan(before);
-      expect(workers).toBe(63);
     } finally {
       await disableThreads();
     }

@@ -180,7 +180,7 @@ export class Pool {
   /** Starts a job. */
   start(job: Job): void {
     if (this.broken) throw new Error('kindling: the worker threads stopped responding; call setNumThreads(1)');
-    // A range or job that does not land in its slot would leave part of the output unwritten.
+    // Plans size their item ring and chunks for `size` threads: refuse a job while workers are missing.
     if (this.workers.length !== this.threads - 1) throw new Error(`kindling: Pool: ${this.workers.length} of ${this.threads - 1} workers added`);
     const c = this.ctl;
     c[READY] = 0;
@@ -273,7 +273,7 @@ export function setThreadThreshold(flops?: number): number {
 /** Claims per thread a COLUMNS job (or an ACCUMULATE job's item) is cut into: enough for a slow or late thread to take fewer, few enough that a claim stays cheap. */
 const CLAIMS_PER_THREAD = 4;
 
-/** Columns per claim of a COLUMNS job: whole pairs of column blocks (64 bytes, so that where C's rows start on a cache line, two threads' chunks never share one). */
+/** Columns per claim of a COLUMNS job or of an ACCUMULATE job's item: whole pairs of column blocks (64 bytes, so that where C's rows start on a cache line, two threads' chunks never share one). */
 export function columnChunk(N: number, nr: number, threads: number): number {
   const blocks = N / nr;
   return 2 * Math.max(1, Math.ceil(blocks / (2 * threads * CLAIMS_PER_THREAD))) * nr;
@@ -576,7 +576,7 @@ export function sharedMemoryBytes(): number {
   return active?.arena.bytes ?? 0;
 }
 
-/** For tests: items (batch elements; per item, a column range of a weight gradient; a gemm's column range) computed by worker threads so far. */
+/** For tests: units (batch elements; chunks of columns of a weight gradient's item or of a gemm) computed by worker threads so far. */
 export function workerItems(): number {
   return active?.pool.worked ?? 0;
 }
