@@ -26,9 +26,11 @@ export const F64: Precision = { t: 'f64', bytes: 8, lanes: 2 };
 export interface NnTile {
   readonly rows: number;
   readonly vectors: number;
+  /** Rows of B per pass over the row panels (the reduction is cut into chunks of this many). */
+  readonly chunk: number;
 }
 
-export const NN_TILE: NnTile = { rows: 4, vectors: 2 };
+export const NN_TILE: NnTile = { rows: 4, vectors: 2, chunk: 256 };
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const indent = (lines: string[], by: number): string[] => lines.map((l) => ' '.repeat(by) + l);
@@ -36,29 +38,29 @@ const vt = (p: Precision): string => `${p.t}x${p.lanes}`;
 
 /** gemm_nn: C[m, n] (+)= sum_r A[m, r] * B[b + tab[r] + n*bytes], blocked rows x (vectors * lanes). */
 export function gemmNn(p: Precision, tile: NnTile = NN_TILE): string {
-  const { rows, vectors } = tile;
+  const { rows, vectors, chunk } = tile;
   const s = (i: number, v: number) => `$s${i}${v}`;
   const acc = range(rows).flatMap((i) => range(vectors).map((v) => [i, v] as const));
   const body: string[] = [];
-  body.push(`(local.set $tEnd (i32.add (local.get $tab) (i32.shl (local.get $R) (i32.const 2))))`);
   body.push(`(local.set $nbEnd (i32.mul (local.get $N) (i32.const ${p.bytes})))`);
   body.push(`(local.set $nb (i32.const 0))`);
-  body.push(`;; Column blocks outside, row panels inside: the R x ${vectors * p.lanes} slab of B stays in L1 while all`);
-  body.push(`;; panels of A (the weights, small) stream past it.`);
+  body.push(`;; Column blocks outside, then chunks of ${chunk} rows of B, row panels inside: the chunk x ${vectors * p.lanes}`);
+  body.push(`;; slab of B stays in L1 while all panels of A stream past it. A chunk after the first resumes`);
+  body.push(`;; from what the one before stored in C: the same additions in the same order as one pass.`);
   const mLoop: string[] = [
     `(br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))`,
-    `;; panel m/${rows} starts at a + (m/${rows})*R*${rows * p.bytes} = a + m*R*${p.bytes}`,
-    `(local.set $pa (i32.add (local.get $a) (i32.mul (local.get $m) (i32.mul (local.get $R) (i32.const ${p.bytes})))))`,
+    `;; panel m/${rows} starts at a + (m/${rows})*R*${rows * p.bytes} = a + m*R*${p.bytes}; the chunk ${rows * p.bytes} bytes per row further`,
+    `(local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $m) (i32.mul (local.get $R) (i32.const ${p.bytes})))) (i32.mul (local.get $r0) (i32.const ${rows * p.bytes}))))`,
     `(local.set $c0 (i32.add (i32.add (local.get $c) (local.get $nb)) (i32.mul (local.get $m) (local.get $ldc))))`,
     ...range(rows - 1).map((i) => `(local.set $c${i + 1} (i32.add (local.get $c${i}) (local.get $ldc)))`),
-    `(if (local.get $accum)`,
+    `(if (i32.or (local.get $accum) (local.get $r0))`,
     `  (then`,
     ...acc.map(([i, v]) => `    (local.set ${s(i, v)} (v128.load offset=${16 * v} (local.get $c${i})))`),
     `  )`,
     `  (else`,
     ...acc.map(([i, v]) => `    (local.set ${s(i, v)} (v128.const i64x2 0 0))`),
     `  ))`,
-    `(local.set $pt (local.get $tab))`,
+    `(local.set $pt (i32.add (local.get $tab) (i32.shl (local.get $r0) (i32.const 2))))`,
     `(loop $rLoop`,
     ...indent([
       `(local.set $pb (i32.add (local.get $bn) (i32.load (local.get $pt))))`,
@@ -69,7 +71,7 @@ export function gemmNn(p: Precision, tile: NnTile = NN_TILE): string {
       ]),
       `(local.set $pa (i32.add (local.get $pa) (i32.const ${rows * p.bytes})))`,
       `(local.set $pt (i32.add (local.get $pt) (i32.const 4)))`,
-      `(br_if $rLoop (i32.lt_u (local.get $pt) (local.get $tEnd))))`,
+      `(br_if $rLoop (i32.lt_u (local.get $pt) (local.get $cEnd))))`,
     ], 2),
     ...acc.map(([i, v]) => `(v128.store offset=${16 * v} (local.get $c${i}) (local.get ${s(i, v)}))`),
     `(local.set $m (i32.add (local.get $m) (i32.const ${rows})))`,
@@ -80,16 +82,24 @@ export function gemmNn(p: Precision, tile: NnTile = NN_TILE): string {
     `  (loop $nLoop`,
     `    (br_if $nDone (i32.ge_u (local.get $nb) (local.get $nbEnd)))`,
     `    (local.set $bn (i32.add (local.get $b) (local.get $nb)))`,
-    `    (local.set $m (i32.const 0))`,
-    `    (block $mDone`,
-    `      (loop $mLoop`,
-    ...indent(mLoop, 8),
+    `    (local.set $r0 (i32.const 0))`,
+    `    (block $chunkDone`,
+    `      (loop $chunkLoop`,
+    `        (br_if $chunkDone (i32.ge_u (local.get $r0) (local.get $R)))`,
+    `        ;; the chunk's rows end at tab + min(R, r0 + ${chunk}) entries`,
+    `        (local.set $cEnd (i32.add (local.get $tab) (i32.shl (select (local.get $R) (i32.add (local.get $r0) (i32.const ${chunk})) (i32.lt_u (local.get $R) (i32.add (local.get $r0) (i32.const ${chunk})))) (i32.const 2))))`,
+    `        (local.set $m (i32.const 0))`,
+    `        (block $mDone`,
+    `          (loop $mLoop`,
+    ...indent(mLoop, 12),
+    `        (local.set $r0 (i32.add (local.get $r0) (i32.const ${chunk})))`,
+    `        (br $chunkLoop)))`,
     `    (local.set $nb (i32.add (local.get $nb) (i32.const ${16 * vectors})))`,
     `    (br $nLoop)))`,
   );
   const locals = [
-    '(local $nb i32) (local $nbEnd i32) (local $bn i32) (local $m i32)',
-    '(local $pa i32) (local $pt i32) (local $tEnd i32) (local $pb i32)',
+    '(local $nb i32) (local $nbEnd i32) (local $bn i32) (local $m i32) (local $r0 i32) (local $cEnd i32)',
+    '(local $pa i32) (local $pt i32) (local $pb i32)',
     range(rows).map((i) => `(local $c${i} i32)`).join(' '),
     acc.map(([i, v]) => `(local ${s(i, v)} v128)`).join(' '),
     [...range(vectors).map((v) => `(local $b${v} v128)`), '(local $av v128)'].join(' '),

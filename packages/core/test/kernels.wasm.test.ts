@@ -219,6 +219,41 @@ describe('wasm gemm matches the JS reference', () => {
   }
 });
 
+describe('wasm backend: reductions longer than gemm_nn pass over at once', () => {
+  // gemm_nn cuts the reduction into chunks of NN_TILE.chunk rows of B (so a slab of B stays in
+  // L1); each chunk resumes from what the one before stored in C. Around and past the chunk
+  // length, float64 must still equal the JS kernel exactly (same additions, same order).
+  it('float64 gemm equals the JS kernel bit for bit at K around multiples of the chunk', () => {
+    const c = NN_TILE.chunk;
+    for (const K of [c - 1, c, c + 1, 2 * c + 3]) {
+      const [M, N] = [6, 10];
+      const A = fill(new Float64Array(M * K), K);
+      const B = fill(new Float64Array(K * N), K + 1);
+      const want = fill(new Float64Array(M * N), K + 2);
+      const got = want.slice();
+      jsKernels.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, want, 0);
+      wasm.gemm(M, N, K, A, 0, K, 1, B, 0, N, 1, got, 0);
+      expect(Array.from(got), `K = ${K}`).toEqual(Array.from(want));
+    }
+  });
+
+  it("conv1d's weight gradient over outputs longer than the chunk matches the JS reference (accumulated over items)", () => {
+    const Lo = 2 * NN_TILE.chunk + 5;
+    const g: Conv1dGeometry = { batch: 3, inChannels: 5, outChannels: 6, length: Lo + 2, kernelSize: 3, outLength: Lo, stride: 1, padLeft: 0, dilation: 1, groups: 1 };
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const f = convBuffers(g, 11);
+      const [x, gy] = [Ctor.from(f.x), Ctor.from(f.gy)];
+      const want = new Ctor(f.w.length);
+      const bound = new Ctor(f.w.length);
+      const got = new Ctor(f.w.length).fill(NaN);
+      jsKernels.conv1dBackwardWeight(gy, x, want, g);
+      jsKernels.conv1dBackwardWeight(abs(gy), abs(x), bound, g);
+      wasm.conv1dBackwardWeight(gy, x, got, g);
+      expectClose(got, want, bound, Ctor === Float32Array ? 1e-5 : 1e-13, `gw (${Ctor.name})`);
+    }
+  });
+});
+
 describe('wasm backend: float64 and the delegated kernels', () => {
   it('float64 conv1d runs in WebAssembly (f64x2) and matches the JS reference to 1e-12 of the terms', () => {
     fc.assert(
