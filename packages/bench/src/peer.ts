@@ -138,8 +138,9 @@ export function kindlingFactory(
   backend: KindlingBackendChoice | 'default' = 'auto',
   threads: number | 'default' = 'default',
   skip?: PeerFactory['skip'],
+  child: { name?: string; nodeArgs?: readonly string[] } = {},
 ): PeerFactory {
-  const name = kindlingPeerName(dtype, backend, threads);
+  const name = child.name ?? kindlingPeerName(dtype, backend, threads);
   return {
     name,
     family: 'kindling',
@@ -149,7 +150,7 @@ export function kindlingFactory(
       createProcPeer(wl, {
         name,
         command: process.execPath,
-        args: ['--import', 'tsx', KINDLING_CHILD],
+        args: [...(child.nodeArgs ?? []), '--import', 'tsx', KINDLING_CHILD],
         cwd: BENCH_DIR,
         options: { dtype, backend, threads },
       }),

@@ -338,14 +338,22 @@ describe('kindling rows in their own process (as pnpm bench runs them)', () => {
       expect(peer.info.dtype).toBe(peer.info.defaultDtype);
       // the threads its big calls run on (core's default count on wasm), not the 1 that
       // getThreads() reports before the first big call starts the pool
-      expect(peer.info.threads).toBe(peer.info.backend === 'wasm' ? core.getNumThreads() : 1);
+      expect(peer.info.threads).toBe(String(peer.info.backend).startsWith('wasm') ? core.getNumThreads() : 1);
       await checkProcPeer(peer, wl, STEPS, peer.info.dtype === 'float64' ? 1e-10 : RTOL);
     }
   });
 
   it('kindling-f32-2t reports 2 threads on wasm and agrees', async () => {
     const peer = (await kindlingFactory('float32', 'auto', 2).create(tiny)) as ProcPeer;
-    if (core.wasmAvailable()) expect(peer.info).toMatchObject({ backend: 'wasm', threads: 2, dtype: 'float32' });
+    if (core.wasmAvailable()) expect(peer.info).toMatchObject({ backend: core.wasmRelaxedSimd() ? 'wasm+relaxed' : 'wasm', threads: 2, dtype: 'float32' });
+    await checkProcPeer(peer, tiny, STEPS, RTOL);
+  });
+
+  it('a row started with --experimental-wasm-relaxed-simd runs the relaxed-SIMD build (wasm+relaxed) and agrees', async () => {
+    const fac = kindlingFactory('float32', 'auto', 'default', undefined, { name: 'kindling-f32-relaxed', nodeArgs: ['--experimental-wasm-relaxed-simd'] });
+    expect(fac.name).toBe('kindling-f32-relaxed');
+    const peer = (await fac.create(tiny)) as ProcPeer;
+    expect(peer.info).toMatchObject({ backend: 'wasm+relaxed', dtype: 'float32' });
     await checkProcPeer(peer, tiny, STEPS, RTOL);
   });
 });

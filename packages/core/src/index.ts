@@ -55,7 +55,7 @@ export { setBackend, getBackend, registerBackend, registerKernel, getKernel, typ
 export type { Kernels, FusedKernels, KernelName, Conv1dGeometry, UnaryOp, BinaryOp, ReduceOp, MseReduction, SgdHyper, AdamHyper } from './kernels/kernels.js';
 export { jsKernels } from './kernels/js/index.js';
 // Importing this registers the 'wasm' backend when WebAssembly SIMD is available.
-export { initWasm, wasmAvailable } from './kernels/wasm/index.js';
+export { initWasm, wasmAvailable, wasmRelaxedSimd } from './kernels/wasm/index.js';
 // Worker threads for the 'wasm' backend's big conv1d and gemm calls, on by default where available (documented there).
 export { setNumThreads, getNumThreads, enableThreads, disableThreads, getThreads } from './kernels/wasm/index.js';
 export type { DType, Storage } from './storage/dtype.js';

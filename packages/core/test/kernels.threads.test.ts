@@ -12,7 +12,7 @@ import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { sharedMemoryBytes, workerItems } from '../src/kernels/wasm/threads.js';
 import { jobOf, KINDS, makeWasmKernels, planConvBackwardWeight, planConvForward, planGemm, setWasmMinWork, type WasmKernels } from '../src/kernels/wasm/kernels.js';
-import { WASM_BASE64, WASM_SHARED_BASE64 } from '../src/kernels/wasm/module.generated.js';
+import { moduleBytes } from '../src/kernels/wasm/binary.js';
 import { columnChunk, CONSTS, MAX_THREADS, Pool, runThreaded, setThreadThreshold, workerSource } from '../src/kernels/wasm/threads.js';
 import { accumulateChunks, computeShare, readJob, workerMain } from '../src/kernels/wasm/worker.js';
 import type { Storage } from '../src/storage/dtype.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   expect(await initWasm()).toBe(true);
   setWasmMinWork(0); // every call, however small, takes the WebAssembly path
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const bin = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
+  const bin = moduleBytes(false);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } });
   single = makeWasmKernels(new Arena(instance.exports as unknown as WasmExports, memory));
   expect(await enableThreads(2)).toBe(2);
@@ -393,7 +393,7 @@ describe('thread count limits', () => {
 
   it('a real worker given a gemm job without a chunk size computes it as one claim (never loops on claims of 0 columns)', async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    const module = new WebAssembly.Module(Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0)));
+    const module = new WebAssembly.Module(moduleBytes(true));
     const arena = new Arena(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports, memory);
     const pool = new Pool(2, () => undefined);
     const worker = new Worker(workerSource('node'), { eval: true, workerData: { module, memory, ctl: pool.ctl.buffer, index: 0 } });
@@ -438,7 +438,7 @@ describe('thread count limits', () => {
         Atomics.notify(c, d.slots.ACK);
       }`;
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    const bin = Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0));
+    const bin = moduleBytes(true);
     const arena = new Arena(new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } }).exports as unknown as WasmExports, memory);
     const pool = new Pool(2, () => undefined);
     const worker = new Worker(program, { eval: true, workerData: { ctl: pool.ctl.buffer, slots, quit: KINDS.QUIT } });
@@ -471,7 +471,7 @@ describe('thread count limits', () => {
       const late = (...args) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); return real(...args); };
       (${workerMain.toString()})(workerData, ${JSON.stringify(CONSTS)}, late, ${readJob.toString()}, ${accumulateChunks.toString()});`;
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-    const module = new WebAssembly.Module(Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0)));
+    const module = new WebAssembly.Module(moduleBytes(true));
     const arena = new Arena(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports, memory);
     const pool = new Pool(2, () => undefined);
     const worker = new Worker(program, { eval: true, workerData: { module, memory, ctl: pool.ctl.buffer, index: 0 } });

@@ -17,7 +17,7 @@ import { WASM_FUSED_MIN_WORK } from '../src/kernels/wasm/fused.js';
 import { initWasm, wasmMemoryBytes } from '../src/kernels/wasm/index.js';
 import { PIECE } from '../src/kernels/wasm/stream.js';
 import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
-import { WASM_BASE64 } from '../src/kernels/wasm/module.generated.js';
+import { moduleBytes } from '../src/kernels/wasm/binary.js';
 import type { DType, Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
 import { rowPeriod } from '../src/kernels/wasm/elementwise.js';
@@ -31,7 +31,7 @@ let arena: Arena;
 beforeAll(async () => {
   expect(await initWasm()).toBe(true);
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const bin = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
+  const bin = moduleBytes(false);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { memory } });
   arena = new Arena(instance.exports as unknown as WasmExports, memory);
   ex = arena.exports;

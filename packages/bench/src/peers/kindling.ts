@@ -122,7 +122,8 @@ export async function createKindlingPeer(workload: Workload, opts: KindlingOptio
 
   return {
     name,
-    backend: core.getBackend(),
+    // 'wasm+relaxed': the relaxed-SIMD build of the kernels (fused multiply-adds), where it loads
+    backend: core.getBackend() === 'wasm' && core.wasmRelaxedSimd() ? 'wasm+relaxed' : core.getBackend(),
     dtype,
     threads: core.getBackend() === 'wasm' ? core.getNumThreads() : 1,
     before: configure,

@@ -3,7 +3,7 @@ import {
   KINDS, P32, P64, planConvBackwardInput, planConvBackwardWeight, planConvForward, planGemm, runSerial, shareUnits,
   type Plan, type WasmKernels,
 } from './kernels.js';
-import { WASM_SHARED_BASE64 } from './module.generated.js';
+import { moduleBytes } from './binary.js';
 import { accumulateChunks, computeShare, JOB_FIELDS, readJob, workerMain, type Consts, type Job, type WorkerInit } from './worker.js';
 
 /*
@@ -447,7 +447,7 @@ function threadsFor(flops: number): Threads | null {
 
 /** Compiles the shared-memory module, synchronously where allowed, else in the background. */
 function sharedModule(): WebAssembly.Module | Promise<WebAssembly.Module> {
-  const bytes = Uint8Array.from(atob(WASM_SHARED_BASE64), (ch) => ch.charCodeAt(0));
+  const bytes = moduleBytes(true);
   try {
     return new WebAssembly.Module(bytes);
   } catch {
