@@ -7,7 +7,7 @@ import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import { wasmMemoryBytes } from '../src/kernels/wasm/index.js';
 import type { Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
-import { generate, generatedPath, relaxedWatPath, watPath } from '../scripts/build-wasm.mjs';
+import { generate, generatedPath, watPath } from '../scripts/build-wasm.mjs';
 import { F32, F64, generateWat, nnColumns, NN_TILE } from '../scripts/gen-wat.js';
 import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
 import { MR, P32, P64, planConvBackwardWeight, planGemm, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
@@ -54,13 +54,17 @@ describe('wasm backend: loading', () => {
     expect(getBackend()).toBe('wasm');
   });
 
-  it('module.generated.ts is the assembled kernels.wat (re-run build:wasm after editing it)', async () => {
-    expect(await readFile(generatedPath, 'utf8')).toBe(await generate());
+  it('module.generated.ts is the assembled kernels.wat and its relaxed-SIMD variant (re-run build:wasm after editing it)', async () => {
+    expect(await readFile(generatedPath, 'utf8')).toBe(await generate(generateWat({ fma: true })));
   });
 
   it('kernels.wat is what scripts/gen-wat.ts generates, with the blocks the TypeScript wrapper assumes', async () => {
     expect(await readFile(watPath, 'utf8')).toBe(generateWat());
-    expect(await readFile(relaxedWatPath, 'utf8')).toBe(generateWat({ fma: true }));
+    // the relaxed-SIMD variant is kernels.wat with gemm_nn's multiply-adds fused, nothing else
+    const relaxed = generateWat({ fma: true });
+    expect(relaxed).toContain('f32x4.relaxed_madd');
+    expect(relaxed).toContain('f64x2.relaxed_madd');
+    expect(generateWat()).not.toContain('relaxed_madd');
     expect(MR).toBe(NN_TILE.rows);
     expect([P32.nr, P32.bytes]).toEqual([nnColumns(F32), F32.bytes]);
     expect([P64.nr, P64.bytes]).toEqual([nnColumns(F64), F64.bytes]);
