@@ -9,7 +9,7 @@ import type { Storage } from '../src/storage/dtype.js';
 import { TensorData } from '../src/storage/tensor-data.js';
 import { generate, generatedPath, watPath } from '../scripts/build-wasm.mjs';
 import { F32, F64, generateWat, nnColumns, NN_TILE } from '../scripts/gen-wat.js';
-import { abs, arbConvGeometry, convBuffers, fill } from './wasm-helpers.js';
+import { abs, arbConvGeometry, convBuffers, fill, runConvKernels } from './wasm-helpers.js';
 import { MR, P32, P64, planConvBackwardWeight, planGemm, setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { Arena, type WasmExports } from '../src/kernels/wasm/arena.js';
 import { moduleBytes } from '../src/kernels/wasm/binary.js';
@@ -270,15 +270,7 @@ describe('wasm backend: float64 and the delegated kernels', () => {
       fc.property(geometry, ({ g, seed }) => {
         const f = convBuffers(g, seed);
         const [x, w, b, gy] = [f.x, f.w, f.b, f.gy].map((a) => Float64Array.from(a, (v, i) => v + i * 1e-9)) as [Float64Array, Float64Array, Float64Array, Float64Array];
-        const run = (k: Kernels, x: Float64Array, w: Float64Array, b: Float64Array, gy: Float64Array) => {
-          const y = new Float64Array(gy.length);
-          const gx = new Float64Array(x.length);
-          const gw = new Float64Array(w.length);
-          k.conv1dForward(x, w, b, y, g);
-          k.conv1dBackwardInput(gy, w, gx, g);
-          k.conv1dBackwardWeight(gy, x, gw, g);
-          return Float64Array.from([...y, ...gx, ...gw]);
-        };
+        const run = (k: Kernels, x: Float64Array, w: Float64Array, b: Float64Array, gy: Float64Array) => runConvKernels(k, g, x, w, b, gy);
         expectClose(run(wasm, x, w, b, gy), run(jsKernels, x, w, b, gy), run(jsKernels, abs(x), abs(w), abs(b), abs(gy)), 1e-12, 'float64 conv');
       }),
       { numRuns: 20 },

@@ -9,7 +9,7 @@ import { setWasmMinWork } from '../src/kernels/wasm/kernels.js';
 import { WASM_RELAXED_BASE64 } from '../src/kernels/wasm/module.generated.js';
 import { setThreadThreshold } from '../src/kernels/wasm/threads.js';
 import type { Storage } from '../src/storage/dtype.js';
-import { abs, convBuffers, fill } from './wasm-helpers.js';
+import { abs, convBuffers, fill, runConvKernels } from './wasm-helpers.js';
 
 await initWasm();
 setWasmMinWork(0);
@@ -50,15 +50,7 @@ const g: Conv1dGeometry = { batch: 3, inChannels: 6, outChannels: 8, length: 301
 for (const C of dtypes) {
   const f = convBuffers(g, 7);
   const [x, w, b, gy] = [f.x, f.w, f.b, f.gy].map((a) => C.from(a)) as [Storage, Storage, Storage, Storage];
-  const run = (k: Kernels, x: Storage, w: Storage, b: Storage, gy: Storage) => {
-    const y = new C(gy.length);
-    const gx = new C(x.length);
-    const gw = new C(w.length);
-    k.conv1dForward(x, w, b, y, g);
-    k.conv1dBackwardInput(gy, w, gx, g);
-    k.conv1dBackwardWeight(gy, x, gw, g);
-    return C.from([...y, ...gx, ...gw]);
-  };
+  const run = (k: Kernels, x: Storage, w: Storage, b: Storage, gy: Storage) => runConvKernels(k, g, x, w, b, gy);
   const worstErr = worst(run(wasm, x, w, b, gy), run(jsKernels, x, w, b, gy), run(jsKernels, abs(x), abs(w), abs(b), abs(gy)));
   if (!(worstErr <= rtol(C))) failures.push(`conv1d ${C.name}: worst relative error ${worstErr}`);
 }

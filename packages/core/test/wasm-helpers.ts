@@ -3,7 +3,7 @@
  * data, random conv1d geometries, and buffers for one geometry.
  */
 import fc from 'fast-check';
-import type { Conv1dGeometry } from '../src/kernels/kernels.js';
+import type { Conv1dGeometry, Kernels } from '../src/kernels/kernels.js';
 import type { Storage } from '../src/storage/dtype.js';
 
 /** Deterministic values in [-1, 1) (a few exact zeros and ones too), xorshift32 from `seed`. */
@@ -55,4 +55,18 @@ export function convBuffers(g: Conv1dGeometry, seed: number) {
     b: fill(new Float32Array(g.outChannels), seed + 2),
     gy: fill(new Float32Array(g.batch * g.outChannels * g.outLength), seed + 3),
   };
+}
+
+/** The three conv1d kernels of `k` on one geometry (outputs of x's dtype), concatenated: y, gx, gw. */
+export function runConvKernels<T extends Storage>(k: Kernels, g: Conv1dGeometry, x: T, w: T, b: T, gy: T): T {
+  const make = (n: number) => (x instanceof Float32Array ? new Float32Array(n) : new Float64Array(n)) as T;
+  const [y, gx, gw] = [make(gy.length), make(x.length), make(w.length)];
+  k.conv1dForward(x, w, b, y, g);
+  k.conv1dBackwardInput(gy, w, gx, g);
+  k.conv1dBackwardWeight(gy, x, gw, g);
+  const out = make(y.length + gx.length + gw.length);
+  out.set(y);
+  out.set(gx, y.length);
+  out.set(gw, y.length + gx.length);
+  return out;
 }
