@@ -584,7 +584,7 @@ const RELAXED_HEADER = `;; RELAXED-SIMD VARIANT of kernels.wat (never written to
 ;; straight from generateWat({ fma: true })): identical but for gemm_nn, whose multiply-adds are
 ;; <t>.relaxed_madd (one fused multiply-add where the CPU has FMA, so each product is not rounded
 ;; before it is added). Loaded instead of kernels.wat wherever the engine validates it (Node 22 and
-;; later, Chromium-based browsers from 114; Node 20 only with --experimental-wasm-relaxed-simd).
+;; later, current Chromium-based browsers; Node 20 only with --experimental-wasm-relaxed-simd).
 ;;`;
 
 /**
