@@ -2,14 +2,15 @@ import { WASM_BASE64, WASM_RELAXED_BASE64, WASM_RELAXED_SHARED_BASE64, WASM_SHAR
 
 /*
  * Which of the generated binaries this engine runs. The relaxed-SIMD one is kernels.wat with
- * gemm_nn's multiply-adds as relaxed_madd (gen-wat.ts's generateWat({ fma: true })): one fused multiply-add where the CPU has FMA, which
- * WebAssembly SIMD128 otherwise lacks (a multiply and an add, each rounded). Engines that ship
- * relaxed SIMD (Node 22 and later, current Chromium-based browsers) validate it; the others
- * (Node 20 without --experimental-wasm-relaxed-simd) refuse it and run kernels.wat. The choice is
- * made once, for the single-threaded module and the threads' shared one alike, so every thread
- * count still gives the same bits. A fused multiply-add rounds once where mul + add rounds twice,
- * so the two binaries differ in the last bits of gemm and conv1d results (never more than
- * float rounding); on one machine and engine, each is deterministic.
+ * gemm_nn's multiply-adds as relaxed_madd (gen-wat.ts's generateWat({ fma: true })): one fused
+ * multiply-add where the CPU has FMA, which WebAssembly SIMD128 otherwise lacks (a multiply and
+ * an add, each rounded). Engines that ship relaxed SIMD (Node 22 and later, current
+ * Chromium-based browsers) validate it; the others (Node 20 without
+ * --experimental-wasm-relaxed-simd) refuse it and run kernels.wat. The choice is made once, for
+ * the single-threaded module and the threads' shared one alike, so every thread count still
+ * gives the same bits. A fused multiply-add rounds once where mul + add rounds twice, so the two
+ * binaries differ in the last bits of gemm and conv1d results (never more than float rounding);
+ * on one machine and engine, each is deterministic.
  */
 
 export function decode(base64: string): Uint8Array<ArrayBuffer> {
