@@ -7,8 +7,9 @@ import { moduleBytes, relaxedSimd } from './binary.js';
 import { endThreads, makeKernels, setThreadCount, startThreads, threadCount, threadsInUse } from './threads.js';
 
 /*
- * Loads kernels.wat's module, registers the 'wasm' backend and makes it the default (unless
- * the user has already called setBackend). Importing this file tries a synchronous load:
+ * Loads kernels.wat's module (its relaxed-SIMD build where the engine has relaxed SIMD: see
+ * binary.ts), registers the 'wasm' backend and makes it the default (unless the user has
+ * already called setBackend). Importing this file tries a synchronous load:
  * Node allows it, and so do browsers for a module this small (Chromium refuses synchronous
  * compilation on the main thread above 4 KB in older versions, 8 MB in newer ones; workers
  * never). Where it is refused the module is compiled asynchronously and becomes the default
