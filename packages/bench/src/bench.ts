@@ -33,7 +33,7 @@ import { runAlternating } from './timing.js';
 import type { AlternatingEntry, SamplePlan, Stats } from './timing.js';
 import { summarize } from './timing.js';
 import type { MemoryReport } from './memory.js';
-import { measureCeiling } from './ceiling.js';
+import { meanCeiling, measureCeiling } from './ceiling.js';
 import type { Ceiling } from './ceiling.js';
 import { describeOpenblas } from './peers/numpy.js';
 
@@ -255,7 +255,7 @@ function threadsOf(l: { fac: PeerFactory; peer: BenchPeer }): number | undefined
   return undefined;
 }
 
-async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
+async function runCase(c: WorkloadCase, facs: PeerFactory[], aroundTiming?: (when: 'before' | 'after') => Promise<void>): Promise<Row[]> {
   const { wl } = c;
   const rows: Row[] = [];
   const live: Live[] = [];
@@ -343,7 +343,9 @@ async function runCase(c: WorkloadCase, facs: PeerFactory[]): Promise<Row[]> {
     return { tool: l.peer, plan };
   });
   log(`timing ${entries.map((e) => `${e.tool.name} ${e.plan.samples}x${e.plan.stepsPerSample}`).join(', ')}`);
+  await aroundTiming?.('before');
   const stats = await runAlternating(entries);
+  await aroundTiming?.('after');
   for (const e of entries) {
     const l = fast.find((f) => f.peer === e.tool)!;
     l.steps += stats.get(e.tool.name)!.totalSteps;
@@ -676,13 +678,18 @@ async function main(): Promise<void> {
   say(`load average at start: ${load0.join(' ')}${load0[0] > 0.5 * os.cpus().length ? '  (machine busy: timings are noisy)' : ''}`);
   say('agrees: loss/W/b within 1e-3 (max relative error) of the float64 reference after the verify steps, and of the pivot tool');
   say('        (S: the reference) after the timed steps, all tools topped up to the same step count\n');
-  let ceiling: Ceiling | null = null;
-  if (sel.some((c) => c.wl.name === 'L')) {
-    ceiling = await measureCeiling({ ms: quick ? 300 : 600, rounds: quick ? 2 : 3 });
-    say(`WASM SIMD ceiling: ${Object.entries(ceiling.gflopsByThreads).map(([n, g]) => `${n} thread(s) ${g.toFixed(1)} GFLOP/s`).join(', ')}\n`);
-  }
+  // The L target's ceiling, measured just before and just after L's timed samples (the
+  // machine's speed can change by 2x within minutes; a ceiling from the start of a 70-minute run
+  // misstated the ratio), then averaged.
+  const ceilings: Ceiling[] = [];
+  const measureAround = async (when: 'before' | 'after'): Promise<void> => {
+    const c = await measureCeiling({ ms: quick ? 300 : 600, rounds: quick ? 2 : 3 });
+    ceilings.push(c);
+    say(`  [L] WASM SIMD ceiling ${when} the timed samples: ${Object.entries(c.gflopsByThreads).map(([n, g]) => `${n} thread(s) ${g.toFixed(1)} GFLOP/s`).join(', ')}`);
+  };
   const rows: Row[] = [];
-  for (const c of sel) rows.push(...(await runCase(c, facs)));
+  for (const c of sel) rows.push(...(await runCase(c, facs, c.wl.name === 'L' ? measureAround : undefined)));
+  const ceiling: Ceiling | null = ceilings.length ? meanCeiling(ceilings) : null;
   const mem = withMemory ? runMemory('pinned') : null;
   // The same measurement with glibc's own settings, for the record: what RSS shows a user.
   const memGlibc = withMemory ? runMemory('default') : null;

@@ -195,6 +195,24 @@ export async function measureCeiling(opts: { ms?: number; rounds?: number; maxTh
   };
 }
 
+/**
+ * The mean of several measurements, thread count by thread count (and variant by variant): the
+ * bench measures just before and just after L's timed samples, since this machine's speed can
+ * change by 2x within minutes and a ceiling taken at another time would misstate the ratio.
+ */
+export function meanCeiling(cs: readonly Ceiling[]): Ceiling {
+  if (cs.length === 0) throw new Error('meanCeiling: no measurements');
+  const mean = (pick: (c: Ceiling) => Record<number, number>): Record<number, number> => {
+    const out: Record<number, number> = {};
+    for (const t of Object.keys(pick(cs[0]!)).map(Number)) out[t] = cs.reduce((s, c) => s + (pick(c)[t] ?? 0), 0) / cs.length;
+    return out;
+  };
+  const byVariant: Record<string, Record<number, number>> = {};
+  for (const name of Object.keys(cs[0]!.byVariant)) byVariant[name] = mean((c) => c.byVariant[name] ?? {});
+  const each = cs.map((c) => Object.entries(c.gflopsByThreads).map(([t, g]) => `${t}t ${g.toFixed(1)}`).join(' ')).join(' | ');
+  return { gflopsByThreads: mean((c) => c.gflopsByThreads), byVariant, method: `mean of ${cs.length} measurements (${each}); each ${cs[0]!.method}` };
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
   const ms = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 500);

@@ -10,7 +10,7 @@ import { createTorchPeer, torchAvailable } from '../src/peers/torch.js';
 import { createJaxjsPeer, jaxjsAvailable } from '../src/peers/jaxjs.js';
 import type { ProcPeer } from '../src/peers/proc.js';
 import { kindlingFactory } from '../src/peer.js';
-import { CEILING_VARIANTS } from '../src/ceiling.js';
+import { CEILING_VARIANTS, meanCeiling } from '../src/ceiling.js';
 import { core } from '../src/kindling.js';
 
 const STEPS = 3;
@@ -379,5 +379,13 @@ describe('WASM SIMD ceiling modules', () => {
     const step = [f(f(1.0001) * 0.5), f(f(1.0001) * 0.25)];
     const accs = Array.from({ length: 8 }, (_, k) => [0, 1, 2].reduce((s) => f(s + step[k % 2]!), 0));
     expect(peak(tile.bytes())(3)).toBe(accs.reduce((s, x, k) => (k === 0 ? x : f(s + x)), 0));
+  });
+  it('the L target uses the mean of the measurements taken around its timed samples, thread count by thread count', () => {
+    const c = (one: number, two: number) => ({ gflopsByThreads: { 1: one, 2: two }, byVariant: { tile: { 1: one, 2: two }, chains: { 1: one - 2, 2: two - 4 } }, method: 'm' });
+    const m = meanCeiling([c(30, 60), c(34, 50)]);
+    expect(m.gflopsByThreads).toEqual({ 1: 32, 2: 55 });
+    expect(m.byVariant).toEqual({ tile: { 1: 32, 2: 55 }, chains: { 1: 30, 2: 51 } });
+    expect(m.method).toContain('mean of 2 measurements (1t 30.0 2t 60.0 | 1t 34.0 2t 50.0)');
+    expect(() => meanCeiling([])).toThrow('meanCeiling: no measurements');
   });
 });
