@@ -85,8 +85,9 @@ export function wasmAvailable(): boolean {
 /**
  * Whether the 'wasm' backend runs the relaxed-SIMD build of its kernels: gemm and conv1d
  * multiply and add in one instruction (a fused multiply-add where the CPU has one; on this
- * project's machine the L training step ran 1.2x faster, M 1.1x). Chosen at load, wherever the engine supports relaxed SIMD (Node 22 and
- * later, current Chromium-based browsers; Node 20 only with `--experimental-wasm-relaxed-simd`).
+ * project's machine the L training step ran 1.2x faster, M 1.1x). Chosen at load, wherever the
+ * engine supports relaxed SIMD (Node 22 and later, current Chromium-based browsers; Node 20
+ * only with `--experimental-wasm-relaxed-simd`).
  * A fused multiply-add rounds once where a multiply then an add rounds twice, so results differ
  * from the plain build's in the last bits; each build is deterministic on a given machine, for
  * every thread count. False while 'wasm' is not loaded.

@@ -343,7 +343,8 @@ export function runThreaded(pool: Pool, arena: Arena, plan: Plan): void {
     return;
   }
   // ACCUMULATE: item by item, chunks of columns claimed by whichever thread is free
-  const chunks = Math.ceil(job.N / (job.chunk = columnChunk(job.N, nrOf(job), pool.size)));
+  job.chunk = columnChunk(job.N, nrOf(job), pool.size);
+  const chunks = Math.ceil(job.N / job.chunk);
   const wait = (view: Int32Array, index: number, value: number): boolean => {
     pool.waitWhile(view, index, value);
     return !pool.failed;
